@@ -1,0 +1,74 @@
+// Findings: what the detector concluded about a turn, with its cause and evidence.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loopscope/core/event.hpp"
+
+namespace loopscope::detect {
+
+enum class finding_kind : unsigned char {
+  transport_fallback,
+  stream_retry,
+  request_retry,
+  proxy_retry,
+  proxy_fallback,
+  tool_repeat,
+  web_search_repeat,
+  monologue,
+  error_repeat,
+  turn_failure,
+};
+std::string_view finding_kind_name(finding_kind kind);
+
+enum class severity : unsigned char { info, warning, error };
+std::string_view severity_name(severity level);
+std::optional<severity> severity_from_name(std::string_view name);
+
+enum class cause_source : unsigned char { codex, proxy, model };
+std::string_view cause_source_name(cause_source source);
+
+// Whether the failing status is worth retrying, by the rules of the layer that saw it.
+enum class retriable : unsigned char { unknown, yes, no };
+
+struct root_cause {
+  cause_source source = cause_source::codex;
+  http_facts http;
+  std::string error_class;
+  std::string message;
+  retriable is_retriable = retriable::unknown;
+};
+
+struct evidence_line {
+  origin where;
+  std::string text;  // an excerpt of the line, not yet redacted
+};
+
+struct finding {
+  std::string rule;  // e.g. "codex.stream-retry"
+  finding_kind kind = finding_kind::stream_retry;
+  severity level = severity::info;
+  std::string session;
+  int turn = 0;  // 1-based turn position; 0 for session-level findings
+  std::string turn_id;
+  int iterations = 0;
+  std::optional<timestamp> start;
+  std::optional<timestamp> end;
+  std::vector<std::string> cycle;  // node signatures of the repeated walk
+  std::optional<root_cause> cause;
+  std::vector<evidence_line> evidence;
+  std::string summary;
+  std::string advice;
+  std::int64_t tokens = -1;  // tokens spent inside the loop, when known
+
+  std::optional<std::int64_t> duration_ms() const {
+    if (!start || !end) return std::nullopt;
+    return (end->micros - start->micros) / 1000;
+  }
+};
+
+}  // namespace loopscope::detect

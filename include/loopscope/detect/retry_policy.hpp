@@ -1,0 +1,18 @@
+// Which failures each retry layer retries: the table root causes are judged against.
+// Source: shared/reference/codex-formats.md §5.4 (Codex 0.121) and litellm-formats.md §3.
+#pragma once
+
+#include <string_view>
+
+#include "loopscope/detect/finding.hpp"
+
+namespace loopscope::detect {
+
+// Codex's turn-level loop (stream_max_retries): CodexErr::is_retryable.
+retriable codex_turn_layer_retries(int status, std::string_view error_class);
+
+// Whether the status is worth retrying by HTTP semantics (what a well-behaved client does):
+// 408, 429, 5xx and transport failures yes; other 4xx no.
+retriable http_semantics_retriable(int status, std::string_view error_class);
+
+}  // namespace loopscope::detect

@@ -1,0 +1,50 @@
+// Streams an input as lines: plain, gzip or zstd (told apart by magic bytes, not by name), in
+// fixed-size chunks, so memory never depends on the input's size.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <string_view>
+
+#include "loopscope/core/diagnostic.hpp"
+#include "loopscope/ingest/input_list.hpp"
+
+namespace loopscope::ingest {
+
+// Receives lines without their terminator ("\n" or "\r\n"). Bytes are passed as they are:
+// invalid UTF-8 is kept. The view is valid only during the call; at least `line_padding` bytes
+// after its end are readable (simdjson needs that to parse in place).
+class line_sink {
+ public:
+  virtual ~line_sink() = default;
+  virtual void on_line(std::string_view line, std::uint64_t line_number) = 0;
+  // A line longer than the cap: it is skipped, and counted here.
+  virtual void on_truncated_line(std::uint64_t line_number, std::uint64_t length) = 0;
+};
+
+inline constexpr std::size_t line_padding = 64;
+
+struct read_limits {
+  std::size_t max_line_bytes = std::size_t{64} << 20;  // 64 MiB
+  std::size_t chunk_bytes = std::size_t{1} << 20;      // read granularity of the raw input
+  // Bound on decompressed output, so a decompression bomb cannot run forever. 0 = no bound.
+  std::uint64_t max_decompressed_bytes = 0;
+};
+
+struct read_outcome {
+  std::uint64_t lines = 0;
+  std::uint64_t bytes = 0;  // decompressed
+  std::string compression;  // "", "gzip", "zstd"
+  bool opened = true;
+  bool complete = true;     // false: truncated/corrupt archive or read error (see problems)
+  diagnostics problems;
+};
+
+read_outcome read_lines(const input_spec& input, line_sink& sink, const read_limits& limits = {});
+
+// For tests and for stdin: read from an already open stream.
+read_outcome read_lines_from(std::istream& stream, line_sink& sink, const read_limits& limits = {});
+
+}  // namespace loopscope::ingest

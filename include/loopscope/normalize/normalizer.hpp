@@ -1,0 +1,45 @@
+// Turns one input's lines into normalized events. The only stage that knows the field names and
+// message texts of each format. One normalizer per input: formats such as `codex exec --json`
+// carry the session id once, at the top, and it applies to the lines after it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "loopscope/core/event.hpp"
+
+namespace loopscope::normalize {
+
+class event_sink {
+ public:
+  virtual ~event_sink() = default;
+  virtual void on_event(event&& e) = 0;
+};
+
+// What became of one line.
+enum class line_outcome : unsigned char {
+  used,       // produced at least one event
+  skipped,    // understood and irrelevant (or a type we do not know: see unknown_type)
+  malformed,  // claimed by the format but could not be decoded
+};
+
+struct line_result {
+  line_outcome outcome = line_outcome::skipped;
+  bool unknown_type = false;  // a record type this version of loopscope does not know
+};
+
+// Per-format decoders implement this; see the files next to normalizer.cpp.
+class format_normalizer {
+ public:
+  virtual ~format_normalizer() = default;
+  // `line` has line_padding readable bytes after it (see ingest/line_reader.hpp).
+  virtual line_result normalize(std::string_view line, origin where, event_sink& sink) = 0;
+};
+
+std::unique_ptr<format_normalizer> make_normalizer(format_id format, std::string input_key);
+
+// The longest line excerpt kept with an event as evidence.
+inline constexpr std::size_t excerpt_bytes = 400;
+
+}  // namespace loopscope::normalize

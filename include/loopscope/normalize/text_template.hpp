@@ -1,0 +1,18 @@
+// Masks what changes between repeats of "the same" message — numbers, ids, hex, durations — so
+// that "Reconnecting... 1/5" and "Reconnecting... 2/5" compare equal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace loopscope::normalize {
+
+// Digit runs become "<n>", hex/uuid-like tokens of 8+ characters with a digit become "<id>",
+// runs of whitespace become one space.
+std::string mask_text(std::string_view text);
+
+// 64-bit FNV-1a; stable across runs and platforms (it appears in reports).
+std::uint64_t stable_hash(std::string_view text);
+
+}  // namespace loopscope::normalize

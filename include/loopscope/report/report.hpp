@@ -1,0 +1,44 @@
+// The report model: everything a reporter may print, computed before any reporter runs.
+// Reporters are sinks over this value: they format, they never parse or recompute.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "loopscope/core/diagnostic.hpp"
+#include "loopscope/core/input_stats.hpp"
+#include "loopscope/detect/finding.hpp"
+#include "loopscope/session/turn.hpp"
+
+namespace loopscope::report {
+
+struct input_report {
+  input_stats stats;
+  diagnostics problems;
+};
+
+struct numbered_finding {
+  std::string id;  // stable: derived from rule, session, turn and first evidence line
+  detect::finding finding;
+};
+
+struct summary_counts {
+  std::size_t findings = 0;
+  std::map<std::string, std::size_t> by_kind;
+  std::map<std::string, std::size_t> by_severity;
+  std::int64_t loop_time_ms = 0;  // time spent inside findings that have a time span
+};
+
+struct report {
+  std::string tool_version;
+  std::vector<input_report> inputs;
+  std::vector<session::session_summary> sessions;
+  std::vector<numbered_finding> findings;  // ordered by session, turn, kind
+  summary_counts summary;
+};
+
+// Orders findings, gives them ids and counts them.
+void finalize(report& r);
+
+}  // namespace loopscope::report

@@ -1,0 +1,249 @@
+// The commands behind the command line. Each one runs the pipeline (or part of it) and writes
+// through a reporter; none of them knows a log format.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "analysis.hpp"
+#include "loopscope/formats/sniff.hpp"
+#include "loopscope/report/event_writer.hpp"
+#include "loopscope/report/writers.hpp"
+#include "options.hpp"
+#include "output_file.hpp"
+
+namespace loopscope::app {
+namespace {
+namespace fs = std::filesystem;
+
+void complain(std::string_view message) { std::cerr << "loopscope: " << message << '\n'; }
+
+// The newest rollout under $CODEX_HOME/sessions (default ~/.codex), or nothing.
+std::optional<fs::path> newest_session_file() {
+  fs::path home;
+  if (const char* codex_home = std::getenv("CODEX_HOME"); codex_home && *codex_home) {
+    home = codex_home;
+  } else if (const char* user_home = std::getenv("HOME"); user_home && *user_home) {
+    home = fs::path(user_home) / ".codex";
+  } else {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  const fs::path sessions = home / "sessions";
+  if (!fs::is_directory(sessions, ec)) return std::nullopt;
+  std::optional<fs::path> best;
+  fs::file_time_type best_time{};
+  for (fs::recursive_directory_iterator it(sessions, fs::directory_options::skip_permission_denied,
+                                           ec), end;
+       it != end; it.increment(ec)) {
+    if (ec) break;
+    const std::string name = it->path().filename().string();
+    if (!it->is_regular_file(ec) || !name.starts_with("rollout-")) continue;
+    const fs::file_time_type time = it->last_write_time(ec);
+    if (ec) continue;
+    if (!best || time > best_time || (time == best_time && it->path() > *best)) {
+      best = it->path();
+      best_time = time;
+    }
+  }
+  return best;
+}
+
+// No INPUT: piped stdin is the input; at a terminal, the newest Codex session.
+std::optional<std::vector<std::string>> resolve_inputs(const options& opts) {
+  if (!opts.inputs.empty()) return opts.inputs;
+  if (!::isatty(STDIN_FILENO)) return std::vector<std::string>{"-"};
+  if (auto newest = newest_session_file()) {
+    std::cerr << "loopscope: no input given; analyzing the newest Codex session: "
+              << newest->string() << '\n';
+    return std::vector<std::string>{newest->string()};
+  }
+  complain(
+      "no input given, stdin is a terminal, and no session files were found under "
+      "$CODEX_HOME/sessions (default ~/.codex/sessions); name a log file or pipe one in");
+  return std::nullopt;
+}
+
+std::size_t terminal_width() {
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40) return size.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const long value = std::strtol(columns, nullptr, 10);
+    if (value >= 40 && value <= 1000) return static_cast<std::size_t>(value);
+  }
+  return 100;
+}
+
+report::render_options render_options_for(const options& opts, const output_target& target) {
+  report::render_options render;
+  render.redact = opts.no_redact ? report::redaction::off : report::redaction::on;
+  bool color = false;
+  switch (opts.color) {
+    case color_choice::always: color = true; break;
+    case color_choice::never: color = false; break;
+    case color_choice::automatic: {
+      const char* no_color = std::getenv("NO_COLOR");
+      const char* term = std::getenv("TERM");
+      color = !target.to_file() && ::isatty(STDOUT_FILENO) && (no_color == nullptr || !*no_color) &&
+              !(term != nullptr && std::string_view(term) == "dumb");
+      break;
+    }
+  }
+  render.color = color ? report::color_mode::always : report::color_mode::never;
+  render.width = terminal_width();
+  return render;
+}
+
+analysis_request request_for(const options& opts, std::vector<std::string> inputs,
+                             const std::string& version) {
+  analysis_request request;
+  request.inputs = std::move(inputs);
+  request.forced_format = opts.input_format;
+  request.tool_version = version;
+  return request;
+}
+
+int finish(output_target& target) {
+  if (const std::string error = target.commit(); !error.empty()) {
+    complain(error);
+    return exit_trouble;
+  }
+  return exit_clean;
+}
+
+void report_input_problems(const report::report& model) {
+  for (const report::input_report& input : model.inputs) {
+    if (input.stats.status == read_status::complete) continue;
+    for (const diagnostic& d : input.problems) {
+      std::string message = d.message;
+      if (!message.starts_with(input.stats.path + ":")) message = input.stats.path + ": " + message;
+      complain(report::redact(message));
+    }
+  }
+}
+
+int run_analyze(const options& opts, const std::string& version) {
+  auto inputs = resolve_inputs(opts);
+  if (!inputs) return exit_trouble;
+  const analysis_result result = analyze(request_for(opts, std::move(*inputs), version));
+  report_input_problems(result.model);
+
+  output_target target(opts.output);
+  const report::render_options render = render_options_for(opts, target);
+  switch (opts.format) {
+    case report_format::text: report::write_text(result.model, target.stream(), render); break;
+    case report_format::markdown: report::write_markdown(result.model, target.stream(), render); break;
+    case report_format::json: report::write_json(result.model, target.stream(), render); break;
+    case report_format::dot: report::write_dot(result.model, target.stream(), render); break;
+  }
+  if (finish(target) != exit_clean) return exit_trouble;
+  if (result.input_problem) return exit_trouble;
+  const bool over_threshold = std::any_of(
+      result.model.findings.begin(), result.model.findings.end(),
+      [&](const report::numbered_finding& n) { return n.finding.level >= opts.fail_on; });
+  return over_threshold ? exit_findings : exit_clean;
+}
+
+int run_events(const options& opts, const std::string& version) {
+  auto inputs = resolve_inputs(opts);
+  if (!inputs) return exit_trouble;
+  output_target target(opts.output);
+  std::ostream& out = target.stream();
+  const report::redaction redact = opts.no_redact ? report::redaction::off : report::redaction::on;
+  const report::message_visibility messages = opts.show_messages
+                                                  ? report::message_visibility::shown
+                                                  : report::message_visibility::hidden;
+  analysis_request request = request_for(opts, std::move(*inputs), version);
+  request.event_observer = [&](const event& e, std::string_view path) {
+    write_event_json(e, path, out, redact, messages);
+  };
+  const analysis_result result = analyze(request);
+  report_input_problems(result.model);
+  if (finish(target) != exit_clean) return exit_trouble;
+  return result.input_problem ? exit_trouble : exit_clean;
+}
+
+int run_sessions(const options& opts, const std::string& version) {
+  auto inputs = resolve_inputs(opts);
+  if (!inputs) return exit_trouble;
+  const analysis_result result = analyze(request_for(opts, std::move(*inputs), version));
+  report_input_problems(result.model);
+  output_target target(opts.output);
+  std::ostream& out = target.stream();
+  const report::report& model = result.model;
+  for (const session::session_summary& s : model.sessions) {
+    std::vector<std::string> sources;
+    for (const input_index i : s.sources) {
+      sources.push_back(i < model.inputs.size() ? model.inputs[i].stats.path : "?");
+    }
+    out << fmt::format("session {}  ({} turn{}; sources: {})\n", s.id, s.turns.size(),
+                       s.turns.size() == 1 ? "" : "s", fmt::join(sources, ", "));
+    for (const session::turn_summary& t : s.turns) {
+      out << fmt::format("  turn {:>3}  {:<10} {} → {}  {} request{}  {} event{}{}\n", t.index,
+                         turn_outcome_name(t.outcome),
+                         t.start ? format_rfc3339(*t.start) : "-",
+                         t.end ? format_rfc3339(*t.end) : "-", t.requests,
+                         t.requests == 1 ? "" : "s", t.events, t.events == 1 ? "" : "s",
+                         t.id.empty() ? "" : "  id " + t.id);
+    }
+  }
+  if (model.sessions.empty()) out << "no sessions found\n";
+  if (finish(target) != exit_clean) return exit_trouble;
+  return result.input_problem ? exit_trouble : exit_clean;
+}
+
+int run_formats(const options& opts) {
+  output_target target(opts.output);
+  std::ostream& out = target.stream();
+  for (const format_id id : all_formats()) {
+    out << fmt::format("{:<18} {}\n{:<18} e.g. {}\n", format_name(id),
+                       formats::format_description(id), "", formats::sample_line(id));
+  }
+  return finish(target);
+}
+
+int run_rules_list(const options& opts) {
+  output_target target(opts.output);
+  std::ostream& out = target.stream();
+  // The built-in detectors; the YAML rule language replaces this list (see rules/README.md).
+  out << fmt::format("{:<22} {:<18} {:<9} {}\n", "id", "kind", "severity", "title");
+  out << fmt::format("{:<22} {:<18} {:<9} {}\n", "codex.stream-retry", "stream_retry",
+                     "varies", "Codex retried a turn's sampling request (Reconnecting… n/N)");
+  out << fmt::format("{:<22} {:<18} {:<9} {}\n", "codex.turn-failure", "turn_failure", "error",
+                     "A turn failed, with the error that ended it");
+  return finish(target);
+}
+
+}  // namespace
+
+int run(const options& opts, const std::string& version) {
+  if (!opts.rule_paths.empty()) {
+    complain(fmt::format(
+        "--rules {}: rule files are not supported by this version yet; the built-in "
+        "detectors run without them (see rules/README.md)",
+        opts.rule_paths.front()));
+    return exit_trouble;
+  }
+  switch (opts.chosen) {
+    case command::analyze: return run_analyze(opts, version);
+    case command::events: return run_events(opts, version);
+    case command::sessions: return run_sessions(opts, version);
+    case command::formats: return run_formats(opts);
+    case command::rules_list: return run_rules_list(opts);
+    case command::rules_validate:
+    case command::rules_test:
+      complain("rules validate/test: rule files are not supported by this version yet");
+      return exit_trouble;
+    case command::merge:
+      complain("merge: combining reports is not supported by this version yet");
+      return exit_trouble;
+  }
+  return exit_trouble;
+}
+
+}  // namespace loopscope::app

@@ -1,0 +1,49 @@
+// The validated command line: plain data, built by cli/command_line.cpp, read by the commands.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loopscope/core/format_id.hpp"
+#include "loopscope/detect/finding.hpp"
+
+namespace loopscope::app {
+
+enum class report_format : unsigned char { text, markdown, json, dot };
+enum class color_choice : unsigned char { automatic, always, never };
+enum class command : unsigned char {
+  analyze,
+  events,
+  sessions,
+  formats,
+  rules_list,
+  rules_validate,
+  rules_test,
+  merge
+};
+
+struct options {
+  command chosen = command::analyze;
+  std::vector<std::string> inputs;
+  report_format format = report_format::text;
+  std::optional<std::string> output;
+  std::vector<std::string> rule_paths;
+  detect::severity fail_on = detect::severity::error;
+  color_choice color = color_choice::automatic;
+  std::size_t jobs = 0;  // 0: the number of cores
+  std::optional<format_id> input_format;
+  bool show_messages = false;
+  bool no_redact = false;
+};
+
+// Exit statuses, as README documents them.
+inline constexpr int exit_clean = 0;
+inline constexpr int exit_findings = 1;
+inline constexpr int exit_trouble = 2;
+
+// Runs the chosen command; returns the exit status. Messages for the user go to stderr.
+int run(const options& opts, const std::string& version);
+
+}  // namespace loopscope::app
