@@ -10,8 +10,8 @@
 # (reused when present; override with LOOPSCOPE_CODEX_DIR).
 # Codex only talks to the proxy on 127.0.0.1; every other HTTP(S) request goes to a
 # closed local port through HTTP(S)_PROXY and fails. The API key is fake.
-# After recording, write expected.json with tests/samples_check/measure.py and
-# review it (the script prints the command).
+# After recording each scenario, expected.json is re-measured from the files with
+# tests/samples_check/measure.py (its description is kept): review the diff.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,6 +32,15 @@ log() { printf '[record] %s\n' "$*" >&2; }
 install_codex() {
     if [ -x "$CODEX" ] && "$CODEX" --version 2>/dev/null | grep -qx "codex-cli $CODEX_VERSION"; then
         return
+    fi
+    if ! command -v npm > /dev/null 2>&1; then
+        if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null 2>&1; then
+            log "npm not found: installing Debian's nodejs and npm"
+            apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm >&2
+        else
+            log "npm not found: install node and npm (Debian: apt-get install nodejs npm)"
+            exit 1
+        fi
     fi
     log "installing @openai/codex@$CODEX_VERSION into $CODEX_DIR"
     mkdir -p "$CODEX_DIR"
@@ -146,6 +155,8 @@ record_one() {
     log "$sc: recorded into $out ($size bytes)"
     [ "$size" -le "$SAMPLES_MAX_BYTES" ] || log "$sc: WARNING: larger than $SAMPLES_MAX_BYTES bytes"
     rm -rf "$tmp"
+    # expected.json is measured from the new files (the description is kept); review the diff.
+    python3 "$REPO/tests/samples_check/measure.py" --write "$out"
 }
 
 main() {
@@ -160,7 +171,7 @@ main() {
     for sc in "${names[@]}"; do
         record_one "$sc" || { log "$sc: FAILED"; failed=1; }
     done
-    log "now run: python3 tests/samples_check/measure.py --write samples/<scenario> ... ; review; python3 tests/samples_check/check_expected.py samples"
+    log "expected.json rewritten by measure.py: review it (git diff samples/), then run: python3 tests/samples_check/check_expected.py samples"
     return $failed
 }
 

@@ -1,6 +1,9 @@
 #include "analysis.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
+#include <ctime>
 #include <memory>
 
 #include "loopscope/detect/turn_detector.hpp"
@@ -53,51 +56,80 @@ class event_tap final : public normalize::event_sink {
 // Receives one input's lines: detects each line's format, normalizes it, keeps the accounting.
 class input_reader final : public ingest::line_sink {
  public:
-  input_reader(input_index index, std::string input_key, std::optional<format_id> forced,
-               event_tap& tap, input_stats& stats)
-      : index_(index), input_key_(std::move(input_key)), forced_(forced), tap_(tap), stats_(stats) {}
+  input_reader(input_index index, normalize::input_context context,
+               std::optional<format_id> forced, event_tap& tap, input_stats& stats)
+      : index_(index), context_(std::move(context)), forced_(forced), tap_(tap), stats_(stats) {}
 
-  void on_line(std::string_view line, std::uint64_t line_number) override {
+  void on_line(std::string_view raw_line, std::uint64_t line_number) override {
+    const std::string_view line = formats::strip_container_prefix(raw_line);
+    const origin where{index_, line_number};
     const format_id format = forced_ ? *forced_ : formats::sniff_line(line);
-    tally_.count(format);
     if (format == format_id::unknown) {
+      // Perhaps the next line of a multi-line record (a traceback) of the previous format.
+      normalize::line_result result;
+      if (previous_ != nullptr && previous_->continue_record(line, where, result)) {
+        count(result);
+        return;
+      }
+      tally_.count(format);
       ++stats_.skipped;
       return;
     }
+    tally_.count(format);
     std::unique_ptr<normalize::format_normalizer>& normalizer =
         normalizers_[static_cast<std::size_t>(format)];
-    if (!normalizer) normalizer = normalize::make_normalizer(format, input_key_);
-    const std::uint64_t before = tap_.produced();
-    const normalize::line_result result =
-        normalizer->normalize(line, origin{index_, line_number}, tap_);
-    if (result.unknown_type) ++stats_.unknown_types;
-    switch (result.outcome) {
-      case normalize::line_outcome::malformed: ++stats_.malformed; break;
-      case normalize::line_outcome::used:
-        // A normalizer that says "used" without an event would break the accounting.
-        if (tap_.produced() > before) {
-          ++stats_.used;
-        } else {
-          ++stats_.skipped;
-        }
-        break;
-      case normalize::line_outcome::skipped: ++stats_.skipped; break;
-    }
+    if (!normalizer) normalizer = normalize::make_normalizer(format, context_);
+    if (previous_ != nullptr && previous_ != normalizer.get()) previous_->finish(tap_);
+    previous_ = normalizer.get();
+    count(normalizer->normalize(line, where, tap_));
   }
 
   void on_truncated_line(std::uint64_t, std::uint64_t) override { ++stats_.truncated; }
 
+  // End of input: pending multi-line records are emitted.
+  void finish() {
+    for (auto& normalizer : normalizers_) {
+      if (normalizer) normalizer->finish(tap_);
+    }
+    previous_ = nullptr;
+  }
+
   const formats::format_tally& tally() const { return tally_; }
 
  private:
+  // "used" may come without an event yet: a multi-line record emits when it is complete, and
+  // context lines (turn_context) only inform later events.
+  void count(const normalize::line_result& result) {
+    if (result.unknown_type) ++stats_.unknown_types;
+    switch (result.outcome) {
+      case normalize::line_outcome::malformed: ++stats_.malformed; break;
+      case normalize::line_outcome::used: ++stats_.used; break;
+      case normalize::line_outcome::skipped: ++stats_.skipped; break;
+    }
+  }
+
   input_index index_;
-  std::string input_key_;
+  normalize::input_context context_;
   std::optional<format_id> forced_;
   event_tap& tap_;
   input_stats& stats_;
   formats::format_tally tally_;
   std::array<std::unique_ptr<normalize::format_normalizer>, 8> normalizers_;
+  normalize::format_normalizer* previous_ = nullptr;
 };
+
+// UTC midnight of the file's modification day, or of today for stdin: the date given to
+// time-only stamps until the session stage re-anchors them.
+std::optional<timestamp> date_hint_for(const ingest::input_spec& spec) {
+  std::int64_t seconds = 0;
+  struct stat info {};
+  if (!spec.is_stdin && ::stat(spec.file_path.c_str(), &info) == 0) {
+    seconds = info.st_mtime;
+  } else {
+    seconds = static_cast<std::int64_t>(std::time(nullptr));
+  }
+  return timestamp{(seconds - seconds % 86400) * 1'000'000};
+}
 
 }  // namespace
 
@@ -129,9 +161,10 @@ analysis_result analyze(const analysis_request& request) {
     entry.stats.path = spec.display_path;
 
     event_tap tap(sessions, request.event_observer, spec.display_path);
-    input_reader reader(index, "input:" + spec.display_path, request.forced_format, tap,
-                        entry.stats);
+    input_reader reader(index, {"input:" + spec.display_path, date_hint_for(spec)},
+                        request.forced_format, tap, entry.stats);
     ingest::read_outcome outcome = ingest::read_lines(spec, reader, request.limits);
+    reader.finish();
     sessions.end_of_input(index);
 
     entry.stats.lines = outcome.lines;

@@ -25,6 +25,7 @@ std::string_view event_kind_name(event_kind kind) {
     case event_kind::user_message: return "user_message";
     case event_kind::reasoning: return "reasoning";
     case event_kind::token_count: return "token_count";
+    case event_kind::compaction: return "compaction";
     case event_kind::warning: return "warning";
     case event_kind::error: return "error";
     case event_kind::other: return "other";

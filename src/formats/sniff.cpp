@@ -1,5 +1,6 @@
 #include "loopscope/formats/sniff.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace loopscope::formats {
@@ -92,6 +93,24 @@ bool is_exec_stderr_line(std::string_view line) {
 }
 
 }  // namespace
+
+std::string_view strip_container_prefix(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && i < 64) {
+    const char c = line[i];
+    const bool name_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+                           c == '_' || c == '-' || c == '.';
+    if (!name_char) break;
+    ++i;
+  }
+  if (i == 0 || i >= line.size() || line[i] != ' ') return line;
+  while (i < line.size() && line[i] == ' ') ++i;
+  if (i + 1 < line.size() && line[i] == '|' && (line[i + 1] == ' ' || i + 2 == line.size())) {
+    return line.substr(std::min(line.size(), i + 2));
+  }
+  if (i + 1 == line.size() && line[i] == '|') return line.substr(i + 1);
+  return line;
+}
 
 format_id sniff_line(std::string_view line) {
   if (line.empty()) return format_id::unknown;

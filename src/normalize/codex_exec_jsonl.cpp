@@ -12,7 +12,8 @@ namespace {
 
 class codex_exec_jsonl_normalizer final : public format_normalizer {
  public:
-  explicit codex_exec_jsonl_normalizer(std::string input_key) : session_key_(std::move(input_key)) {}
+  explicit codex_exec_jsonl_normalizer(const input_context& context)
+      : session_key_(context.input_key) {}
 
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
     simdjson::dom::element root;
@@ -188,8 +189,8 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
 
 }  // namespace
 
-std::unique_ptr<format_normalizer> make_codex_exec_jsonl_normalizer(std::string input_key) {
-  return std::make_unique<codex_exec_jsonl_normalizer>(std::move(input_key));
+std::unique_ptr<format_normalizer> make_codex_exec_jsonl_normalizer(const input_context& context) {
+  return std::make_unique<codex_exec_jsonl_normalizer>(context);
 }
 
 }  // namespace loopscope::normalize::detail

@@ -8,6 +8,12 @@
 
 namespace loopscope::normalize::detail {
 
-std::unique_ptr<format_normalizer> make_codex_exec_jsonl_normalizer(std::string input_key);
+std::unique_ptr<format_normalizer> make_codex_exec_jsonl_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_codex_rollout_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_codex_trace_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_codex_exec_stderr_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_litellm_text_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_litellm_json_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_uvicorn_access_normalizer(const input_context& context);
 
 }  // namespace loopscope::normalize::detail

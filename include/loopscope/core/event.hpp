@@ -35,6 +35,7 @@ enum class event_kind : unsigned char {
   user_message,
   reasoning,
   token_count,
+  compaction,          // the conversation was compacted
   warning,
   error,
   other,
@@ -64,6 +65,8 @@ struct event {
 
   std::string session_key;  // Codex thread id, or a per-input key for proxy logs
   std::string turn_key;     // Codex turn id when the source names it
+  std::string request_id;   // x-client-request-id, litellm_call_id, …: joins proxy and client
+  std::string client;       // the proxy's view of the caller, "127.0.0.1:50412"
 
   http_facts http;
   int attempt = 0;         // n of "n/N"
@@ -72,6 +75,10 @@ struct event {
 
   std::string model;
   std::string model_group;
+  // What the client said about itself (Codex session_meta): for the report's environment table.
+  std::string cli_version;
+  std::string originator;
+  std::string provider;
   std::string error_class;  // e.g. "litellm.InternalServerError", "response_stream_disconnected"
   std::string message;      // the human text, as written (redaction happens at output)
   std::string text_template;  // message with numbers, ids and hex masked: what repeats compare

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,9 +36,26 @@ class format_normalizer {
   virtual ~format_normalizer() = default;
   // `line` has line_padding readable bytes after it (see ingest/line_reader.hpp).
   virtual line_result normalize(std::string_view line, origin where, event_sink& sink) = 0;
+  // Multi-line records (tracebacks, "Received Model Group=…" suffixes): lines that no format
+  // claims, following a line of this format, are offered here first. Return true when the line
+  // belongs to the current record (it then counts as used or skipped per `result`).
+  virtual bool continue_record(std::string_view /*line*/, origin /*where*/,
+                               line_result& /*result*/) {
+    return false;
+  }
+  // End of input: emit whatever a pending multi-line record still holds.
+  virtual void finish(event_sink& /*sink*/) {}
 };
 
-std::unique_ptr<format_normalizer> make_normalizer(format_id format, std::string input_key);
+// What a normalizer may know about its input beyond the lines.
+struct input_context {
+  std::string input_key;  // names the session of events whose source names none
+  // Day (UTC midnight) to give time-only stamps such as LiteLLM's "HH:MM:SS"; the session stage
+  // re-anchors such times against sources with full dates.
+  std::optional<timestamp> date_hint;
+};
+
+std::unique_ptr<format_normalizer> make_normalizer(format_id format, const input_context& context);
 
 // The longest line excerpt kept with an event as evidence.
 inline constexpr std::size_t excerpt_bytes = 400;

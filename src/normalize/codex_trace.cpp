@@ -1,0 +1,21 @@
+// Codex tracing text.
+// Placeholder until this format's decoder lands: lines are counted as skipped, of unknown type.
+#include "normalizers.hpp"
+
+namespace loopscope::normalize::detail {
+namespace {
+
+class codex_trace_normalizer final : public format_normalizer {
+ public:
+  line_result normalize(std::string_view, origin, event_sink&) override {
+    return {line_outcome::skipped, true};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<format_normalizer> make_codex_trace_normalizer(const input_context&) {
+  return std::make_unique<codex_trace_normalizer>();
+}
+
+}  // namespace loopscope::normalize::detail
