@@ -478,6 +478,7 @@ def measure(sample_dir):
 def scenario_description(name):
     """The scenario's description from the fault proxy's scenario table, if any."""
     here = os.path.dirname(os.path.abspath(__file__))
+    sys.dont_write_bytecode = True
     sys.path.insert(0, os.path.join(here, "..", "fault_proxy"))
     try:
         import fault_proxy  # noqa: E402

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "loopscope/formats/sniff.hpp"
 #include "loopscope/ingest/line_reader.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 
@@ -82,8 +83,8 @@ class collecting_sink final : public normalize::event_sink {
 };
 
 // Feeds every line to one normalizer of `format` (no sniffing; continuation lines offered to
-// continue_record first when `offer_continuations` is set, as the pipeline does for lines no
-// format claims), with the padding the reader guarantees.
+// continue_record first when `offer_continuations` is set and no format claims them, as the
+// pipeline does), with the padding the reader guarantees.
 inline collected normalize_lines(format_id format, const std::vector<std::string>& lines,
                                  normalize::input_context context = {"input:test", {}},
                                  bool offer_continuations = false) {
@@ -98,7 +99,8 @@ inline collected normalize_lines(format_id format, const std::vector<std::string
     const std::string_view view(padded.data(), line.size());
     const origin where{0, number};
     normalize::line_result result;
-    if (offer_continuations && normalizer->continue_record(view, where, result)) {
+    if (offer_continuations && formats::sniff_line(view) == format_id::unknown &&
+        normalizer->continue_record(view, where, result)) {
       out.results.push_back(result);
       continue;
     }
