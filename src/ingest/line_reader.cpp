@@ -172,6 +172,7 @@ class reader {
       }
       std::span<char> space = splitter_.writable();
       ZSTD_outBuffer out{space.data(), space.size(), 0};
+      const std::size_t consumed_before = in.pos;
       const std::size_t hint = ZSTD_decompressStream(context, &out, &in);
       if (ZSTD_isError(hint)) {
         if (out.pos > 0) deliver(out.pos);
@@ -179,7 +180,8 @@ class reader {
                          ZSTD_getErrorName(hint)));
         break;
       }
-      last_hint = hint;
+      // A call without progress (no input left) reports the next frame's needs, not this one's.
+      if (in.pos > consumed_before || out.pos > 0) last_hint = hint;
       if (out.pos > 0 && !deliver(out.pos)) break;
       if (input_done && in.pos == in.size && out.pos < out.size) {
         if (last_hint != 0) fail("zstd stream is truncated: the input ends inside a frame");
@@ -225,13 +227,11 @@ read_outcome read_lines(const input_spec& input, line_sink& sink, const read_lim
 
 read_outcome read_lines_from(std::istream& stream, line_sink& sink, const read_limits& limits) {
   reader r(
+      // sgetn, not istream::read: a short read is not the end of a pipe-like buffer.
       [&stream](char* into, std::size_t size) -> std::ptrdiff_t {
-        stream.read(into, static_cast<std::streamsize>(size));
-        if (stream.bad()) {
-          errno = EIO;
-          return -1;
-        }
-        return static_cast<std::ptrdiff_t>(stream.gcount());
+        std::streambuf* buffer = stream.rdbuf();
+        if (buffer == nullptr) return 0;
+        return static_cast<std::ptrdiff_t>(buffer->sgetn(into, static_cast<std::streamsize>(size)));
       },
       sink, limits);
   return r.run();

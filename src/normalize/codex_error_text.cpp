@@ -3,9 +3,8 @@
 #include <re2/re2.h>
 
 namespace loopscope::normalize::detail {
-namespace {
 
-void apply_url(std::string_view url, http_facts& http) {
+void apply_codex_url(std::string_view url, http_facts& http) {
   if (url.starts_with("ws://") || url.starts_with("wss://")) {
     http.transport = transport_kind::websocket;
     if (http.method.empty()) http.method = "GET";  // a WebSocket upgrade is an HTTP GET
@@ -21,8 +20,6 @@ void apply_url(std::string_view url, http_facts& http) {
   path = path.substr(0, path.find_first_of("?#"));
   http.path = std::string(path);
 }
-
-}  // namespace
 
 std::optional<reconnecting_notice> parse_reconnecting(std::string_view message) {
   static const RE2 pattern(R"(^Re-?connecting\.\.\. (\d+)/(\d+)(?: \(([\s\S]*)\))?\s*$)");
@@ -44,7 +41,7 @@ void classify_codex_error(std::string_view text, http_facts& http, std::string& 
 
   int status = 0;
   std::string url;
-  if (RE2::PartialMatch(text, url_field, &url)) apply_url(url, http);
+  if (RE2::PartialMatch(text, url_field, &url)) apply_codex_url(url, http);
 
   if (RE2::PartialMatch(text, ws_http_error, &status)) {
     http.status = status;

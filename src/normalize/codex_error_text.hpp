@@ -20,6 +20,10 @@ struct reconnecting_notice {
 // "Reconnecting... 2/5 (details)" and the older "Re-connecting... 2/5".
 std::optional<reconnecting_notice> parse_reconnecting(std::string_view message);
 
+// Transport, method ("GET" for ws://) and path from a URL Codex printed; leaves `http` untouched
+// when the text is not an http(s)/ws(s) URL.
+void apply_codex_url(std::string_view url, http_facts& http);
+
 // Fills status, transport, method and path, and the error class, from a Codex error text.
 // Leaves fields it cannot tell untouched.
 void classify_codex_error(std::string_view text, http_facts& http, std::string& error_class);

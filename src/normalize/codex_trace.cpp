@@ -1,21 +1,259 @@
-// Codex tracing text.
-// Placeholder until this format's decoder lands: lines are counted as skipped, of unknown type.
+// Codex tracing text: codex-tui.log, `codex exec` stderr with RUST_LOG, and logs_2.sqlite rows
+// rendered as lines by ingest/sqlite_logs.cpp. Reference: shared/reference/codex-formats.md §4.
+//
+// Lines are recognised by their message, not their target: targets move between releases
+// (`codex_core::codex` in 0.121, `codex_core::session::turn` in 0.122). Everything else of the
+// format is skipped as understood-and-irrelevant: the log is mostly start-up noise.
+//
+// Turns. Codex 0.121 writes no span lifecycle lines (`…: new` / `…: close`) to exec stderr, and
+// codex-tui.log has them for many spans but not reliably for the turn span, so turns are not
+// delimited by them. Every line inside a turn does carry the span
+// `turn{otel.name="session_task.turn" thread.id=… turn.id=… model=…}`: the first line that names
+// a turn id not seen before produces a turn_start (stamped with that line's time); no turn_end
+// follows, the session stage closes the turn at the next turn_start or at the end of the input.
+#include <re2/re2.h>
+
+#include <set>
+#include <utility>
+
+#include "codex_error_text.hpp"
+#include "codex_trace_line.hpp"
+#include "json_line.hpp"
+#include "loopscope/normalize/normalizer.hpp"
+#include "loopscope/normalize/text_template.hpp"
 #include "normalizers.hpp"
 
 namespace loopscope::normalize::detail {
 namespace {
 
+// The OTel events are logged twice, once on `codex_otel.log_only` and once on
+// `codex_otel.trace_safe` (some only on the first); this recognises the second copy.
+struct otel_seen {
+  std::string name;
+  std::string stamp;  // event.timestamp, milliseconds
+  std::string target;
+};
+
 class codex_trace_normalizer final : public format_normalizer {
  public:
-  line_result normalize(std::string_view, origin, event_sink&) override {
-    return {line_outcome::skipped, true};
+  explicit codex_trace_normalizer(const input_context& context) : input_key_(context.input_key) {}
+
+  line_result normalize(std::string_view line, origin where, event_sink& sink) override {
+    const std::optional<trace_line> parsed = parse_trace_line(line, stamp_rule::optional);
+    if (!parsed) return {line_outcome::malformed, false};
+    const trace_line& t = *parsed;
+
+    std::string session_key = session_of(t);
+    std::string turn_key(span_field(t, "turn.id").value_or(std::string_view{}));
+    if (turn_key.empty()) turn_key = std::string(span_field(t, "turn_id").value_or(""));
+    note_transport(t, session_key);
+
+    bool used = false;
+    auto emit = [&](event e) {
+      e.session_key = session_key;
+      e.turn_key = turn_key;
+      if (t.time) {
+        e.time = t.time;
+        e.time_is = time_quality::exact;
+      }
+      if (e.model.empty()) e.model = std::string(span_field(t, "model").value_or(""));
+      sink.on_event(std::move(e));
+      used = true;
+    };
+    auto make = [&](event_kind kind) {
+      return make_event(kind, format_id::codex_trace, where, line);
+    };
+
+    if (!turn_key.empty() && turns_seen_.insert({session_key, turn_key}).second) {
+      emit(make(event_kind::turn_start));
+    }
+    decode_message(t, session_key, make, emit);
+    return {used ? line_outcome::used : line_outcome::skipped, false};
   }
+
+  // Tracing prints multi-line messages (pretty Debug output, header dumps) as they are: the lines
+  // after the first belong to the record.
+  bool continue_record(std::string_view, origin, line_result& result) override {
+    result = {line_outcome::skipped, false};
+    return true;
+  }
+
+ private:
+  template <typename Make, typename Emit>
+  void decode_message(const trace_line& t, const std::string& session_key, Make& make,
+                      Emit& emit) {
+    const std::string_view message = t.message;
+    if (t.target.starts_with("codex_otel")) {
+      decode_otel(t, make, emit);
+      return;
+    }
+    if (message.starts_with("connecting to websocket: ")) {
+      event e = make(event_kind::ws_connect);
+      apply_codex_url(first_word(message.substr(25)), e.http);
+      e.http.transport = transport_kind::websocket;
+      e.http.method = "GET";
+      ws_lines_since_otel_ = true;
+      emit(std::move(e));
+      return;
+    }
+    if (message.starts_with("failed to connect to websocket: ")) {
+      event e = make(event_kind::ws_error);
+      e.http.transport = transport_kind::websocket;
+      e.http.method = "GET";
+      fill_error(e, message.substr(32));
+      ws_lines_since_otel_ = true;
+      emit(std::move(e));
+      return;
+    }
+    if (message.starts_with("startup websocket prewarm setup failed: ")) {
+      event e = make(event_kind::ws_error);
+      e.http.transport = transport_kind::websocket;
+      e.http.method = "GET";
+      fill_error(e, message.substr(40));
+      emit(std::move(e));
+      return;
+    }
+    if (message.starts_with("stream disconnected - retrying ")) {
+      // "… retrying sampling request (2/5 in 412.3ms)..."; before 2026-01-16 "retrying turn".
+      static const RE2 pattern(R"(retrying (?:sampling request|turn) \((\d+)/(\d+) in ([^)]+)\))");
+      event e = make(event_kind::stream_retry);
+      std::string delay;
+      if (RE2::PartialMatch(message, pattern, &e.attempt, &e.attempt_limit, &delay)) {
+        e.delay_ms = parse_rust_duration_ms(delay).value_or(-1);
+      }
+      e.http.transport = transport_of(session_key);
+      e.message = std::string(message);
+      e.text_template = mask_text(message);
+      emit(std::move(e));
+      return;
+    }
+    if (message == "falling back to HTTP" || message.starts_with("falling back to HTTP ")) {
+      event e = make(event_kind::transport_fallback);
+      e.message = std::string(message);
+      e.text_template = mask_text(message);
+      transports_[session_key] = transport_kind::http;
+      emit(std::move(e));
+      return;
+    }
+    if (message.starts_with("Turn error: ")) {
+      event e = make(event_kind::turn_error);
+      fill_error(e, message.substr(12));
+      if (e.http.transport == transport_kind::unknown) e.http.transport = transport_of(session_key);
+      emit(std::move(e));
+      return;
+    }
+  }
+
+  template <typename Make, typename Emit>
+  void decode_otel(const trace_line& t, Make& make, Emit& emit) {
+    const std::string_view name = trace_field(t.message, "event.name").value_or("");
+    if (name != "codex.api_request" && name != "codex.websocket_connect") return;
+    const std::string_view stamp = trace_field(t.message, "event.timestamp").value_or("");
+    if (seen_.name == name && seen_.stamp == stamp && seen_.target != t.target) {
+      seen_ = {};
+      return;  // the same event on the other OTel target
+    }
+    seen_ = {std::string(name), std::string(stamp), std::string(t.target)};
+
+    const int status = to_int(trace_field(t.message, "http.response.status_code").value_or(""));
+    const std::string_view error = trace_field(t.message, "error.message").value_or("");
+    if (name == "codex.api_request") {
+      event e = make(event_kind::request_attempt);
+      e.http.method = "POST";  // Codex's model requests are POSTs (responses, compact)
+      e.http.path = std::string(trace_field(t.message, "endpoint").value_or(""));
+      e.http.transport = transport_kind::http;
+      e.http.status = status;
+      // OTel counts attempts from 0; event::attempt is the n of "n/N", from 1.
+      const std::string_view attempt = trace_field(t.message, "attempt").value_or("");
+      if (!attempt.empty()) e.attempt = to_int(attempt) + 1;
+      e.message = std::string(error);
+      e.text_template = mask_text(error);
+      emit(std::move(e));
+      return;
+    }
+    // codex.websocket_connect: the codex_api lines of the same handshake ("connecting to
+    // websocket", "failed to connect …") say more (the URL); the OTel event only stands in for
+    // them when the filter left them out (codex-tui.log's default filter does).
+    if (std::exchange(ws_lines_since_otel_, false)) return;
+    const bool success = trace_field(t.message, "success").value_or("") == "true";
+    event connect = make(event_kind::ws_connect);
+    connect.http.transport = transport_kind::websocket;
+    connect.http.method = "GET";
+    connect.http.path = std::string(trace_field(t.message, "endpoint").value_or(""));
+    if (success) {
+      connect.http.status = status;
+      emit(std::move(connect));
+      return;
+    }
+    event failure = connect;
+    failure.kind = event_kind::ws_error;
+    failure.http.status = status;
+    failure.message = std::string(error);
+    failure.text_template = mask_text(error);
+    emit(std::move(connect));
+    emit(std::move(failure));
+  }
+
+  static void fill_error(event& e, std::string_view text) {
+    e.message = std::string(text);
+    classify_codex_error(text, e.http, e.error_class);
+    e.text_template = mask_text(text);
+  }
+
+  static std::string_view first_word(std::string_view text) {
+    return text.substr(0, text.find_first_of(" ,"));
+  }
+
+  static int to_int(std::string_view text) {
+    int value = 0;
+    for (const char c : text) {
+      if (c < '0' || c > '9' || value > 100'000'000) return 0;
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  }
+
+  std::string session_of(const trace_line& t) const {
+    for (const std::string_view key : {"thread_id", "thread.id"}) {
+      if (auto id = span_field(t, key)) return std::string(*id);
+    }
+    // OTel events outside the session span (the start-up prewarm) name the thread themselves.
+    if (auto id = trace_field(t.message, "conversation.id"); id && t.target.starts_with("codex_otel")) {
+      return std::string(*id);
+    }
+    return input_key_;
+  }
+
+  // The transport of the session's latest model request, from the model_client span names.
+  void note_transport(const trace_line& t, const std::string& session_key) {
+    for (const trace_span& span : t.spans) {
+      if (span.name == "model_client.stream_responses_websocket") {
+        // The start-up prewarm runs in this span too; it does not decide the turn's transport.
+        if (trace_field(span.fields, "websocket.warmup").value_or("") != "true") {
+          transports_[session_key] = transport_kind::websocket;
+        }
+      } else if (span.name == "model_client.stream_responses_api") {
+        transports_[session_key] = transport_kind::http;
+      }
+    }
+  }
+
+  transport_kind transport_of(const std::string& session_key) const {
+    const auto it = transports_.find(session_key);
+    return it == transports_.end() ? transport_kind::unknown : it->second;
+  }
+
+  std::string input_key_;
+  std::set<std::pair<std::string, std::string>> turns_seen_;
+  std::map<std::string, transport_kind> transports_;
+  otel_seen seen_;
+  bool ws_lines_since_otel_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<format_normalizer> make_codex_trace_normalizer(const input_context&) {
-  return std::make_unique<codex_trace_normalizer>();
+std::unique_ptr<format_normalizer> make_codex_trace_normalizer(const input_context& context) {
+  return std::make_unique<codex_trace_normalizer>(context);
 }
 
 }  // namespace loopscope::normalize::detail

@@ -13,8 +13,9 @@
 
 namespace loopscope::test {
 
-// /work/shared/corpus (next to the checkout) when present; tests that need it skip otherwise.
-inline std::string shared_corpus_dir() { return std::string(LOOPSCOPE_SOURCE_DIR) + "/../shared/corpus"; }
+// The in-repo copy of shared/corpus (tests/data/corpus, see its PROVENANCE.md): real excerpts
+// and real Codex output, kept with the tests so a clean clone can run them.
+inline std::string shared_corpus_dir() { return std::string(LOOPSCOPE_SOURCE_DIR) + "/tests/data/corpus"; }
 inline std::string source_dir() { return LOOPSCOPE_SOURCE_DIR; }
 
 inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }

@@ -1,0 +1,208 @@
+#include "codex_trace_line.hpp"
+
+#include <cmath>
+#include <charconv>
+
+namespace loopscope::normalize::detail {
+namespace {
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+// A span name or target at `pos`: name characters and "::" separators. Returns its length.
+std::size_t name_length(std::string_view text, std::size_t pos) {
+  std::size_t end = pos;
+  while (end < text.size()) {
+    if (is_name_char(text[end])) {
+      ++end;
+    } else if (text.substr(end, 2) == "::" && end + 2 < text.size() && is_name_char(text[end + 2])) {
+      end += 2;
+    } else {
+      break;
+    }
+  }
+  return end - pos;
+}
+
+// Index just past the "}" closing the field list opened at `open`, or npos when unterminated.
+// Quoted values may hold braces; Debug-rendered bare values ("ReadOnly { access: … }") nest.
+std::size_t close_brace(std::string_view text, std::size_t open) {
+  int depth = 0;
+  bool quoted = false;
+  for (std::size_t i = open; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool is_level(std::string_view word) {
+  return word == "TRACE" || word == "DEBUG" || word == "INFO" || word == "WARN" ||
+         word == "ERROR";
+}
+
+std::size_t skip_spaces(std::string_view text, std::size_t pos) {
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  return pos;
+}
+
+}  // namespace
+
+std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rule) {
+  trace_line out;
+  std::size_t pos = 0;
+  const std::size_t stamp_end = line.substr(0, 48).find(' ');
+  if (stamp_end != std::string_view::npos && stamp_end > 0 && line[stamp_end - 1] == 'Z') {
+    out.time = parse_rfc3339(line.substr(0, stamp_end));
+  }
+  if (out.time) {
+    pos = skip_spaces(line, stamp_end);
+    const std::size_t level_end = line.find(' ', pos);
+    if (level_end == std::string_view::npos || !is_level(line.substr(pos, level_end - pos))) {
+      return std::nullopt;
+    }
+    out.level = line.substr(pos, level_end - pos);
+    pos = skip_spaces(line, level_end);
+  } else if (rule == stamp_rule::required) {
+    return std::nullopt;
+  }
+
+  // Spans: "name{fields}:" or "name:" repeated, then one space, then "target: ".
+  while (pos < line.size()) {
+    const std::size_t length = name_length(line, pos);
+    if (length == 0) break;
+    const std::string_view name = line.substr(pos, length);
+    std::size_t next = pos + length;
+    if (next < line.size() && line[next] == '{') {
+      const std::size_t end = close_brace(line, next);
+      if (end == std::string_view::npos || end >= line.size() || line[end] != ':') {
+        return std::nullopt;
+      }
+      out.spans.push_back({name, line.substr(next + 1, end - next - 2)});
+      pos = end + 1;
+      if (pos < line.size() && line[pos] == ' ') {
+        ++pos;
+        break;
+      }
+      continue;
+    }
+    if (next >= line.size() || line[next] != ':') break;
+    if (next + 1 < line.size() && line[next + 1] != ' ') {
+      out.spans.push_back({name, {}});  // "session_init:next_span…"
+      pos = next + 1;
+      continue;
+    }
+    // "name: " is the target unless another "name: " follows and this one cannot be a target
+    // (targets hold "::"; span names never do).
+    const bool has_path = name.find("::") != std::string_view::npos;
+    const std::size_t after = next + 2;
+    const std::size_t following = name_length(line, after);
+    if (!has_path && following > 0 && line.substr(after + following, 1) == ":") {
+      out.spans.push_back({name, {}});
+      pos = after;
+      break;
+    }
+    break;
+  }
+  if (!out.time && out.spans.empty()) return std::nullopt;  // prose: "word: text"
+
+  const std::size_t length = name_length(line, pos);
+  const std::size_t colon = pos + length;
+  if (length > 0 && colon < line.size() && line[colon] == ':' &&
+      (colon + 1 == line.size() || line[colon + 1] == ' ')) {
+    out.target = line.substr(pos, length);
+    out.message = line.substr(std::min(line.size(), colon + 2));
+  } else if (!out.time) {
+    return std::nullopt;
+  } else {
+    out.message = line.substr(pos);
+  }
+  return out;
+}
+
+std::optional<std::string_view> trace_field(std::string_view fields, std::string_view key) {
+  std::size_t i = 0;
+  while (i < fields.size()) {
+    i = skip_spaces(fields, i);
+    if (i >= fields.size()) break;
+    const std::size_t token_end = fields.find_first_of(" =\"", i);
+    if (token_end == std::string_view::npos) break;
+    if (fields[token_end] != '=') {
+      if (fields[token_end] == '"') {
+        // A stray quoted word in a message: step over it as a whole.
+        const std::size_t close = fields.find('"', token_end + 1);
+        i = close == std::string_view::npos ? fields.size() : close + 1;
+      } else {
+        i = token_end + 1;
+      }
+      continue;
+    }
+    const std::string_view name = fields.substr(i, token_end - i);
+    std::size_t value_start = token_end + 1;
+    std::string_view value;
+    if (value_start < fields.size() && fields[value_start] == '"') {
+      ++value_start;
+      std::size_t j = value_start;
+      while (j < fields.size() && fields[j] != '"') j += fields[j] == '\\' ? 2 : 1;
+      value = fields.substr(value_start, std::min(j, fields.size()) - value_start);
+      i = j + 1;
+    } else {
+      const std::size_t end = std::min(fields.find(' ', value_start), fields.size());
+      value = fields.substr(value_start, end - value_start);
+      i = end;
+    }
+    if (name == key) return value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> span_field(const trace_line& line, std::string_view key) {
+  for (auto it = line.spans.rbegin(); it != line.spans.rend(); ++it) {
+    if (auto value = trace_field(it->fields, key)) return value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_rust_duration_ms(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() &&
+         ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
+    ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + digits, value);
+  if (error != std::errc{} || end != text.data() + digits) return std::nullopt;
+  const std::string_view unit = text.substr(digits);
+  double ms = 0;
+  if (unit == "ms") {
+    ms = value;
+  } else if (unit == "s") {
+    ms = value * 1000.0;
+  } else if (unit == "µs" || unit == "us") {
+    ms = value / 1000.0;
+  } else if (unit == "ns") {
+    ms = value / 1'000'000.0;
+  } else {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(std::floor(ms));
+}
+
+}  // namespace loopscope::normalize::detail

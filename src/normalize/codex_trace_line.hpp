@@ -1,0 +1,49 @@
+// One line of Codex's `tracing_subscriber` fmt output (codex-tui.log, exec stderr with RUST_LOG,
+// rows of logs_2.sqlite rendered by ingest/sqlite_logs.cpp):
+//   <RFC3339>Z <LEVEL> [span{fields}:span2:…] <target>: <message> [k=v …]
+// Reference: shared/reference/codex-formats.md §4.2. The parser only splits; it keeps views into
+// the line, so a line must outlive the parsed result.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "loopscope/core/timestamp.hpp"
+
+namespace loopscope::normalize::detail {
+
+struct trace_span {
+  std::string_view name;    // "turn", "model_client.stream_responses_websocket"
+  std::string_view fields;  // between the braces, unparsed; empty for a span without fields
+};
+
+struct trace_line {
+  std::optional<timestamp> time;  // absent when the line was pasted without its stamp
+  std::string_view level;         // "INFO", …; empty when absent
+  std::vector<trace_span> spans;
+  std::string_view target;   // "codex_core::codex", "codex_otel.log_only", "feedback_tags"
+  std::string_view message;  // everything after "<target>: ", trailing fields included
+};
+
+enum class stamp_rule : unsigned char {
+  required,  // the line must open with "<RFC3339>Z <LEVEL> "
+  optional,  // a bare "span{…}: target: message" (pasted from a log) is accepted too
+};
+
+// Splits a line; nullopt when it is not of this shape (an unterminated span "{" included).
+std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rule);
+
+// The value of `key` in a tracing field list ("a=1 b=\"x y\" c=z"): quoted values are returned
+// without their quotes and with their escapes as written. nullopt when the key is absent.
+std::optional<std::string_view> trace_field(std::string_view fields, std::string_view key);
+
+// The value of `key` in any span of the chain, innermost span first.
+std::optional<std::string_view> span_field(const trace_line& line, std::string_view key);
+
+// Rust's `Duration` Debug rendering ("412.345ms", "1.60234s", "950µs", "12ns") in milliseconds,
+// rounded down. nullopt on anything else.
+std::optional<std::int64_t> parse_rust_duration_ms(std::string_view text);
+
+}  // namespace loopscope::normalize::detail

@@ -1,0 +1,58 @@
+// LiteLLM's message catalogue (shared/reference/litellm-formats.md §2.3–2.5): what a router or
+// proxy message means as an event. The text and JSON_LOGS formats print the same messages, so
+// both decoders classify through here; only the framing around the message differs.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "loopscope/core/event.hpp"
+#include "loopscope/normalize/normalizer.hpp"
+
+namespace loopscope::normalize::detail {
+
+// Removes ANSI colour codes: "\x1b[92m" and the "[92m" / "[0m" remnants that pasted or exported
+// logs keep after the ESC byte is lost.
+std::string strip_ansi(std::string_view text);
+
+// Where a message stands in LiteLLM's two-line fallback announcement ("Trying to fallback b/w
+// models" then "Falling back to model_group = X"): see fallback_fold.
+enum class fallback_step : unsigned char { none, trying, falling_back };
+
+struct classification {
+  bool is_event = false;  // false: not a catalogued message; the record is skipped
+  fallback_step step = fallback_step::none;
+};
+
+// Classifies one record. `text` is the message (ANSI removed; continuation lines joined with
+// '\n', traceback frames left out); `traceback_exception` is the exception line that ends the
+// record's traceback (or a JSON record's stacktrace), used when `text` names no exception class.
+// Fills kind, model, model_group, error_class, status, attempts, ids, message and text_template
+// of `e`; leaves the rest (time, session, excerpt) to the caller.
+classification classify_litellm_message(std::string_view text,
+                                        std::string_view traceback_exception, event& e);
+
+// The exception line of a Python traceback: the last line that is neither indented nor a frame
+// ("litellm.exceptions.RateLimitError: …"). Empty when there is none.
+std::string_view last_exception_line(std::string_view traceback);
+
+// True for the lines that can only belong to the record above: traceback parts, the router's
+// "Received Model Group=" / "Available Model Group Fallbacks=" / "LiteLLM Retried:" suffixes,
+// "Debug Information:", indented lines.
+bool looks_like_record_part(std::string_view line);
+
+// LiteLLM announces one fallback twice, "Trying to fallback b/w models" then "Falling back to
+// model_group = X". Folding the pair into one proxy_fallback event keeps one event per fallback;
+// a "Trying" line not followed by its "Falling back" (older versions, interleaved requests) is
+// still emitted on its own.
+class fallback_fold {
+ public:
+  void push(event&& e, fallback_step step, event_sink& sink);
+  void flush(event_sink& sink);
+
+ private:
+  event held_;
+  bool holding_ = false;
+};
+
+}  // namespace loopscope::normalize::detail

@@ -1,0 +1,44 @@
+#include <doctest/doctest.h>
+
+#include "loopscope/formats/sniff.hpp"
+
+using loopscope::format_id;
+using loopscope::formats::sniff_line;
+using loopscope::formats::strip_container_prefix;
+
+TEST_CASE("each format's own sample line is recognized as that format") {
+  for (const format_id id : loopscope::all_formats()) {
+    CAPTURE(loopscope::format_name(id));
+    CHECK(sniff_line(loopscope::formats::sample_line(id)) == id);
+  }
+}
+
+TEST_CASE("exec JSON and rollout lines are told apart") {
+  CHECK(sniff_line(R"({"type":"thread.started","thread_id":"01a2"})") == format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"type":"turn.failed","error":{"message":"x"}})") == format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"timestamp":"2026-11-29T01:06:56.498Z","type":"session_meta","payload":{}})") ==
+        format_id::codex_rollout);
+  CHECK(sniff_line("") == format_id::unknown);
+  CHECK(sniff_line("just some prose") == format_id::unknown);
+  CHECK(sniff_line("{not json at all") == format_id::unknown);
+}
+
+TEST_CASE("docker compose prefixes are stripped, other text is left alone") {
+  CHECK(strip_container_prefix("litellm-1  | INFO:     127.0.0.1:1 - \"POST /v1/responses HTTP/1.1\" 200 OK") ==
+        "INFO:     127.0.0.1:1 - \"POST /v1/responses HTTP/1.1\" 200 OK");
+  CHECK(strip_container_prefix("proxy_1 | x") == "x");
+  CHECK(strip_container_prefix("INFO:     x") == "INFO:     x");
+  CHECK(strip_container_prefix("a | b | c") == "b | c");
+  CHECK(strip_container_prefix("| table |") == "| table |");
+}
+
+TEST_CASE("the tally names the dominant known format and notices mixtures") {
+  loopscope::formats::format_tally tally;
+  tally.count(format_id::unknown);
+  tally.count(format_id::unknown);
+  tally.count(format_id::codex_trace);
+  CHECK(tally.dominant() == format_id::codex_trace);
+  CHECK_FALSE(tally.mixed());
+  tally.count(format_id::codex_exec_jsonl);
+  CHECK(tally.mixed());
+}
