@@ -1,4 +1,6 @@
 // The terminal report: verdict first, evidence beneath.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "loopscope/report/writers.hpp"
@@ -87,9 +89,12 @@ void write_text(const report& r, std::ostream& out, const render_options& option
         out << detail::wrap("fix:   " + redact_if(f.advice, options.redact), indent, options.width);
       }
       for (const detect::evidence_line& e : f.evidence) {
+        // The file name is enough to find the line: the inputs are listed above in full.
         const std::string where = fmt::format(
             "{}:{}",
-            e.where.input < r.inputs.size() ? r.inputs[e.where.input].stats.path : "?",
+            e.where.input < r.inputs.size()
+                ? std::filesystem::path(r.inputs[e.where.input].stats.path).filename().string()
+                : "?",
             e.where.line);
         const std::string text = redact_if(e.text, options.redact);
         const std::size_t room =

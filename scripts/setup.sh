@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what loopscope needs (Debian 12 packages), builds it in Release, and shows a report on
+# a bundled sample. Run from anywhere: bash scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config
+  libre2-dev nlohmann-json3-dev libcli11-dev libfmt-dev libboost-graph-dev doctest-dev
+  libyaml-cpp-dev libzstd-dev zlib1g-dev libsimdjson-dev libsqlite3-dev
+  python3 zstd gzip jq parallel
+)
+run_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  run_as_root apt-get update -qq
+  run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+werror=OFF
+if [ "${CI:-}" = "true" ] || [ "${LOOPSCOPE_WERROR:-}" = "ON" ]; then werror=ON; fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLOOPSCOPE_WERROR="$werror"
+cmake --build build -j"$(nproc)"
+
+echo
+echo "setup: built build/loopscope. A report on a real Codex 0.121.0 run (HTTP 500, retries ran out):"
+echo
+# Exit status 1 means "findings at or above --fail-on": expected for this sample.
+./build/loopscope samples/http-500-exhausted/exec.jsonl || [ $? -eq 1 ]

@@ -1,0 +1,131 @@
+"""Checks a loopscope JSON report against report v1 as docs/report-v1.md documents it.
+
+Used by the golden and end-to-end tests; importable, or run as
+`python3 report_schema.py REPORT.json` (exit 1 and one line per problem when it does not conform).
+"""
+import json
+import re
+import sys
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+KINDS = {"transport_fallback", "stream_retry", "request_retry", "proxy_retry", "proxy_fallback",
+         "tool_repeat", "web_search_repeat", "monologue", "error_repeat", "turn_failure"}
+SEVERITIES = {"info", "warning", "error"}
+FORMATS = {"codex-rollout", "codex-exec-jsonl", "codex-trace", "codex-exec-stderr", "litellm-text",
+           "litellm-json", "uvicorn-access", "unknown"}
+TURN_STATUS = {"open", "completed", "failed", "aborted"}
+
+
+def _expect(problems, where, cond, what):
+    if not cond:
+        problems.append(f"{where}: {what}")
+
+
+def _typed(problems, obj, key, types, where, nullable=False):
+    if key not in obj:
+        problems.append(f"{where}: missing '{key}'")
+        return None
+    value = obj[key]
+    if value is None:
+        _expect(problems, where, nullable, f"'{key}' is null")
+        return None
+    if isinstance(value, bool) and bool not in types:
+        problems.append(f"{where}: '{key}' is a boolean")
+        return None
+    _expect(problems, where, isinstance(value, types), f"'{key}' has type {type(value).__name__}")
+    return value
+
+
+def _time(problems, obj, key, where):
+    value = _typed(problems, obj, key, (str,), where, nullable=True)
+    if value is not None:
+        _expect(problems, where, RFC3339.match(value), f"'{key}' is not RFC 3339 UTC with ms: {value}")
+
+
+def check(report):
+    p = []
+    _expect(p, "report", report.get("schema") == "loopscope/report/v1", "schema is not loopscope/report/v1")
+    tool = _typed(p, report, "tool", (dict,), "report")
+    if tool:
+        _expect(p, "tool", tool.get("name") == "loopscope", "name is not loopscope")
+        _typed(p, tool, "version", (str,), "tool")
+    for i, inp in enumerate(_typed(p, report, "inputs", (list,), "report") or []):
+        w = f"inputs[{i}]"
+        _typed(p, inp, "path", (str,), w)
+        fmt = _typed(p, inp, "format", (str,), w)
+        _expect(p, w, fmt in FORMATS, f"unknown format {fmt}")
+        counts = {}
+        for key in ("lines", "events", "skipped", "malformed", "truncated"):
+            counts[key] = _typed(p, inp, key, (int,), w)
+        if "used" in inp and None not in counts.values():
+            _expect(p, w, counts["lines"] == inp["used"] + counts["skipped"] + counts["malformed"]
+                    + counts["truncated"], "lines != used + skipped + malformed + truncated")
+    for i, ses in enumerate(_typed(p, report, "sessions", (list,), "report") or []):
+        w = f"sessions[{i}]"
+        _typed(p, ses, "id", (str,), w)
+        for s in _typed(p, ses, "sources", (list,), w) or []:
+            _expect(p, w, isinstance(s, str), "source is not a string")
+        for j, turn in enumerate(_typed(p, ses, "turns", (list,), w) or []):
+            tw = f"{w}.turns[{j}]"
+            _expect(p, tw, _typed(p, turn, "index", (int,), tw) == j + 1, "index is not its 1-based position")
+            _typed(p, turn, "id", (str,), tw, nullable=True)
+            _time(p, turn, "start", tw)
+            _time(p, turn, "end", tw)
+            _expect(p, tw, _typed(p, turn, "status", (str,), tw) in TURN_STATUS, "bad status")
+            _typed(p, turn, "requests", (int,), tw)
+    ids = set()
+    for i, f in enumerate(_typed(p, report, "findings", (list,), "report") or []):
+        w = f"findings[{i}]"
+        fid = _typed(p, f, "id", (str,), w)
+        _expect(p, w, fid not in ids, "duplicate id")
+        ids.add(fid)
+        _typed(p, f, "rule", (str,), w)
+        _expect(p, w, _typed(p, f, "kind", (str,), w) in KINDS, "unknown kind")
+        _expect(p, w, _typed(p, f, "severity", (str,), w) in SEVERITIES, "unknown severity")
+        _typed(p, f, "session", (str,), w)
+        turn = _typed(p, f, "turn", (int,), w, nullable=True)
+        _expect(p, w, turn is None or turn >= 1, "turn is not 1-based")
+        _typed(p, f, "turn_id", (str,), w, nullable=True)
+        _expect(p, w, (_typed(p, f, "iterations", (int,), w) or 0) >= 1, "iterations < 1")
+        _time(p, f, "start", w)
+        _time(p, f, "end", w)
+        _typed(p, f, "duration_ms", (int,), w, nullable=True)
+        for s in _typed(p, f, "cycle", (list,), w) or []:
+            _expect(p, w, isinstance(s, str), "cycle entry is not a string")
+        cause = _typed(p, f, "root_cause", (dict,), w, nullable=True)
+        if cause is not None:
+            cw = w + ".root_cause"
+            _expect(p, cw, _typed(p, cause, "source", (str,), cw) in {"codex", "proxy", "model"}, "bad source")
+            transport = _typed(p, cause, "transport", (str,), cw, nullable=True)
+            _expect(p, cw, transport in (None, "http", "websocket"), "bad transport")
+            _typed(p, cause, "method", (str,), cw, nullable=True)
+            _typed(p, cause, "path", (str,), cw, nullable=True)
+            status = _typed(p, cause, "status", (int,), cw, nullable=True)
+            _expect(p, cw, status is None or 100 <= status <= 599, "status out of range")
+            _typed(p, cause, "error_class", (str,), cw, nullable=True)
+            _typed(p, cause, "message", (str,), cw, nullable=True)
+            _typed(p, cause, "retriable", (bool,), cw, nullable=True)
+        for j, ev in enumerate(_typed(p, f, "evidence", (list,), w) or []):
+            ew = f"{w}.evidence[{j}]"
+            _typed(p, ev, "path", (str,), ew)
+            _expect(p, ew, (_typed(p, ev, "line", (int,), ew) or 0) >= 1, "line < 1")
+            _typed(p, ev, "text", (str,), ew)
+        _typed(p, f, "summary", (str,), w)
+        _typed(p, f, "advice", (str,), w, nullable=True)
+    summary = _typed(p, report, "summary", (dict,), "report")
+    if summary:
+        n = _typed(p, summary, "findings", (int,), "summary")
+        _expect(p, "summary", n == len(report.get("findings") or []), "findings count differs from the list")
+        by_kind = _typed(p, summary, "by_kind", (dict,), "summary") or {}
+        by_sev = _typed(p, summary, "by_severity", (dict,), "summary") or {}
+        _expect(p, "summary", sum(by_kind.values()) == n, "by_kind does not add up")
+        _expect(p, "summary", sum(by_sev.values()) == n, "by_severity does not add up")
+    return p
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        problems = check(json.load(fh))
+    for line in problems:
+        print(line)
+    sys.exit(1 if problems else 0)
