@@ -33,6 +33,15 @@ format_id sniff_json(std::string_view line) {
       return format_id::codex_rollout;
     }
   }
+  // Live EventMsg payloads that never reach a rollout (stream_error, warning, …), printed bare by
+  // harnesses; the rollout decoder reads them.
+  if (starts_with(line, R"({"type":")")) {
+    const std::string_view type = line.substr(9);
+    for (const std::string_view bare : {"stream_error\"", "warning\"", "background_event\"",
+                                        "web_search_begin\"", "exec_command_begin\""}) {
+      if (starts_with(type, bare)) return format_id::codex_rollout;
+    }
+  }
   if (starts_with(line, R"({"type":")")) {
     const std::string_view type = line.substr(9);
     if (starts_with(type, "thread.") || starts_with(type, "turn.") || starts_with(type, "item.") ||
@@ -40,17 +49,50 @@ format_id sniff_json(std::string_view line) {
       return format_id::codex_exec_jsonl;
     }
   }
-  // LiteLLM JSON_LOGS: message, level, timestamp in some order, maybe more keys.
-  if (line.find(R"("level":)") != std::string_view::npos &&
-      line.find(R"("message":)") != std::string_view::npos) {
+  // LiteLLM JSON_LOGS: message, level, timestamp in some order, maybe more keys. JsonFormatter
+  // writes "message" first, so a line cut before "level" (a truncated paste, #7521) is still one.
+  if ((line.find(R"("level":)") != std::string_view::npos &&
+       line.find(R"("message":)") != std::string_view::npos) ||
+      starts_with(line, R"({"message": )")) {
     return format_id::litellm_json;
   }
+  // LiteLLM's error body as a Python dict repr, printed by a client or pasted into a report
+  // (#18421): not JSON, and it spans lines; the text decoder holds multi-line records.
+  if (starts_with(line, "{'error': {'message': ")) return format_id::litellm_text;
   return format_id::unknown;
+}
+
+// A span chain pasted without its stamp, as in bug reports:
+// `model_client.stream_responses_websocket{model=gpt-5 …}: codex_core::client: new`.
+bool is_bare_span_line(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && i < 80 &&
+         ((line[i] >= 'a' && line[i] <= 'z') || is_digit(line[i]) || line[i] == '_' ||
+          line[i] == '.')) {
+    ++i;
+  }
+  if (i == 0 || i >= line.size() || line[i] != '{' || !(line[0] >= 'a' && line[0] <= 'z')) {
+    return false;
+  }
+  // The target after the chain: "}: crate::module: " or "}:next{…}: crate::module: ".
+  const std::size_t chain_end = line.find("}: ", i);
+  if (chain_end == std::string_view::npos) return false;
+  const std::string_view rest = line.substr(chain_end + 3);
+  std::size_t j = 0;
+  while (j < rest.size() && ((rest[j] >= 'a' && rest[j] <= 'z') || is_digit(rest[j]) ||
+                             rest[j] == '_' || rest[j] == ':')) {
+    ++j;
+  }
+  const std::string_view target = rest.substr(0, j);
+  return j > 0 && target.find("::") != std::string_view::npos && target.back() == ':' &&
+         target[target.size() - 2] != ':' && (j == rest.size() || rest[j] == ' ');
 }
 
 bool is_trace_line(std::string_view line) {
   // 2026-11-29T01:07:35.993860Z ERROR target: message
-  if (!digits_at(line, 0, 4) || line.size() < 21 || line[4] != '-' || line[10] != 'T') return false;
+  if (!digits_at(line, 0, 4) || line.size() < 21 || line[4] != '-' || line[10] != 'T') {
+    return is_bare_span_line(line);
+  }
   const std::size_t zone = line.find('Z', 19);
   if (zone == std::string_view::npos || zone > 40) return false;
   const std::string_view rest = trim_leading_space(line.substr(zone + 1));
@@ -59,37 +101,84 @@ bool is_trace_line(std::string_view line) {
 }
 
 bool is_litellm_text(std::string_view line) {
-  // "16:43:23 - LiteLLM Router:INFO: …", possibly wrapped in ANSI colour codes.
+  // "16:43:23 - LiteLLM Router:INFO: …", possibly wrapped in ANSI colour codes, or in what is
+  // left of them without the ESC byte ("[92m").
   std::string_view text = line;
-  if (starts_with(text, "\x1b[")) {
-    const std::size_t m = text.find('m');
-    if (m != std::string_view::npos) text.remove_prefix(m + 1);
-  } else if (starts_with(text, "[92m")) {
-    text.remove_prefix(4);
+  // A line pasted as markdown inline code: "`…`".
+  if (text.size() >= 2 && text.front() == '`' && text.back() == '`') {
+    text = text.substr(1, text.size() - 2);
+  }
+  if (starts_with(text, "\x1b[")) text.remove_prefix(1);
+  if (starts_with(text, "[")) {
+    std::size_t i = 1;
+    while (i < text.size() && i < 9 && (is_digit(text[i]) || text[i] == ';')) ++i;
+    if (i > 1 && i < text.size() && text[i] == 'm') text.remove_prefix(i + 1);
   }
   if (digits_at(text, 0, 2) && text.size() > 11 && text[2] == ':' && digits_at(text, 3, 2) &&
       text[5] == ':' && digits_at(text, 6, 2) && starts_with(text.substr(8), " - LiteLLM")) {
     return true;
   }
+  // Python's basic format for the httpx logger LiteLLM uses ("INFO:httpx:HTTP Request: …",
+  // early 2024); not uvicorn's padded "INFO:     ".
+  static constexpr std::array basic_prefixes{"INFO:httpx:",     "WARNING:httpx:", "DEBUG:httpx:",
+                                             "ERROR:httpx:",    "INFO:LiteLLM",   "DEBUG:LiteLLM",
+                                             "WARNING:LiteLLM", "ERROR:LiteLLM"};
+  for (const char* prefix : basic_prefixes) {
+    if (starts_with(text, prefix)) return true;
+  }
+  // Printed without a header (#5933 floods stdout with it).
+  if (starts_with(text, "in router_cooldown_event_callback but _deployment is None")) return true;
   return starts_with(text, "LiteLLM Router - ") || starts_with(text, "LiteLLM Proxy - ") ||
          starts_with(text, "LiteLLM - ") || starts_with(text, "LiteLLM.Router: ") ||
-         starts_with(text, "LiteLLM:") || starts_with(text, "LiteLLM Router:") ||
-         starts_with(text, "LiteLLM Proxy:");
+         starts_with(text, "LiteLLM.Router:") || starts_with(text, "LiteLLM:") ||
+         starts_with(text, "LiteLLM Router:") || starts_with(text, "LiteLLM Proxy:");
 }
 
 bool is_uvicorn_line(std::string_view line) {
   // uvicorn pads "LEVEL:" to 9 characters plus a space: the message starts at offset 10.
-  static constexpr std::array prefixes{"INFO:     ", "WARNING:  ", "ERROR:    ", "DEBUG:    ",
-                                       "CRITICAL: "};
+  static constexpr std::array prefixes{
+      "INFO:     ", "WARNING:  ", "ERROR:    ", "DEBUG:    ", "CRITICAL: "};
+  std::string_view text = line;
+  // A line pasted as markdown inline code: "`WARNING:  Invalid HTTP request received.`".
+  if (text.size() >= 2 && text.front() == '`' && text.back() == '`') {
+    text = text.substr(1, text.size() - 2);
+  }
   for (const char* prefix : prefixes) {
-    if (starts_with(line, prefix)) return true;
+    if (starts_with(text, prefix)) return true;
   }
   return false;
 }
 
 bool is_exec_stderr_line(std::string_view line) {
-  return (starts_with(line, "ERROR: ") && !starts_with(line, "ERROR:  ")) ||
-         (starts_with(line, "warning: ")) || starts_with(line, "Reading additional input from stdin");
+  // "Reconnecting... 2/5" / "Re-connecting... 2/5": Codex's retry notice, in any rendering.
+  const auto is_reconnecting = [](std::string_view text) {
+    for (const std::string_view word : {std::string_view("Reconnecting... "),
+                                        std::string_view("Re-connecting... ")}) {
+      if (starts_with(text, word)) return digits_at(text, word.size(), 1);
+    }
+    return false;
+  };
+  // `codex exec` (human mode) and the npm launcher.
+  if ((starts_with(line, "ERROR: ") && !starts_with(line, "ERROR:  ")) ||
+      starts_with(line, "warning: ") || starts_with(line, "Reading additional input from stdin") ||
+      (starts_with(line, "WARNING: ") && !starts_with(line, "WARNING:  "))) {
+    return true;
+  }
+  // TUI and Codex App lines pasted into reports: a glyph, then a message only Codex prints.
+  std::string_view text = line;
+  static constexpr std::string_view glyphs[] = {"⚠️ ", "⚠ ", "◦ ", "• ", "■ "};
+  for (const std::string_view glyph : glyphs) {
+    if (starts_with(text, glyph)) {
+      if (glyph == "■ ") return true;  // the TUI's rendering of the error that ended a turn
+      text.remove_prefix(glyph.size());
+      break;
+    }
+  }
+  return is_reconnecting(text) || starts_with(text, "stream error: ") ||
+         starts_with(text, "Falling back from WebSockets to HTTPS transport.") ||
+         starts_with(text, "stream disconnected before completion: ") ||
+         starts_with(text, "Stream disconnected before completion: ") ||
+         (starts_with(text, "unexpected status ") && digits_at(text, 18, 3));
 }
 
 }  // namespace

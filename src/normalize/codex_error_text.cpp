@@ -74,11 +74,14 @@ void classify_codex_error(std::string_view text, http_facts& http, std::string& 
     if (error_class.empty()) error_class = "stream_closed";
   } else if (text.find("stream closed before response.completed") != std::string_view::npos) {
     if (error_class.empty()) error_class = "stream_closed";
-  } else if (text.find("timeout waiting for child process to exit") != std::string_view::npos) {
+  } else if (text.find("timeout waiting for child process to exit") != std::string_view::npos ||
+             text.find("Timeout waiting for child process to exit") != std::string_view::npos) {
+    // The TUI capitalises the first word of the details it shows.
     if (error_class.empty()) error_class = "Timeout";
   } else if (text.find("error sending request for url") != std::string_view::npos) {
     if (error_class.empty()) error_class = "connection_error";
-  } else if (text.find("stream disconnected before completion") != std::string_view::npos) {
+  } else if (text.find("stream disconnected before completion") != std::string_view::npos ||
+             text.find("Stream disconnected before completion") != std::string_view::npos) {
     if (error_class.empty()) error_class = "stream_disconnected";
   }
 }

@@ -1,21 +1,531 @@
-// Codex rollout JSONL.
-// Placeholder until this format's decoder lands: lines are counted as skipped, of unknown type.
+// Codex rollout ("session") files: $CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl, one
+// {"timestamp","type","payload"} envelope per line. Reference: shared/reference/codex-formats.md
+// §1.
+//
+// The session id arrives in session_meta (repeated when a session is resumed or forked) and the
+// turn id and model in turn_context; both apply to the lines after them.
+//
+// Decisions:
+// * Agent messages come from event_msg/agent_message only. The response_item message with role
+//   "assistant" carries the same text and is skipped, so nothing counts twice. (Every release
+//   that writes response_items also persists agent_message, in both persistence modes.)
+// * task_complete's outcome: `failed` when last_agent_message is null (or missing) and the turn
+//   either produced no agent message or reported an error; otherwise `completed`. A failed
+//   `codex exec` turn leaves only task_started + task_complete(null) in its rollout: retries and
+//   errors are never persisted in that mode.
+// * Tool outputs are hashed without exec_command's "Chunk ID:" and "Wall time:" header lines and
+//   with numbers masked, so identical results of repeated calls compare equal.
+// * A few EventMsg payloads that are never persisted (stream_error, warning, …) are accepted as
+//   bare lines too, as an app-server or a test harness prints them.
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "codex_error_text.hpp"
+#include "json_line.hpp"
+#include "loopscope/normalize/normalizer.hpp"
+#include "loopscope/normalize/text_template.hpp"
 #include "normalizers.hpp"
 
 namespace loopscope::normalize::detail {
 namespace {
 
+// Shown in text_template for tool calls: enough to recognise the call.
+constexpr std::size_t rendering_bytes = 160;
+
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(hex[(c >> 4) & 0xF]);
+          out.push_back(hex[c & 0xF]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// JSON with object keys sorted and no insignificant whitespace: equal arguments, equal text.
+void append_canonical(std::string& out, simdjson::dom::element value, int depth) {
+  if (depth > 64) return;  // simdjson bounds depth too; this only keeps the recursion honest
+  switch (value.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      simdjson::dom::object object;
+      if (value.get_object().get(object) != simdjson::SUCCESS) return;
+      std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
+      for (const auto field : object) {
+        fields.emplace_back(field.key, field.value);
+      }
+      std::stable_sort(fields.begin(), fields.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      out.push_back('{');
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        append_json_string(out, fields[i].first);
+        out.push_back(':');
+        append_canonical(out, fields[i].second, depth + 1);
+      }
+      out.push_back('}');
+      return;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      simdjson::dom::array array;
+      if (value.get_array().get(array) != simdjson::SUCCESS) return;
+      out.push_back('[');
+      bool first = true;
+      for (const auto item : array) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_canonical(out, item, depth + 1);
+      }
+      out.push_back(']');
+      return;
+    }
+    case simdjson::dom::element_type::STRING: {
+      std::string_view text;
+      if (value.get_string().get(text) == simdjson::SUCCESS) append_json_string(out, text);
+      return;
+    }
+    default:
+      out += simdjson::to_string(value);
+      return;
+  }
+}
+
+std::string collapse_whitespace(std::string_view text) {
+  std::string out;
+  bool in_space = false;
+  for (const char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      in_space = !out.empty();
+      continue;
+    }
+    if (in_space) out.push_back(' ');
+    in_space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// exec_command prefixes its output with lines that differ on every call.
+std::uint64_t output_hash(std::string_view output) {
+  std::string kept;
+  kept.reserve(std::min<std::size_t>(output.size(), 1 << 16));
+  std::size_t start = 0;
+  while (start <= output.size()) {
+    std::size_t end = output.find('\n', start);
+    if (end == std::string_view::npos) end = output.size();
+    const std::string_view line = output.substr(start, end - start);
+    if (!line.starts_with("Chunk ID: ") && !line.starts_with("Wall time: ")) {
+      kept.append(line);
+      kept.push_back('\n');
+    }
+    start = end + 1;
+  }
+  return stable_hash(mask_text(kept));
+}
+
+std::string cut(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t at = limit;
+  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+  text.resize(at);
+  text += "…";
+  return text;
+}
+
+bool is_null(simdjson::dom::element object, std::string_view key) {
+  simdjson::dom::element value;
+  return object[key].get(value) != simdjson::SUCCESS || value.is_null();
+}
+
 class codex_rollout_normalizer final : public format_normalizer {
  public:
-  line_result normalize(std::string_view, origin, event_sink&) override {
-    return {line_outcome::skipped, true};
+  explicit codex_rollout_normalizer(const input_context& context)
+      : session_key_(context.input_key) {}
+
+  line_result normalize(std::string_view line, origin where, event_sink& sink) override {
+    simdjson::dom::element root;
+    if (parse_padded(parser_, line).get(root) != simdjson::SUCCESS || !root.is_object()) {
+      return {line_outcome::malformed, false};
+    }
+    const std::string_view type = string_field(root, "type");
+    if (type.empty()) return {line_outcome::malformed, false};
+
+    std::optional<timestamp> time = parse_rfc3339(string_field(root, "timestamp"));
+    bool used = false;
+    auto make = [&](event_kind kind) {
+      event e = make_event(kind, format_id::codex_rollout, where, line);
+      e.session_key = session_key_;
+      e.turn_key = turn_key_;
+      e.model = model_;
+      if (time) {
+        e.time = time;
+        e.time_is = time_quality::exact;
+      }
+      return e;
+    };
+    auto emit = [&](event e) {
+      sink.on_event(std::move(e));
+      used = true;
+    };
+
+    simdjson::dom::element payload;
+    if (root["payload"].get(payload) != simdjson::SUCCESS) {
+      // Not an envelope: perhaps a bare live EventMsg (see the note at the top).
+      if (!is_bare_event(type)) return {line_outcome::skipped, true};
+      const line_result result = on_event_msg(type, root, make, emit);
+      return {used ? line_outcome::used : result.outcome, result.unknown_type};
+    }
+    if (!payload.is_object()) return {line_outcome::malformed, false};
+
+    line_result result{line_outcome::skipped, false};
+    if (type == "session_meta") {
+      const std::string_view id = string_field(payload, "id");
+      if (id.empty()) return {line_outcome::malformed, false};
+      session_key_ = std::string(id);
+      event e = make(event_kind::session_start);
+      e.cli_version = std::string(string_field(payload, "cli_version"));
+      e.originator = std::string(string_field(payload, "originator"));
+      e.provider = std::string(string_field(payload, "model_provider"));
+      emit(std::move(e));
+    } else if (type == "turn_context") {
+      // No event: it names the turn and model of the lines that follow.
+      const std::string_view turn_id = string_field(payload, "turn_id");
+      if (!turn_id.empty()) turn_key_ = std::string(turn_id);
+      const std::string_view model = string_field(payload, "model");
+      if (!model.empty()) model_ = std::string(model);
+      return {line_outcome::used, false};
+    } else if (type == "event_msg") {
+      const std::string_view msg_type = string_field(payload, "type");
+      if (msg_type.empty()) return {line_outcome::malformed, false};
+      result = on_event_msg(msg_type, payload, make, emit);
+    } else if (type == "response_item") {
+      const std::string_view item_type = string_field(payload, "type");
+      if (item_type.empty()) return {line_outcome::malformed, false};
+      result = on_response_item(item_type, payload, make, emit);
+    } else if (type == "compacted") {
+      event e = make(event_kind::compaction);
+      emit(std::move(e));
+    } else if (type == "session_state") {
+      // 0.122+: the agent task registration; nothing to detect in it.
+    } else {
+      return {line_outcome::skipped, true};  // world_state, realtime_item, … of later releases
+    }
+    if (result.outcome == line_outcome::malformed) return result;
+    return {used ? line_outcome::used : line_outcome::skipped, result.unknown_type};
   }
+
+ private:
+  static bool is_bare_event(std::string_view type) {
+    return type == "stream_error" || type == "warning" || type == "background_event" ||
+           type == "web_search_begin" || type == "exec_command_begin";
+  }
+
+  template <typename Make, typename Emit>
+  line_result on_event_msg(std::string_view type, simdjson::dom::element payload, Make& make,
+                           Emit& emit) {
+    if (type == "task_started" || type == "turn_started") {
+      const std::string_view turn_id = string_field(payload, "turn_id");
+      if (!turn_id.empty()) turn_key_ = std::string(turn_id);
+      call_names_.clear();
+      turn_had_agent_message_ = false;
+      turn_had_error_ = false;
+      emit(make(event_kind::turn_start));
+      return {line_outcome::used, false};
+    }
+    if (type == "task_complete" || type == "turn_complete") {
+      event e = make(event_kind::turn_end);
+      const std::string_view turn_id = string_field(payload, "turn_id");
+      if (!turn_id.empty()) e.turn_key = std::string(turn_id);
+      const bool no_last_message = is_null(payload, "last_agent_message");
+      e.outcome = no_last_message && (!turn_had_agent_message_ || turn_had_error_)
+                      ? turn_outcome::failed
+                      : turn_outcome::completed;
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "turn_aborted") {
+      event e = make(event_kind::turn_end);
+      const std::string_view turn_id = string_field(payload, "turn_id");
+      if (!turn_id.empty()) e.turn_key = std::string(turn_id);
+      e.outcome = turn_outcome::aborted;
+      e.message = std::string(string_field(payload, "reason"));
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "error") {
+      event e = make(event_kind::turn_error);
+      fill_error(e, string_field(payload, "message"), payload);
+      turn_had_error_ = true;
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "stream_error") {
+      event e = make(event_kind::stream_retry);
+      const std::string_view message = string_field(payload, "message");
+      if (auto notice = parse_reconnecting(message)) {
+        e.attempt = notice->attempt;
+        e.attempt_limit = notice->limit;
+      }
+      const std::string_view details = string_field(payload, "additional_details");
+      fill_error(e, details.empty() ? message : details, payload);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "warning") {
+      const std::string_view message = string_field(payload, "message");
+      static constexpr std::string_view fallback =
+          "Falling back from WebSockets to HTTPS transport.";
+      event e = make(message.starts_with(fallback) ? event_kind::transport_fallback
+                                                   : event_kind::warning);
+      fill_error(e, message, payload);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "token_count") {
+      event e = make(event_kind::token_count);
+      simdjson::dom::element info;
+      simdjson::dom::element last;
+      if (payload["info"].get(info) == simdjson::SUCCESS && info.is_object() &&
+          info["last_token_usage"].get(last) == simdjson::SUCCESS && last.is_object()) {
+        e.tokens = integer_field(last, "total_tokens", -1);
+      }
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "user_message") {
+      event e = make(event_kind::user_message);
+      e.message = std::string(string_field(payload, "message"));
+      e.text_template = mask_text(e.message);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "agent_message") {
+      event e = make(event_kind::agent_message);
+      e.message = std::string(string_field(payload, "message"));
+      e.text_template = mask_text(e.message);
+      turn_had_agent_message_ = true;
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "agent_reasoning") {
+      emit(make(event_kind::reasoning));
+      return {line_outcome::used, false};
+    }
+    if (type == "context_compacted") {
+      emit(make(event_kind::compaction));
+      return {line_outcome::used, false};
+    }
+    // Persisted or live types with nothing to add: the *_end events duplicate response items.
+    static constexpr std::string_view known[] = {"agent_reasoning_raw_content",
+                                                 "thread_name_updated",
+                                                 "entered_review_mode",
+                                                 "exited_review_mode",
+                                                 "thread_rolled_back",
+                                                 "undo_completed",
+                                                 "image_generation_end",
+                                                 "item_completed",
+                                                 "guardian_assessment",
+                                                 "web_search_end",
+                                                 "exec_command_end",
+                                                 "patch_apply_end",
+                                                 "mcp_tool_call_end",
+                                                 "view_image_tool_call",
+                                                 "dynamic_tool_call_request",
+                                                 "dynamic_tool_call_response",
+                                                 "background_event",
+                                                 "web_search_begin",
+                                                 "exec_command_begin",
+                                                 "session_configured",
+                                                 "plan_update"};
+    const bool is_known = std::find(std::begin(known), std::end(known), type) != std::end(known) ||
+                          (type.starts_with("collab_") && type.ends_with("_end"));
+    return {line_outcome::skipped, !is_known};
+  }
+
+  template <typename Make, typename Emit>
+  line_result on_response_item(std::string_view type, simdjson::dom::element item, Make& make,
+                               Emit& emit) {
+    if (type == "function_call") {
+      event e = make(event_kind::tool_call);
+      e.tool_name = std::string(string_field(item, "name"));
+      const std::string arguments = canonical_arguments(string_field(item, "arguments"));
+      e.arguments_hash = stable_hash(arguments);
+      e.text_template = mask_text(cut(e.tool_name + " " + arguments, rendering_bytes));
+      remember_call(item, e.tool_name);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "custom_tool_call") {
+      event e = make(event_kind::tool_call);
+      e.tool_name = std::string(string_field(item, "name"));
+      const std::string input = collapse_whitespace(string_field(item, "input"));
+      e.arguments_hash = stable_hash(input);
+      e.text_template = mask_text(cut(e.tool_name + " " + input, rendering_bytes));
+      remember_call(item, e.tool_name);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "local_shell_call") {
+      event e = make(event_kind::tool_call);
+      e.tool_name = "local_shell";
+      std::string command;
+      simdjson::dom::element action;
+      simdjson::dom::element argv;
+      if (item["action"].get(action) == simdjson::SUCCESS && action.is_object() &&
+          action["command"].get(argv) == simdjson::SUCCESS) {
+        append_canonical(command, argv, 0);
+      }
+      e.arguments_hash = stable_hash(command);
+      e.text_template = mask_text(cut(e.tool_name + " " + command, rendering_bytes));
+      remember_call(item, e.tool_name);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "function_call_output" || type == "custom_tool_call_output") {
+      event e = make(event_kind::tool_output);
+      const std::string_view call_id = string_field(item, "call_id");
+      const auto it = call_names_.find(std::string(call_id));
+      if (it != call_names_.end()) e.tool_name = it->second;
+      if (e.tool_name.empty()) e.tool_name = std::string(string_field(item, "name"));
+      e.output_hash = output_hash(output_text(item));
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    if (type == "web_search_call") {
+      event e = make(event_kind::web_search);
+      e.tool_name = "web_search";
+      e.message = search_text(item);
+      e.text_template = mask_text(e.message);
+      e.arguments_hash = stable_hash(e.message);
+      emit(std::move(e));
+      return {line_outcome::used, false};
+    }
+    // message (see the note at the top), reasoning, ghost_snapshot, compaction, …: nothing to add.
+    static constexpr std::string_view known[] = {"message",
+                                                 "reasoning",
+                                                 "ghost_snapshot",
+                                                 "compaction",
+                                                 "compaction_summary",
+                                                 "tool_search_call",
+                                                 "tool_search_output",
+                                                 "image_generation_call"};
+    const bool is_known = std::find(std::begin(known), std::end(known), type) != std::end(known);
+    return {line_outcome::skipped, !is_known};
+  }
+
+  void fill_error(event& e, std::string_view message, simdjson::dom::element payload) {
+    e.message = std::string(message);
+    classify_codex_error(message, e.http, e.error_class);
+    e.text_template = mask_text(message);
+    // codex_error_info: "other" or {"<kind>":{"http_status_code":N|null}}.
+    simdjson::dom::element info;
+    if (payload["codex_error_info"].get(info) != simdjson::SUCCESS) return;
+    std::string_view kind;
+    if (info.get_string().get(kind) == simdjson::SUCCESS) {
+      if (e.error_class.empty() && kind != "other") e.error_class = std::string(kind);
+      return;
+    }
+    simdjson::dom::object object;
+    if (info.get_object().get(object) != simdjson::SUCCESS) return;
+    for (const auto field : object) {
+      if (e.error_class.empty()) e.error_class = std::string(field.key);
+      if (field.value.is_object()) {
+        const std::int64_t status = integer_field(field.value, "http_status_code", 0);
+        if (status >= 100 && status <= 599) e.http.status = static_cast<int>(status);
+      }
+      break;
+    }
+  }
+
+  void remember_call(simdjson::dom::element item, const std::string& name) {
+    const std::string_view call_id = string_field(item, "call_id");
+    // Bounded: a turn with an absurd number of calls must not grow without limit.
+    if (!call_id.empty() && call_names_.size() < 4096) call_names_[std::string(call_id)] = name;
+  }
+
+  std::string canonical_arguments(std::string_view arguments) {
+    const simdjson::padded_string copy(arguments);
+    simdjson::dom::element value;
+    if (arguments_parser_.parse(copy).get(value) != simdjson::SUCCESS) {
+      return collapse_whitespace(arguments);
+    }
+    std::string out;
+    append_canonical(out, value, 0);
+    return out;
+  }
+
+  // `output` is a string or a list of {type:"input_text",text} / {type:"input_image",…}.
+  static std::string_view output_text(simdjson::dom::element item) {
+    simdjson::dom::element output;
+    if (item["output"].get(output) != simdjson::SUCCESS) return {};
+    std::string_view text;
+    if (output.get_string().get(text) == simdjson::SUCCESS) return text;
+    simdjson::dom::array parts;
+    if (output.get_array().get(parts) != simdjson::SUCCESS) return {};
+    for (const auto part : parts) {
+      if (part.is_object() && string_field(part, "type") == "input_text") {
+        return string_field(part, "text");  // the text part; images do not repeat by text
+      }
+    }
+    return {};
+  }
+
+  static std::string search_text(simdjson::dom::element item) {
+    simdjson::dom::element action;
+    if (item["action"].get(action) != simdjson::SUCCESS || !action.is_object()) return {};
+    const std::string_view query = string_field(action, "query");
+    if (!query.empty()) return std::string(query);
+    simdjson::dom::array queries;
+    if (action["queries"].get_array().get(queries) == simdjson::SUCCESS) {
+      std::string joined;
+      for (const auto q : queries) {
+        std::string_view text;
+        if (q.get_string().get(text) != simdjson::SUCCESS) continue;
+        if (!joined.empty()) joined += " | ";
+        joined += text;
+      }
+      if (!joined.empty()) return joined;
+    }
+    return std::string(string_field(action, "url"));
+  }
+
+  simdjson::dom::parser parser_;
+  simdjson::dom::parser arguments_parser_;
+  std::string session_key_;
+  std::string turn_key_;
+  std::string model_;
+  std::unordered_map<std::string, std::string> call_names_;
+  bool turn_had_agent_message_ = false;
+  bool turn_had_error_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<format_normalizer> make_codex_rollout_normalizer(const input_context&) {
-  return std::make_unique<codex_rollout_normalizer>();
+std::unique_ptr<format_normalizer> make_codex_rollout_normalizer(const input_context& context) {
+  return std::make_unique<codex_rollout_normalizer>(context);
 }
 
 }  // namespace loopscope::normalize::detail

@@ -26,12 +26,12 @@
 namespace loopscope::normalize::detail {
 namespace {
 
-// The OTel events are logged twice, once on `codex_otel.log_only` and once on
-// `codex_otel.trace_safe` (some only on the first); this recognises the second copy.
+// The OTel events are logged twice, once on `codex_otel.log_only` and once right after on
+// `codex_otel.trace_safe` (some only on the first); this recognises the second copy. Not by
+// event.timestamp: each copy takes its own, and they straddle millisecond boundaries.
 struct otel_seen {
-  std::string name;
-  std::string stamp;  // event.timestamp, milliseconds
   std::string target;
+  std::string key;  // event name and the fields that tell two events apart
 };
 
 class codex_trace_normalizer final : public format_normalizer {
@@ -80,8 +80,7 @@ class codex_trace_normalizer final : public format_normalizer {
 
  private:
   template <typename Make, typename Emit>
-  void decode_message(const trace_line& t, const std::string& session_key, Make& make,
-                      Emit& emit) {
+  void decode_message(const trace_line& t, const std::string& session_key, Make& make, Emit& emit) {
     const std::string_view message = t.message;
     if (t.target.starts_with("codex_otel")) {
       decode_otel(t, make, emit);
@@ -100,7 +99,7 @@ class codex_trace_normalizer final : public format_normalizer {
       event e = make(event_kind::ws_error);
       e.http.transport = transport_kind::websocket;
       e.http.method = "GET";
-      fill_error(e, message.substr(32));
+      fill_error(e, message);  // the classifier reads the status after this very prefix
       ws_lines_since_otel_ = true;
       emit(std::move(e));
       return;
@@ -148,12 +147,17 @@ class codex_trace_normalizer final : public format_normalizer {
   void decode_otel(const trace_line& t, Make& make, Emit& emit) {
     const std::string_view name = trace_field(t.message, "event.name").value_or("");
     if (name != "codex.api_request" && name != "codex.websocket_connect") return;
-    const std::string_view stamp = trace_field(t.message, "event.timestamp").value_or("");
-    if (seen_.name == name && seen_.stamp == stamp && seen_.target != t.target) {
+    std::string key(name);
+    for (const std::string_view field :
+         {"duration_ms", "http.response.status_code", "attempt", "success", "error.message"}) {
+      key += '|';
+      key += trace_field(t.message, field).value_or("");
+    }
+    if (seen_.key == key && seen_.target != t.target) {
       seen_ = {};
       return;  // the same event on the other OTel target
     }
-    seen_ = {std::string(name), std::string(stamp), std::string(t.target)};
+    seen_ = {std::string(t.target), std::move(key)};
 
     const int status = to_int(trace_field(t.message, "http.response.status_code").value_or(""));
     const std::string_view error = trace_field(t.message, "error.message").value_or("");
@@ -218,7 +222,8 @@ class codex_trace_normalizer final : public format_normalizer {
       if (auto id = span_field(t, key)) return std::string(*id);
     }
     // OTel events outside the session span (the start-up prewarm) name the thread themselves.
-    if (auto id = trace_field(t.message, "conversation.id"); id && t.target.starts_with("codex_otel")) {
+    if (auto id = trace_field(t.message, "conversation.id");
+        id && t.target.starts_with("codex_otel")) {
       return std::string(*id);
     }
     return input_key_;

@@ -1,7 +1,7 @@
 #include "codex_trace_line.hpp"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace loopscope::normalize::detail {
 namespace {
@@ -17,7 +17,8 @@ std::size_t name_length(std::string_view text, std::size_t pos) {
   while (end < text.size()) {
     if (is_name_char(text[end])) {
       ++end;
-    } else if (text.substr(end, 2) == "::" && end + 2 < text.size() && is_name_char(text[end + 2])) {
+    } else if (text.substr(end, 2) == "::" && end + 2 < text.size() &&
+               is_name_char(text[end + 2])) {
       end += 2;
     } else {
       break;
@@ -53,8 +54,7 @@ std::size_t close_brace(std::string_view text, std::size_t open) {
 }
 
 bool is_level(std::string_view word) {
-  return word == "TRACE" || word == "DEBUG" || word == "INFO" || word == "WARN" ||
-         word == "ERROR";
+  return word == "TRACE" || word == "DEBUG" || word == "INFO" || word == "WARN" || word == "ERROR";
 }
 
 std::size_t skip_spaces(std::string_view text, std::size_t pos) {

@@ -29,8 +29,8 @@ struct classification {
 // record's traceback (or a JSON record's stacktrace), used when `text` names no exception class.
 // Fills kind, model, model_group, error_class, status, attempts, ids, message and text_template
 // of `e`; leaves the rest (time, session, excerpt) to the caller.
-classification classify_litellm_message(std::string_view text,
-                                        std::string_view traceback_exception, event& e);
+classification classify_litellm_message(std::string_view text, std::string_view traceback_exception,
+                                        event& e);
 
 // The exception line of a Python traceback: the last line that is neither indented nor a frame
 // ("litellm.exceptions.RateLimitError: …"). Empty when there is none.

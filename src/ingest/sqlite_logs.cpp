@@ -1,0 +1,174 @@
+#include "loopscope/ingest/sqlite_logs.hpp"
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+namespace loopscope::ingest {
+namespace {
+
+struct database_closer {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+struct statement_finalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+
+// "file:" URI of a path: '%', '?' and '#' would otherwise be read as URI syntax.
+std::string file_uri(const std::filesystem::path& path) {
+  std::string uri = "file:";
+  for (const char c : path.string()) {
+    switch (c) {
+      case '%':
+        uri += "%25";
+        break;
+      case '?':
+        uri += "%3f";
+        break;
+      case '#':
+        uri += "%23";
+        break;
+      default:
+        uri.push_back(c);
+    }
+  }
+  // immutable: no locks and no WAL lookups, so a database Codex is writing cannot block us (rows
+  // still in the WAL file are not seen).
+  uri += "?mode=ro&immutable=1";
+  return uri;
+}
+
+std::string_view column_text(sqlite3_stmt* statement, int column) {
+  const unsigned char* text = sqlite3_column_text(statement, column);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(statement, column))};
+}
+
+std::string_view level_word(std::string_view level) {
+  static constexpr std::string_view levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
+  for (const std::string_view known : levels) {
+    if (level.size() != known.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < level.size() && same; ++i) {
+      const char c =
+          level[i] >= 'a' && level[i] <= 'z' ? static_cast<char>(level[i] - 32) : level[i];
+      same = c == known[i];
+    }
+    if (same) return known;
+  }
+  return "TRACE";  // the database captures everything at TRACE; an odd level is no reason to drop
+}
+
+// Days since the epoch → civil date (Howard Hinnant's civil_from_days).
+void civil_from_days(std::int64_t days, int& year, unsigned& month, unsigned& day) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  day = doy - (153 * mp + 2) / 5 + 1;
+  month = mp < 10 ? mp + 3 : mp - 9;
+  year = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0));
+}
+
+void append_stamp(std::string& out, std::int64_t seconds, std::int64_t nanos) {
+  if (nanos < 0 || nanos >= 1'000'000'000) nanos = 0;
+  std::int64_t days = seconds / 86400;
+  std::int64_t rest = seconds % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    --days;
+  }
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  civil_from_days(days, year, month, day);
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", year, month,
+                 day, rest / 3600, rest % 3600 / 60, rest % 60, nanos / 1000);
+}
+
+}  // namespace
+
+bool is_sqlite_file(const std::filesystem::path& path) {
+  static constexpr char magic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                     'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+  std::ifstream in(path, std::ios::binary);
+  char head[16] = {};
+  if (!in.read(head, sizeof head)) return false;
+  return std::memcmp(head, magic, sizeof magic) == 0;
+}
+
+read_outcome read_sqlite_logs(const input_spec& input, line_sink& sink) {
+  read_outcome outcome;
+  auto fail = [&](std::string message) {
+    outcome.complete = false;
+    outcome.problems.push_back({diagnostic_level::error, {}, std::move(message)});
+    return outcome;
+  };
+  if (input.is_stdin) {
+    outcome.opened = false;
+    return fail("a SQLite database cannot be read from standard input");
+  }
+
+  sqlite3* raw_db = nullptr;
+  const int opened = sqlite3_open_v2(file_uri(input.file_path).c_str(), &raw_db,
+                                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  const std::unique_ptr<sqlite3, database_closer> db(raw_db);
+  if (opened != SQLITE_OK) {
+    outcome.opened = false;
+    return fail(fmt::format("cannot open as a SQLite database: {}",
+                            db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(opened)));
+  }
+
+  sqlite3_stmt* raw_statement = nullptr;
+  static constexpr const char* query =
+      "SELECT ts, ts_nanos, level, target, feedback_log_body, thread_id FROM logs "
+      "ORDER BY ts, ts_nanos, id";
+  if (sqlite3_prepare_v2(db.get(), query, -1, &raw_statement, nullptr) != SQLITE_OK) {
+    // "no such table: logs", "file is not a database", a missing column of another schema.
+    return fail(fmt::format("not a Codex logs database: {}", sqlite3_errmsg(db.get())));
+  }
+  const std::unique_ptr<sqlite3_stmt, statement_finalizer> statement(raw_statement);
+
+  std::string line;
+  for (;;) {
+    const int step = sqlite3_step(statement.get());
+    if (step == SQLITE_DONE) break;
+    if (step != SQLITE_ROW) {
+      return fail(fmt::format("reading the logs table stopped after {} rows: {}", outcome.lines,
+                              sqlite3_errmsg(db.get())));
+    }
+    line.clear();
+    append_stamp(line, sqlite3_column_int64(statement.get(), 0),
+                 sqlite3_column_int64(statement.get(), 1));
+    line.push_back(' ');
+    line.append(level_word(column_text(statement.get(), 2)));
+    line.push_back(' ');
+    const std::string_view thread_id = column_text(statement.get(), 5);
+    if (!thread_id.empty()) {
+      line.append("session_loop{thread_id=");
+      line.append(thread_id);
+      line.append("}: ");
+    }
+    const std::string_view target = column_text(statement.get(), 3);
+    line.append(target.empty() ? std::string_view("codex") : target);
+    line.append(": ");
+    for (const char c : column_text(statement.get(), 4)) {
+      line.push_back(c == '\n' || c == '\r' ? ' ' : c);
+    }
+    const std::size_t length = line.size();
+    line.append(line_padding, '\0');
+    ++outcome.lines;
+    outcome.bytes += length;
+    sink.on_line(std::string_view(line.data(), length), outcome.lines);
+  }
+  return outcome;
+}
+
+}  // namespace loopscope::ingest

@@ -1,0 +1,250 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "loopscope/formats/sniff.hpp"
+#include "test_support.hpp"
+
+using namespace loopscope;
+using normalize::line_outcome;
+
+namespace {
+
+const std::string synthetic_rollout =
+    "/codex-examples/"
+    "SYNTHETIC_rollout-2026-04-20T12-15-00-019dab2c-5e1f-7a40-9c3e-2f6b8d1e4a77.jsonl";
+
+}  // namespace
+
+TEST_CASE("real rollout of a failed codex exec turn (Codex 0.121.0)") {
+  const auto lines = test::file_lines(test::shared_corpus_dir() +
+                                      "/codex-recorded/rollout-http500-failed-turn.jsonl");
+  REQUIRE(lines.size() == 8);
+  for (const auto& line : lines) CHECK(formats::sniff_line(line) == format_id::codex_rollout);
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+  for (const auto& r : got.results) CHECK_FALSE(r.unknown_type);
+
+  REQUIRE(got.count(event_kind::session_start) == 1);
+  const event start = got.of_kind(event_kind::session_start)[0];
+  CHECK(start.session_key == "01a224d7-413f-7282-93f1-ca3631b9c6f2");
+  CHECK(start.cli_version == "0.121.0");
+  CHECK(start.originator == "codex_exec");
+  CHECK(start.provider == "mock");
+  CHECK(start.time_is == time_quality::exact);
+  REQUIRE(start.time);
+  CHECK(*start.time == *parse_rfc3339("2026-11-29T01:06:56.498Z"));
+
+  const auto turn_starts = got.of_kind(event_kind::turn_start);
+  REQUIRE(turn_starts.size() == 1);
+  CHECK(turn_starts[0].turn_key == "01a224d7-4161-7141-86a8-0bb96e9cdb58");
+  const auto ends = got.of_kind(event_kind::turn_end);
+  REQUIRE(ends.size() == 1);
+  // Only task_started and task_complete(last_agent_message: null) are persisted: a failure.
+  CHECK(ends[0].outcome == turn_outcome::failed);
+  CHECK(ends[0].turn_key == "01a224d7-4161-7141-86a8-0bb96e9cdb58");
+  CHECK(ends[0].model == "gpt-5");  // from turn_context
+  CHECK(got.count(event_kind::user_message) == 1);
+  for (const event& e : got.events) CHECK(e.session_key == start.session_key);
+  CHECK(got.events.size() == 4);
+}
+
+TEST_CASE("synthetic rollout covering every item type") {
+  const auto lines = test::file_lines(test::shared_corpus_dir() + synthetic_rollout);
+  REQUIRE(lines.size() == 27);
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+  for (const auto& r : got.results) CHECK_FALSE(r.unknown_type);
+
+  CHECK(got.count(event_kind::session_start) == 1);
+  CHECK(got.count(event_kind::turn_start) == 2);
+  const auto ends = got.of_kind(event_kind::turn_end);
+  REQUIRE(ends.size() == 3);
+  CHECK(ends[0].outcome == turn_outcome::completed);
+  CHECK(ends[0].turn_key == "019dab2c-6a02-7c11-8d0f-44e1b2c3d4e5");
+  CHECK(ends[1].outcome == turn_outcome::failed);  // error, then last_agent_message null
+  CHECK(ends[1].turn_key == "019dab2d-0b7e-7d22-9e10-55f2c3d4e5f6");
+  CHECK(ends[2].outcome == turn_outcome::aborted);
+  CHECK(ends[2].message == "interrupted");
+
+  const auto errors = got.of_kind(event_kind::turn_error);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].http.status == 502);
+  CHECK(errors[0].http.transport == transport_kind::http);
+  CHECK(errors[0].http.path == "/v1/responses");
+  CHECK(errors[0].turn_key == "019dab2d-0b7e-7d22-9e10-55f2c3d4e5f6");
+
+  const auto calls = got.of_kind(event_kind::tool_call);
+  REQUIRE(calls.size() == 3);
+  CHECK(calls[0].tool_name == "exec_command");
+  CHECK(calls[0].text_template.starts_with(R"(exec_command {"cmd":"cargo test","workdir":)"));
+  CHECK(calls[0].arguments_hash != 0);
+  CHECK(calls[1].tool_name == "apply_patch");
+  CHECK(calls[2].tool_name == "local_shell");
+  const auto outputs = got.of_kind(event_kind::tool_output);
+  REQUIRE(outputs.size() == 2);
+  CHECK(outputs[0].tool_name == "exec_command");  // looked up by call_id
+  CHECK(outputs[1].tool_name == "apply_patch");
+  CHECK(outputs[0].output_hash != 0);
+
+  const auto searches = got.of_kind(event_kind::web_search);
+  REQUIRE(searches.size() == 1);  // web_search_end is a duplicate: skipped
+  CHECK(searches[0].message == "litellm responses websocket model query");
+  // Only event_msg/agent_message counts; the assistant response_item is the same text.
+  const auto agent = got.of_kind(event_kind::agent_message);
+  REQUIRE(agent.size() == 1);
+  CHECK(agent[0].message == "All 12 tests pass.");
+  const auto tokens = got.of_kind(event_kind::token_count);
+  REQUIRE(tokens.size() == 1);
+  CHECK(tokens[0].tokens > 0);
+  CHECK(got.count(event_kind::compaction) == 2);  // compacted + context_compacted
+  CHECK(got.count(event_kind::user_message) == 2);
+  CHECK(got.count(event_kind::reasoning) == 0);  // reasoning items are skipped
+  CHECK(got.events[3].model == "gpt-5.4");       // from turn_context
+}
+
+TEST_CASE("bare live EventMsgs: stream_error and the fallback warning") {
+  const auto lines = test::file_lines(test::shared_corpus_dir() +
+                                      "/codex-examples/SYNTHETIC_non_persisted_event_msgs.jsonl");
+  REQUIRE(lines.size() == 5);
+  for (const auto& line : lines) CHECK(formats::sniff_line(line) == format_id::codex_rollout);
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+  const auto retries = got.of_kind(event_kind::stream_retry);
+  REQUIRE(retries.size() == 1);
+  CHECK(retries[0].attempt == 2);
+  CHECK(retries[0].attempt_limit == 5);
+  CHECK(retries[0].http.status == 405);
+  CHECK(retries[0].http.transport == transport_kind::websocket);
+  CHECK(retries[0].http.method == "GET");
+  const auto fallbacks = got.of_kind(event_kind::transport_fallback);
+  REQUIRE(fallbacks.size() == 1);
+  CHECK(fallbacks[0].http.status == 405);
+}
+
+TEST_CASE("tool calls: canonical arguments, outputs without per-call headers") {
+  const std::vector<std::string> lines{
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t1"}})",
+      R"({"timestamp":"2026-04-20T10:15:01.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"cmd\": \"cat notes.txt\", \"workdir\": \"/p\"}","call_id":"c1"}})",
+      R"({"timestamp":"2026-04-20T10:15:02.000Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c1","output":"Chunk ID: c69e7a\nWall time: 0.0714 seconds\nProcess exited with code 0\nOutput:\nhello\n"}})",
+      R"({"timestamp":"2026-04-20T10:15:03.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"workdir\":\"/p\",\"cmd\":\"cat notes.txt\"}","call_id":"c2"}})",
+      R"({"timestamp":"2026-04-20T10:15:04.000Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c2","output":[{"type":"input_text","text":"Chunk ID: 1f8ca2\nWall time: 0.0195 seconds\nProcess exited with code 0\nOutput:\nhello\n"}]}})",
+      R"({"timestamp":"2026-04-20T10:15:05.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"not json  {","call_id":"c3"}})",
+      R"({"timestamp":"2026-04-20T10:15:06.000Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c3","output":"Output:\nbye\n"}})",
+      R"({"timestamp":"2026-04-20T10:15:07.000Z","type":"response_item","payload":{"type":"web_search_call","status":"completed","action":{"type":"search","queries":["a","b"]}}})",
+      R"({"timestamp":"2026-04-20T10:15:08.000Z","type":"response_item","payload":{"type":"web_search_call","status":"completed","action":{"type":"open_page","url":"https://x.test/"}}})",
+      R"({"timestamp":"2026-04-20T10:15:09.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t2"}})",
+      R"({"timestamp":"2026-04-20T10:15:10.000Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c1","output":"late"}})",
+  };
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+  const auto calls = got.of_kind(event_kind::tool_call);
+  REQUIRE(calls.size() == 3);
+  CHECK(calls[0].arguments_hash == calls[1].arguments_hash);  // key order and spaces differ
+  CHECK(calls[0].arguments_hash != calls[2].arguments_hash);
+  CHECK(calls[0].text_template == R"(exec_command {"cmd":"cat notes.txt","workdir":"/p"})");
+  CHECK(calls[2].text_template == "exec_command not json {");
+  const auto outputs = got.of_kind(event_kind::tool_output);
+  REQUIRE(outputs.size() == 4);
+  CHECK(outputs[0].output_hash == outputs[1].output_hash);  // string vs input_text list too
+  CHECK(outputs[0].output_hash != outputs[2].output_hash);
+  CHECK(outputs[3].tool_name.empty());  // the call_id map is cleared at each turn start
+  const auto searches = got.of_kind(event_kind::web_search);
+  REQUIRE(searches.size() == 2);
+  CHECK(searches[0].message == "a | b");
+  CHECK(searches[1].message == "https://x.test/");
+  CHECK(searches[0].arguments_hash != searches[1].arguments_hash);
+}
+
+TEST_CASE("resumed sessions, turn context, error info and outcome rules") {
+  const std::vector<std::string> lines{
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"session_meta","payload":{"id":"s-1","cli_version":"0.121.0","originator":"codex-tui","model_provider":"litellm"}})",
+      R"({"timestamp":"2026-04-20T10:15:01.000Z","type":"turn_context","payload":{"turn_id":"t1","model":"gpt-5"}})",
+      R"({"timestamp":"2026-04-20T10:15:02.000Z","type":"event_msg","payload":{"type":"turn_started","turn_id":"t1"}})",
+      R"({"timestamp":"2026-04-20T10:15:03.000Z","type":"event_msg","payload":{"type":"error","message":"exceeded retry limit, last status: 429 Too Many Requests","codex_error_info":{"response_too_many_failed_attempts":{"http_status_code":429}}}})",
+      R"({"timestamp":"2026-04-20T10:15:04.000Z","type":"event_msg","payload":{"type":"turn_complete","turn_id":"t1","last_agent_message":null}})",
+      R"({"timestamp":"2026-04-20T10:16:00.000Z","type":"session_meta","payload":{"id":"s-1","cli_version":"0.121.0"}})",
+      R"({"timestamp":"2026-04-20T10:16:01.000Z","type":"turn_context","payload":{"turn_id":"t2","model":"gpt-5-mini"}})",
+      R"({"timestamp":"2026-04-20T10:16:02.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t2"}})",
+      R"({"timestamp":"2026-04-20T10:16:03.000Z","type":"event_msg","payload":{"type":"agent_message","message":"Done."}})",
+      R"({"timestamp":"2026-04-20T10:16:04.000Z","type":"event_msg","payload":{"type":"task_complete","turn_id":"t2","last_agent_message":null}})",
+      R"({"timestamp":"2026-04-20T10:16:05.000Z","type":"event_msg","payload":{"type":"error","message":"boom","codex_error_info":{"http_connection_failed":{"http_status_code":null}}}})",
+  };
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+  CHECK(got.results[1].outcome == line_outcome::used);  // turn_context: no event, still used
+  CHECK(got.count(event_kind::session_start) == 2);
+  const auto errors = got.of_kind(event_kind::turn_error);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].http.status == 429);
+  CHECK(errors[0].error_class == "RetryLimit");
+  CHECK(errors[0].model == "gpt-5");
+  CHECK(errors[1].http.status == 0);
+  CHECK(errors[1].error_class == "http_connection_failed");
+  const auto ends = got.of_kind(event_kind::turn_end);
+  REQUIRE(ends.size() == 2);
+  CHECK(ends[0].outcome == turn_outcome::failed);
+  // null last message but an agent message and no error: the turn completed.
+  CHECK(ends[1].outcome == turn_outcome::completed);
+  CHECK(ends[1].model == "gpt-5-mini");
+  CHECK(ends[1].turn_key == "t2");
+  for (const event& e : got.events) CHECK(e.session_key == "s-1");
+}
+
+TEST_CASE("rollout: malformed and unknown input") {
+  std::string huge =
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"session_meta","payload":{"id":"s-big","base_instructions":{"text":")";
+  huge.append(std::size_t{1} << 20, 'x');
+  huge += R"("}}})";
+  const std::vector<std::string> lines{
+      huge,
+      "",
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"task_sta)",
+      R"({"timestamp":"x","type":"event_msg","payload":5})",
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"world_state","payload":{"a":1}})",
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"brand_new","x":1}})",
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"response_item","payload":{"type":"brand_new"}})",
+      "{\"timestamp\":\"2026-04-20T10:15:00.000Z\",\"type\":\"event_msg\",\"payload\":{\"type\":"
+      "\"user_message\",\"message\":\"bad \xff\xfe utf8\"}}",
+      std::string("\x00\x01\x02\xff garbage {", 14),
+      R"({"timestamp":"x","type":"event_msg","payload":{"type":"agent_message","message":"hi","new_key":[1,2]}})",
+      R"([1,2,3])",
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"session_meta","payload":{"cwd":"/p"}})",
+  };
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  REQUIRE(got.results.size() == lines.size());
+  CHECK(got.results[0].outcome == line_outcome::used);
+  CHECK(got.events[0].session_key == "s-big");
+  CHECK(got.events[0].excerpt.size() < 1000);
+  CHECK(got.results[1].outcome == line_outcome::malformed);
+  CHECK(got.results[2].outcome == line_outcome::malformed);
+  CHECK(got.results[3].outcome == line_outcome::malformed);
+  CHECK(got.results[4].outcome == line_outcome::skipped);
+  CHECK(got.results[4].unknown_type);
+  CHECK(got.results[5].unknown_type);
+  CHECK(got.results[6].unknown_type);
+  CHECK(got.results[7].outcome == line_outcome::malformed);  // simdjson validates UTF-8
+  CHECK(got.results[8].outcome == line_outcome::malformed);
+  CHECK(got.results[9].outcome == line_outcome::used);  // unknown keys are ignored
+  CHECK_FALSE(got.events.back().time);                  // "x" is no time
+  CHECK(got.events.back().time_is == time_quality::absent);
+  CHECK(got.results[10].outcome == line_outcome::malformed);
+  CHECK(got.results[11].outcome == line_outcome::malformed);  // session_meta without id
+}
+
+TEST_CASE("recorded samples: every rollout line is a used or skipped rollout line") {
+  const std::string samples = test::source_dir() + "/samples";
+  if (!std::filesystem::is_directory(samples)) return;
+  for (const auto& entry : std::filesystem::directory_iterator(samples)) {
+    const std::string path = entry.path().string() + "/rollout.jsonl";
+    if (!test::file_exists(path)) continue;
+    CAPTURE(path);
+    const auto lines = test::file_lines(path);
+    for (const auto& line : lines) REQUIRE(formats::sniff_line(line) == format_id::codex_rollout);
+    const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+    CHECK(got.outcomes(line_outcome::malformed) == 0);
+    for (const auto& r : got.results) CHECK_FALSE(r.unknown_type);
+    CHECK(got.count(event_kind::turn_start) == got.count(event_kind::turn_end));
+    CHECK(got.count(event_kind::turn_start) > 0);
+  }
+}
