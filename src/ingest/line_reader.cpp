@@ -20,43 +20,66 @@ namespace {
 // Returns bytes read, 0 at end of input, -1 on error (errno set).
 using raw_read_fn = std::function<std::ptrdiff_t(char*, std::size_t)>;
 
-enum class compression { none, gzip, zstd };
+enum class decoder : unsigned char { sniffing, plain, gzip, zstd, finished };
 
-compression sniff_compression(const char* data, std::size_t size) {
+decoder sniff_compression(const char* data, std::size_t size) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(data);
-  if (size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return compression::gzip;
+  if (size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return decoder::gzip;
   if (size >= 4 && bytes[0] == 0x28 && bytes[1] == 0xb5 && bytes[2] == 0x2f && bytes[3] == 0xfd) {
-    return compression::zstd;
+    return decoder::zstd;
   }
-  return compression::none;
+  return decoder::plain;
 }
 
-class reader {
+// Reads raw bytes, decodes them (plain, gzip or zstd) and splits lines, one step at a time.
+class decoding_line_stream final : public line_stream {
  public:
-  reader(raw_read_fn raw, line_sink& sink, const read_limits& limits)
+  decoding_line_stream(raw_read_fn raw, std::function<void()> on_close, const read_limits& limits)
       : raw_(std::move(raw)),
+        on_close_(std::move(on_close)),
         limits_(limits),
-        splitter_(sink, limits.chunk_bytes, limits.max_line_bytes),
+        splitter_(limits.chunk_bytes, limits.max_line_bytes),
         input_(limits.chunk_bytes) {}
 
-  read_outcome run() {
-    // Fill the first chunk completely (pipes deliver in small pieces) to see the magic bytes.
-    std::size_t head = 0;
-    while (head < 4) {
-      const std::ptrdiff_t got = raw_read(input_.data() + head, input_.size() - head);
-      if (got <= 0) break;
-      head += static_cast<std::size_t>(got);
+  ~decoding_line_stream() override { release(); }
+
+  std::optional<line> next() override {
+    for (;;) {
+      const detail::input_state state =
+          mode_ == decoder::finished ? detail::input_state::ended : detail::input_state::more_may_come;
+      if (auto taken = splitter_.take(state)) {
+        outcome_.lines = splitter_.lines();
+        return taken;
+      }
+      if (mode_ == decoder::finished) {
+        release();
+        outcome_.lines = splitter_.lines();
+        return std::nullopt;
+      }
+      step();
     }
-    if (!outcome_.complete) return finish();
-    switch (sniff_compression(input_.data(), head)) {
-      case compression::none: read_plain(head); break;
-      case compression::gzip: outcome_.compression = "gzip"; read_gzip(head); break;
-      case compression::zstd: outcome_.compression = "zstd"; read_zstd(head); break;
-    }
-    return finish();
+  }
+
+  const read_outcome& outcome() const override { return outcome_; }
+
+  void mark_unopened(std::string message) {
+    outcome_.opened = false;
+    fail(std::move(message));
+    mode_ = decoder::finished;
   }
 
  private:
+  // One unit of work: read and/or decode one chunk. Sets mode_ = finished at the end.
+  void step() {
+    switch (mode_) {
+      case decoder::sniffing: start(); break;
+      case decoder::plain: step_plain(); break;
+      case decoder::gzip: step_gzip(); break;
+      case decoder::zstd: step_zstd(); break;
+      case decoder::finished: break;
+    }
+  }
+
   std::ptrdiff_t raw_read(char* into, std::size_t size) {
     for (;;) {
       const std::ptrdiff_t got = raw_(into, size);
@@ -72,6 +95,8 @@ class reader {
     outcome_.problems.push_back({diagnostic_level::error, {}, std::move(message)});
   }
 
+  void finish_input() { mode_ = decoder::finished; }
+
   // False once the decompressed-size bound is hit.
   bool deliver(std::size_t count) {
     outcome_.bytes += count;
@@ -79,162 +104,233 @@ class reader {
     if (limits_.max_decompressed_bytes != 0 && outcome_.bytes > limits_.max_decompressed_bytes) {
       fail(fmt::format("decompressed size exceeds the bound of {} bytes; the rest is not read",
                        limits_.max_decompressed_bytes));
+      finish_input();
       return false;
     }
     return true;
   }
 
-  void read_plain(std::size_t head) {
-    std::size_t offset = 0;
-    while (offset < head) {
-      std::span<char> space = splitter_.writable();
-      const std::size_t n = std::min(space.size(), head - offset);
-      std::memcpy(space.data(), input_.data() + offset, n);
-      offset += n;
-      if (!deliver(n)) return;
+  void start() {
+    // Fill the first bytes completely (pipes deliver in small pieces) to see the magic bytes.
+    std::size_t head = 0;
+    while (head < 4) {
+      const std::ptrdiff_t got = raw_read(input_.data() + head, input_.size() - head);
+      if (got <= 0) {
+        if (got < 0) {
+          finish_input();
+          return;
+        }
+        break;
+      }
+      head += static_cast<std::size_t>(got);
     }
-    for (;;) {
-      std::span<char> space = splitter_.writable();
-      const std::ptrdiff_t got = raw_read(space.data(), space.size());
-      if (got <= 0) return;
-      if (!deliver(static_cast<std::size_t>(got))) return;
+    mode_ = sniff_compression(input_.data(), head);
+    switch (mode_) {
+      case decoder::plain: {
+        std::size_t offset = 0;
+        while (offset < head) {
+          std::span<char> space = splitter_.writable();
+          const std::size_t n = std::min(space.size(), head - offset);
+          std::memcpy(space.data(), input_.data() + offset, n);
+          offset += n;
+          if (!deliver(n)) return;
+        }
+        if (head == 0) finish_input();
+        break;
+      }
+      case decoder::gzip:
+        outcome_.compression = "gzip";
+        // 15 + 32: accept gzip and zlib headers.
+        if (inflateInit2(&gzip_, 15 + 32) != Z_OK) {
+          fail("cannot initialise gzip decoder");
+          finish_input();
+          return;
+        }
+        gzip_ready_ = true;
+        gzip_.next_in = reinterpret_cast<Bytef*>(input_.data());
+        gzip_.avail_in = static_cast<uInt>(head);
+        break;
+      case decoder::zstd:
+        outcome_.compression = "zstd";
+        zstd_ = ZSTD_createDCtx();
+        if (zstd_ == nullptr) {
+          fail("cannot initialise zstd decoder");
+          finish_input();
+          return;
+        }
+        zstd_in_ = {input_.data(), head, 0};
+        break;
+      case decoder::sniffing:
+      case decoder::finished: break;
     }
   }
 
-  void read_gzip(std::size_t head) {
-    z_stream stream{};
-    // 15 + 32: accept gzip and zlib headers.
-    if (inflateInit2(&stream, 15 + 32) != Z_OK) {
-      fail("cannot initialise gzip decoder");
+  void step_plain() {
+    std::span<char> space = splitter_.writable();
+    const std::ptrdiff_t got = raw_read(space.data(), space.size());
+    if (got <= 0) {
+      finish_input();
       return;
     }
-    stream.next_in = reinterpret_cast<Bytef*>(input_.data());
-    stream.avail_in = static_cast<uInt>(head);
-    bool member_open = true;
-    bool input_done = false;
-    for (;;) {
-      if (stream.avail_in == 0 && !input_done) {
-        const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
-        if (got < 0) break;
-        if (got == 0) {
-          input_done = true;
-        } else {
-          stream.next_in = reinterpret_cast<Bytef*>(input_.data());
-          stream.avail_in = static_cast<uInt>(got);
-        }
-      }
-      if (stream.avail_in == 0 && input_done) {
-        if (member_open) fail("gzip stream is truncated: the input ends inside a compressed block");
-        break;
-      }
-      if (!member_open) {
-        // Concatenated gzip members (as `cat a.gz b.gz` makes) continue the same text.
-        inflateReset(&stream);
-        member_open = true;
-      }
-      std::span<char> space = splitter_.writable();
-      stream.next_out = reinterpret_cast<Bytef*>(space.data());
-      stream.avail_out = static_cast<uInt>(space.size());
-      const int rc = inflate(&stream, Z_NO_FLUSH);
-      const std::size_t produced = space.size() - stream.avail_out;
-      if (produced > 0 && !deliver(produced)) break;
-      if (rc == Z_STREAM_END) {
-        member_open = false;
-      } else if (rc == Z_BUF_ERROR && produced == 0 && stream.avail_in == 0) {
-        continue;  // needs more input
-      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        fail(fmt::format("gzip data is corrupt ({}); read what came before",
-                         stream.msg != nullptr ? stream.msg : "inflate error"));
-        break;
-      }
-    }
-    inflateEnd(&stream);
+    deliver(static_cast<std::size_t>(got));
   }
 
-  void read_zstd(std::size_t head) {
-    ZSTD_DCtx* context = ZSTD_createDCtx();
-    if (context == nullptr) {
-      fail("cannot initialise zstd decoder");
+  void step_gzip() {
+    if (gzip_.avail_in == 0 && !raw_done_) {
+      const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
+      if (got < 0) {
+        finish_input();
+        return;
+      }
+      if (got == 0) {
+        raw_done_ = true;
+      } else {
+        gzip_.next_in = reinterpret_cast<Bytef*>(input_.data());
+        gzip_.avail_in = static_cast<uInt>(got);
+      }
+    }
+    if (gzip_.avail_in == 0 && raw_done_) {
+      if (gzip_member_open_) fail("gzip stream is truncated: the input ends inside a compressed block");
+      finish_input();
       return;
     }
-    ZSTD_inBuffer in{input_.data(), head, 0};
-    std::size_t last_hint = 1;  // 0 once a frame is complete and flushed
-    bool input_done = false;
-    for (;;) {
-      if (in.pos == in.size && !input_done) {
-        const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
-        if (got < 0) break;
-        if (got == 0) {
-          input_done = true;
-        } else {
-          in = {input_.data(), static_cast<std::size_t>(got), 0};
-        }
-      }
-      std::span<char> space = splitter_.writable();
-      ZSTD_outBuffer out{space.data(), space.size(), 0};
-      const std::size_t consumed_before = in.pos;
-      const std::size_t hint = ZSTD_decompressStream(context, &out, &in);
-      if (ZSTD_isError(hint)) {
-        if (out.pos > 0) deliver(out.pos);
-        fail(fmt::format("zstd data is corrupt ({}); read what came before",
-                         ZSTD_getErrorName(hint)));
-        break;
-      }
-      // A call without progress (no input left) reports the next frame's needs, not this one's.
-      if (in.pos > consumed_before || out.pos > 0) last_hint = hint;
-      if (out.pos > 0 && !deliver(out.pos)) break;
-      if (input_done && in.pos == in.size && out.pos < out.size) {
-        if (last_hint != 0) fail("zstd stream is truncated: the input ends inside a frame");
-        break;
-      }
+    if (!gzip_member_open_) {
+      // Concatenated gzip members (as `cat a.gz b.gz` makes) continue the same text.
+      inflateReset(&gzip_);
+      gzip_member_open_ = true;
     }
-    ZSTD_freeDCtx(context);
+    std::span<char> space = splitter_.writable();
+    gzip_.next_out = reinterpret_cast<Bytef*>(space.data());
+    gzip_.avail_out = static_cast<uInt>(space.size());
+    const int rc = inflate(&gzip_, Z_NO_FLUSH);
+    const std::size_t produced = space.size() - gzip_.avail_out;
+    if (produced > 0 && !deliver(produced)) return;
+    if (rc == Z_STREAM_END) {
+      gzip_member_open_ = false;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      fail(fmt::format("gzip data is corrupt ({}); read what came before",
+                       gzip_.msg != nullptr ? gzip_.msg : "inflate error"));
+      finish_input();
+    }
   }
 
-  read_outcome finish() {
-    splitter_.finish();
-    outcome_.lines = splitter_.lines();
-    return std::move(outcome_);
+  void step_zstd() {
+    if (zstd_in_.pos == zstd_in_.size && !raw_done_) {
+      const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
+      if (got < 0) {
+        finish_input();
+        return;
+      }
+      if (got == 0) {
+        raw_done_ = true;
+      } else {
+        zstd_in_ = {input_.data(), static_cast<std::size_t>(got), 0};
+      }
+    }
+    std::span<char> space = splitter_.writable();
+    ZSTD_outBuffer out{space.data(), space.size(), 0};
+    const std::size_t consumed_before = zstd_in_.pos;
+    const std::size_t hint = ZSTD_decompressStream(zstd_, &out, &zstd_in_);
+    if (ZSTD_isError(hint)) {
+      if (out.pos > 0) deliver(out.pos);
+      fail(fmt::format("zstd data is corrupt ({}); read what came before", ZSTD_getErrorName(hint)));
+      finish_input();
+      return;
+    }
+    // A call without progress (no input left) reports the next frame's needs, not this one's.
+    if (zstd_in_.pos > consumed_before || out.pos > 0) zstd_frame_open_ = hint != 0;
+    if (out.pos > 0 && !deliver(out.pos)) return;
+    if (raw_done_ && zstd_in_.pos == zstd_in_.size && out.pos < out.size) {
+      if (zstd_frame_open_) fail("zstd stream is truncated: the input ends inside a frame");
+      finish_input();
+    }
+  }
+
+  void release() {
+    if (gzip_ready_) {
+      inflateEnd(&gzip_);
+      gzip_ready_ = false;
+    }
+    if (zstd_ != nullptr) {
+      ZSTD_freeDCtx(zstd_);
+      zstd_ = nullptr;
+    }
+    if (on_close_) {
+      on_close_();
+      on_close_ = nullptr;
+    }
   }
 
   raw_read_fn raw_;
+  std::function<void()> on_close_;
   read_limits limits_;
   detail::line_splitter splitter_;
   std::vector<char> input_;
   read_outcome outcome_;
+  decoder mode_ = decoder::sniffing;
+  bool raw_done_ = false;
+  z_stream gzip_{};
+  bool gzip_ready_ = false;
+  bool gzip_member_open_ = true;
+  ZSTD_DCtx* zstd_ = nullptr;
+  ZSTD_inBuffer zstd_in_{nullptr, 0, 0};
+  bool zstd_frame_open_ = true;
 };
 
 }  // namespace
 
-read_outcome read_lines(const input_spec& input, line_sink& sink, const read_limits& limits) {
-  int fd = STDIN_FILENO;
-  if (!input.is_stdin) {
-    fd = ::open(input.file_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      read_outcome failed;
-      failed.opened = false;
-      failed.complete = false;
-      failed.problems.push_back(
-          {diagnostic_level::error, {}, fmt::format("cannot open: {}", std::strerror(errno))});
-      return failed;
-    }
+std::unique_ptr<line_stream> line_stream::open(const input_spec& input, const read_limits& limits) {
+  if (input.is_stdin) {
+    return std::make_unique<decoding_line_stream>(
+        [](char* into, std::size_t size) { return ::read(STDIN_FILENO, into, size); }, nullptr,
+        limits);
   }
-  reader r([fd](char* into, std::size_t size) { return ::read(fd, into, size); }, sink, limits);
-  read_outcome outcome = r.run();
-  if (!input.is_stdin) ::close(fd);
-  return outcome;
+  const int fd = ::open(input.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    auto stream = std::make_unique<decoding_line_stream>(
+        [](char*, std::size_t) -> std::ptrdiff_t { return 0; }, nullptr, limits);
+    stream->mark_unopened(fmt::format("cannot open: {}", std::strerror(error)));
+    return stream;
+  }
+  return std::make_unique<decoding_line_stream>(
+      [fd](char* into, std::size_t size) { return ::read(fd, into, size); },
+      [fd] { ::close(fd); }, limits);
 }
 
-read_outcome read_lines_from(std::istream& stream, line_sink& sink, const read_limits& limits) {
-  reader r(
-      // sgetn, not istream::read: a short read is not the end of a pipe-like buffer.
+std::unique_ptr<line_stream> line_stream::from_stream(std::istream& stream,
+                                                      const read_limits& limits) {
+  // sgetn, not istream::read: a short read is not the end of a pipe-like buffer.
+  return std::make_unique<decoding_line_stream>(
       [&stream](char* into, std::size_t size) -> std::ptrdiff_t {
         std::streambuf* buffer = stream.rdbuf();
         if (buffer == nullptr) return 0;
         return static_cast<std::ptrdiff_t>(buffer->sgetn(into, static_cast<std::streamsize>(size)));
       },
-      sink, limits);
-  return r.run();
+      nullptr, limits);
+}
+
+namespace {
+
+read_outcome drain(line_stream& stream, line_sink& sink) {
+  while (auto line = stream.next()) {
+    if (line->truncated) {
+      sink.on_truncated_line(line->number, line->length);
+    } else {
+      sink.on_line(line->text, line->number);
+    }
+  }
+  return stream.outcome();
+}
+
+}  // namespace
+
+read_outcome read_lines(const input_spec& input, line_sink& sink, const read_limits& limits) {
+  return drain(*line_stream::open(input, limits), sink);
+}
+
+read_outcome read_lines_from(std::istream& stream, line_sink& sink, const read_limits& limits) {
+  return drain(*line_stream::from_stream(stream, limits), sink);
 }
 
 }  // namespace loopscope::ingest

@@ -5,14 +5,13 @@
 
 namespace loopscope::ingest::detail {
 
-line_splitter::line_splitter(line_sink& sink, std::size_t initial_capacity,
-                             std::size_t max_line_bytes)
-    : sink_(sink),
-      max_line_bytes_(max_line_bytes),
+line_splitter::line_splitter(std::size_t initial_capacity, std::size_t max_line_bytes)
+    : max_line_bytes_(max_line_bytes),
       storage_(initial_capacity + line_padding, '\0'),
       capacity_(initial_capacity) {}
 
 std::span<char> line_splitter::writable() {
+  if (start_ == end_) start_ = scan_ = end_ = 0;
   if (end_ == capacity_) {
     if (start_ > 0) {
       std::memmove(storage_.data(), storage_.data() + start_, end_ - start_);
@@ -29,57 +28,54 @@ std::span<char> line_splitter::writable() {
   return {storage_.data() + end_, capacity_ - end_};
 }
 
-void line_splitter::emit(std::size_t begin, std::size_t end) {
+line_stream::line line_splitter::make_line(std::size_t begin, std::size_t end) {
   ++line_number_;
   std::size_t length = end - begin;
   if (length > 0 && storage_[begin + length - 1] == '\r') --length;
-  if (length > max_line_bytes_) {
-    sink_.on_truncated_line(line_number_, length);
-    return;
-  }
-  sink_.on_line({storage_.data() + begin, length}, line_number_);
+  if (length > max_line_bytes_) return {{}, line_number_, true, length};
+  return {{storage_.data() + begin, length}, line_number_, false, length};
 }
 
-void line_splitter::commit(std::size_t count) {
-  end_ += count;
-  while (scan_ < end_) {
+std::optional<line_stream::line> line_splitter::take(input_state state) {
+  if (scan_ < end_) {
     const void* found = std::memchr(storage_.data() + scan_, '\n', end_ - scan_);
-    if (found == nullptr) {
-      scan_ = end_;
-      break;
+    if (found != nullptr) {
+      const auto newline =
+          static_cast<std::size_t>(static_cast<const char*>(found) - storage_.data());
+      const std::size_t begin = start_;
+      start_ = scan_ = newline + 1;
+      if (discarding_) {
+        discarding_ = false;
+        const std::uint64_t length = discarded_length_ + (newline - begin);
+        discarded_length_ = 0;
+        return line_stream::line{{}, ++line_number_, true, length};
+      }
+      return make_line(begin, newline);
     }
-    const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - storage_.data());
-    if (discarding_) {
-      discarded_length_ += newline - start_;
-      ++line_number_;
-      sink_.on_truncated_line(line_number_, discarded_length_);
-      discarding_ = false;
-      discarded_length_ = 0;
-    } else {
-      emit(start_, newline);
-    }
-    start_ = scan_ = newline + 1;
+    scan_ = end_;
   }
-  if (start_ == end_) {
+  if (discarding_) {
+    discarded_length_ += end_ - start_;
     start_ = scan_ = end_ = 0;
   } else if (end_ - start_ > max_line_bytes_) {
     // Past the cap: stop keeping the line, only count its length until its newline.
-    discarded_length_ += end_ - start_;
     discarding_ = true;
+    discarded_length_ = end_ - start_;
     start_ = scan_ = end_ = 0;
   }
-}
-
-void line_splitter::finish() {
-  if (discarding_) {
-    discarded_length_ += end_ - start_;
-    ++line_number_;
-    sink_.on_truncated_line(line_number_, discarded_length_);
-    discarding_ = false;
-  } else if (end_ > start_) {
-    emit(start_, end_);
+  if (state == input_state::ended) {
+    if (discarding_) {
+      discarding_ = false;
+      return line_stream::line{{}, ++line_number_, true, discarded_length_};
+    }
+    if (end_ > start_) {
+      const std::size_t begin = start_;
+      const std::size_t end = end_;
+      start_ = scan_ = end_;
+      return make_line(begin, end);
+    }
   }
-  start_ = scan_ = end_ = 0;
+  return std::nullopt;
 }
 
 }  // namespace loopscope::ingest::detail

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -10,23 +11,24 @@
 
 namespace loopscope::ingest::detail {
 
+enum class input_state : unsigned char { more_may_come, ended };
+
 class line_splitter {
  public:
-  line_splitter(line_sink& sink, std::size_t initial_capacity, std::size_t max_line_bytes);
+  line_splitter(std::size_t initial_capacity, std::size_t max_line_bytes);
 
-  // Space to write the next bytes into; never empty.
+  // Space to write the next bytes into; never empty. Invalidates views handed out before.
   std::span<char> writable();
-  // The first `count` bytes of the last writable() span now hold data: split what completes.
-  void commit(std::size_t count);
-  // End of input: the last line may lack a newline.
-  void finish();
+  // The first `count` bytes of the last writable() span now hold data.
+  void commit(std::size_t count) { end_ += count; }
+  // The next complete line; at the end of input, also a last line without a newline.
+  std::optional<line_stream::line> take(input_state state);
 
   std::uint64_t lines() const { return line_number_; }
 
  private:
-  void emit(std::size_t begin, std::size_t end);
+  line_stream::line make_line(std::size_t begin, std::size_t end);
 
-  line_sink& sink_;
   std::size_t max_line_bytes_;
   std::vector<char> storage_;  // capacity_ usable bytes + line_padding
   std::size_t capacity_;

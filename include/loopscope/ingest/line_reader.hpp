@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +45,28 @@ struct read_outcome {
 };
 
 read_outcome read_lines(const input_spec& input, line_sink& sink, const read_limits& limits = {});
+
+// The same reading, pulled one line at a time: several inputs can then be merged in time order
+// with one buffer each and no threads.
+class line_stream {
+ public:
+  struct line {
+    std::string_view text;  // valid until the next call; line_padding readable bytes follow it
+    std::uint64_t number = 0;
+    bool truncated = false;  // over the cap: `text` is empty, `length` is the line's length
+    std::uint64_t length = 0;
+  };
+
+  static std::unique_ptr<line_stream> open(const input_spec& input, const read_limits& limits = {});
+  static std::unique_ptr<line_stream> from_stream(std::istream& stream,
+                                                  const read_limits& limits = {});
+  virtual ~line_stream() = default;
+
+  // The next line, or nothing at the end of the input (or after a read error: see outcome()).
+  virtual std::optional<line> next() = 0;
+  // Counts and problems so far; final once next() has returned nothing.
+  virtual const read_outcome& outcome() const = 0;
+};
 
 // For tests and for stdin: read from an already open stream.
 read_outcome read_lines_from(std::istream& stream, line_sink& sink, const read_limits& limits = {});
