@@ -1,70 +1,371 @@
 #include "loopscope/session/session_assembler.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace loopscope::session {
+namespace {
+
+bool is_proxy_request(const event& e) {
+  return e.kind == event_kind::request || e.kind == event_kind::ws_error ||
+         e.kind == event_kind::ws_connect;
+}
+
+bool is_synthetic_key(const std::string& key) { return key.empty() || key.starts_with("input:"); }
+
+}  // namespace
 
 session_assembler::session_state& session_assembler::state_for(const std::string& key,
                                                                 input_index input) {
   auto [it, inserted] = states_.try_emplace(key);
   if (inserted) {
-    it->second.summary_slot = summaries_.size();
-    summaries_.push_back(session_summary{key, {}, {}, 0});
+    it->second.slot = summaries_.size();
+    session_summary summary;
+    summary.id = key;
+    summaries_.push_back(std::move(summary));
   }
-  summaries_[it->second.summary_slot].sources.insert(input);
+  summaries_[it->second.slot].sources.insert(input);
   return it->second;
 }
 
-void session_assembler::close_turn(session_state& state) {
-  if (!state.open_turn) return;
-  turn& t = *state.open_turn;
-  session_summary& summary = summaries_[state.summary_slot];
-  sink_.on_turn(t);
-  summary.turns.push_back(
-      turn_summary{t.index, t.id, t.start, t.end, t.outcome, t.requests, t.events.size()});
-  state.open_turn.reset();
+session_assembler::open_turn* session_assembler::find_turn(session_state& s,
+                                                           const std::string& id) {
+  if (id.empty()) return nullptr;
+  for (auto& t : s.open) {
+    if (t->t.id == id) return t.get();
+  }
+  return nullptr;
 }
 
-void session_assembler::on_event(event&& e) {
-  session_state& state = state_for(e.session_key, e.where.input);
-  session_summary& summary = summaries_[state.summary_slot];
-
-  if (e.kind == event_kind::turn_start) {
-    close_turn(state);  // a turn that never said it ended stops where the next one starts
-    turn t;
-    t.session_key = e.session_key;
-    t.index = static_cast<int>(summary.turns.size()) + 1;
-    t.id = e.turn_key;
-    t.start = e.time;
-    state.open_turn = std::move(t);
-    state.open_turn_input = e.where.input;
+session_assembler::open_turn* session_assembler::current_turn(session_state& s) {
+  for (auto it = s.open.rbegin(); it != s.open.rend(); ++it) {
+    if (!(*it)->ended) return it->get();
   }
-  if (!state.open_turn) {
-    ++summary.events_outside_turns;
+  return nullptr;
+}
+
+session_assembler::open_turn& session_assembler::start_turn(session_state& s, const std::string& id,
+                                                            std::optional<timestamp> when) {
+  // Turns of one session follow each other: a turn that never said it ended stops here.
+  for (auto& earlier : s.open) {
+    if (!earlier->ended) {
+      earlier->ended = true;
+      earlier->ended_at = when ? when : earlier->last_seen;
+    }
+  }
+  auto fresh = std::make_unique<open_turn>();
+  fresh->t.session_key = summaries_[s.slot].id;
+  fresh->t.index = ++s.created;
+  fresh->t.id = id;
+  fresh->t.start = when;
+  fresh->last_seen = when;
+  open_turn& t = *fresh;
+  s.open.push_back(std::move(fresh));
+  // Prewarm handshakes and proxy lines just before the turn belong to it: the session's own, and
+  // proxy requests without join keys that no turn has claimed yet.
+  std::vector<std::pair<event, std::optional<timestamp>>> waiting = std::move(s.waiting);
+  s.waiting.clear();
+  if (!is_synthetic_key(summaries_[s.slot].id) && when) {
+    for (auto& [key, other] : states_) {
+      if (!is_synthetic_key(key)) continue;
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < other.waiting.size(); ++i) {
+        const auto& at = other.waiting[i].second;
+        if (at && *at <= *when && when->micros - at->micros <= settings_.lead_in_micros) {
+          waiting.push_back(std::move(other.waiting[i]));
+        } else {
+          if (kept != i) other.waiting[kept] = std::move(other.waiting[i]);
+          ++kept;
+        }
+      }
+      other.waiting.resize(kept);
+    }
+  }
+  for (auto& [e, at] : waiting) {
+    const bool recent = !when || !at || when->micros - at->micros <= settings_.lead_in_micros;
+    if (recent) {
+      add_to_turn(s, t, std::move(e), at);
+    } else {
+      ++summaries_[s.slot].events_outside_turns;
+      if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
+        ++summaries_[s.slot].proxy_requests_outside_turns;
+      }
+    }
+  }
+  return t;
+}
+
+void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
+                                    std::optional<timestamp> when) {
+  summaries_[s.slot].sources.insert(e.where.input);
+  if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
+    ++t.t.requests;
+    if (!is_synthetic_key(e.session_key) && e.session_key == t.t.session_key) {
+      ++t.t.joined.by_header;
+    } else if (!e.request_id.empty() && session_of_request_id_.count(e.request_id) != 0) {
+      ++t.t.joined.by_id;
+    } else {
+      ++t.t.joined.by_time;
+    }
+  }
+  if (when) {
+    if (!t.t.start || *when < *t.t.start) t.t.start = when;
+    if (!t.t.end || *t.t.end < *when) t.t.end = when;
+    if (!t.last_seen || *t.last_seen < *when) t.last_seen = when;
+  }
+  if (t.t.id.empty() && !e.turn_key.empty() &&
+      normalize::role_of(e.source) == normalize::source_role::client) {
+    t.t.id = e.turn_key;
+  }
+  if (e.kind == event_kind::turn_end) {
+    t.t.outcome = e.outcome;
+    t.ended = true;
+    t.ended_at = when ? when : t.last_seen;
+  }
+  e.session_key = t.t.session_key;
+  t.t.events.push_back(std::move(e));
+}
+
+void session_assembler::route_untimed_client(session_state& s, event&& e) {
+  // exec JSON carries no times: its n-th turn is the session's n-th turn.
+  if (e.kind == event_kind::turn_start) {
+    ++s.exec_position;
+    s.exec_in_turn = true;
+  }
+  if (!s.exec_in_turn && e.kind != event_kind::turn_start) {
+    ++summaries_[s.slot].events_outside_turns;
     return;
   }
-  turn& t = *state.open_turn;
-  if (t.id.empty() && !e.turn_key.empty()) t.id = e.turn_key;
-  if (e.time) {
-    if (!t.start) t.start = e.time;
-    t.end = e.time;
-  }
-  if (e.kind == event_kind::request || e.kind == event_kind::request_attempt ||
-      e.kind == event_kind::ws_connect) {
-    ++t.requests;
-  }
   const bool ends = e.kind == event_kind::turn_end;
-  if (ends) t.outcome = e.outcome;
-  t.events.push_back(std::move(e));
-  if (ends) close_turn(state);
+  // The timed sources own turn boundaries; exec's own start/end lines are kept as evidence only
+  // when the outcome is missing elsewhere (rollouts of exec sessions do not record failures).
+  s.exec_turns[s.exec_position].push_back(std::move(e));
+  if (ends) s.exec_in_turn = false;
 }
 
-void session_assembler::end_of_input(input_index input) {
-  for (auto& [key, state] : states_) {
-    if (state.open_turn && state.open_turn_input == input) close_turn(state);
+void session_assembler::route_client(session_state& s, event&& e, std::optional<timestamp> when) {
+  session_summary& summary = summaries_[s.slot];
+  if (!e.cli_version.empty()) summary.cli_version = e.cli_version;
+  if (!e.originator.empty()) summary.originator = e.originator;
+  if (!e.provider.empty()) summary.provider = e.provider;
+  if (!e.model.empty()) summary.model = e.model;
+
+  if (!when && timed_sessions_.count(summary.id) != 0) {
+    route_untimed_client(s, std::move(e));
+    return;
+  }
+  if (e.kind == event_kind::turn_start) {
+    open_turn* existing = find_turn(s, e.turn_key);
+    if (existing == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) != 0) {
+      ++summary.events_outside_turns;  // a late duplicate of a turn already reported
+      return;
+    }
+    open_turn& t = existing != nullptr ? *existing : start_turn(s, e.turn_key, when);
+    add_to_turn(s, t, std::move(e), when);
+    return;
+  }
+  open_turn* t = find_turn(s, e.turn_key);
+  if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) == 0 &&
+      e.kind != event_kind::session_start) {
+    // A source that names turns but has no start line for this one (a resumed trace).
+    t = &start_turn(s, e.turn_key, when);
+  }
+  if (t == nullptr && e.turn_key.empty()) t = current_turn(s);
+  if (t == nullptr) {
+    if (e.kind == event_kind::session_start || !e.turn_key.empty()) {
+      ++summary.events_outside_turns;
+    } else {
+      s.waiting.emplace_back(std::move(e), when);  // start-up lines: the next turn's
+    }
+    return;
+  }
+  add_to_turn(s, *t, std::move(e), when);
+}
+
+bool session_assembler::join_by_time(event& e, std::optional<timestamp> when) {
+  if (!when) return false;
+  // The turn whose span holds the request; among several (parallel sessions), the latest start.
+  open_turn* best = nullptr;
+  session_state* best_state = nullptr;
+  for (auto& [key, s] : states_) {
+    if (is_synthetic_key(key)) continue;
+    for (auto& t : s.open) {
+      if (!t->t.start) continue;
+      const bool started = t->t.start->micros - settings_.lead_in_micros <= when->micros;
+      const bool not_over =
+          !t->ended || (t->ended_at && when->micros <= t->ended_at->micros + settings_.grace_micros);
+      if (!started || !not_over) continue;
+      if (best == nullptr || *best->t.start < *t->t.start) {
+        // A turn that has started beats one that starts later (prewarm lead-in).
+        if (best != nullptr && *t->t.start > *when && *best->t.start <= *when) continue;
+        best = t.get();
+        best_state = &s;
+      }
+    }
+  }
+  if (best == nullptr) return false;
+  add_to_turn(*best_state, *best, std::move(e), when);
+  return true;
+}
+
+void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
+  // Strongest evidence first: the session and turn named in Codex's request headers.
+  if (!is_synthetic_key(e.session_key)) {
+    session_state& s = state_for(e.session_key, e.where.input);
+    if (!e.request_id.empty()) session_of_request_id_[e.request_id] = e.session_key;
+    open_turn* t = find_turn(s, e.turn_key);
+    if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) == 0) {
+      t = &start_turn(s, e.turn_key, when);  // the proxy saw the turn before Codex's logs did
+    }
+    if (t == nullptr && e.turn_key.empty()) {
+      s.waiting.emplace_back(std::move(e), when);  // prewarm: turn id "" → the next turn
+      return;
+    }
+    if (t == nullptr) {
+      ++summaries_[s.slot].events_outside_turns;
+      if (is_proxy_request(e)) ++summaries_[s.slot].proxy_requests_outside_turns;
+      return;
+    }
+    add_to_turn(s, *t, std::move(e), when);
+    return;
+  }
+  if (!e.request_id.empty()) {
+    if (auto it = session_of_request_id_.find(e.request_id); it != session_of_request_id_.end()) {
+      session_state& s = state_for(it->second, e.where.input);
+      if (open_turn* t = current_turn(s)) {
+        add_to_turn(s, *t, std::move(e), when);
+        return;
+      }
+    }
+  }
+  if (join_by_time(e, when)) return;
+  // Nothing matches (yet): it waits for a turn starting soon, else stays with the proxy's own
+  // session, where bursts of requests form proxy-only turns.
+  session_state& own = state_for(e.session_key, e.where.input);
+  summaries_[own.slot].proxy_only = true;
+  own.waiting.emplace_back(std::move(e), when);
+}
+
+void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
+                                  normalize::source_role role) {
+  if (when && (!now_ || *now_ < *when)) now_ = when;
+  if (role == normalize::source_role::proxy) {
+    route_proxy(std::move(e), when);
+  } else {
+    session_state& s = state_for(e.session_key, e.where.input);
+    route_client(s, std::move(e), when);
+  }
+}
+
+void session_assembler::hand_on(session_state& s, std::size_t position) {
+  open_turn& t = *s.open[position];
+  // Exec JSON of this turn (matched by position) joins it now.
+  if (auto it = s.exec_turns.find(t.t.index); it != s.exec_turns.end()) {
+    for (event& e : it->second) {
+      if (e.kind == event_kind::turn_end && t.t.outcome == turn_outcome::none) t.t.outcome = e.outcome;
+      if (e.kind == event_kind::turn_end && e.outcome == turn_outcome::failed) {
+        t.t.outcome = turn_outcome::failed;  // exec says it failed; a rollout may not
+      }
+      e.session_key = t.t.session_key;
+      t.t.events.push_back(std::move(e));
+    }
+    s.exec_turns.erase(it);
+  }
+  // Events in time order; untimed ones (exec JSON) keep their own order after the timed ones.
+  std::stable_sort(t.t.events.begin(), t.t.events.end(), [](const event& a, const event& b) {
+    if (a.time && b.time) return *a.time < *b.time;
+    return a.time.has_value() && !b.time.has_value();
+  });
+  if (!t.t.id.empty()) s.closed_ids.insert(t.t.id);
+  sink_.on_turn(t.t);
+  session_summary& summary = summaries_[s.slot];
+  summary.turns.push_back(turn_summary{t.t.index, t.t.id, t.t.start, t.t.end, t.t.outcome,
+                                       t.t.requests, t.t.joined, t.t.events.size()});
+  if (t.t.start && (!summary.start || *t.t.start < *summary.start)) summary.start = t.t.start;
+  if (t.t.end && (!summary.end || *summary.end < *t.t.end)) summary.end = t.t.end;
+  s.open.erase(s.open.begin() + static_cast<std::ptrdiff_t>(position));
+}
+
+void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
+  session_summary& summary = summaries_[s.slot];
+  const bool proxy_own = is_synthetic_key(summary.id);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < s.waiting.size(); ++i) {
+    auto& [e, at] = s.waiting[i];
+    const bool stale = at && now.micros - at->micros > settings_.lead_in_micros;
+    if (!stale) {
+      if (kept != i) s.waiting[kept] = std::move(s.waiting[i]);
+      ++kept;
+      continue;
+    }
+    if (proxy_own) {
+      // No Codex turn claimed it: bursts of such requests form the proxy's own turns.
+      open_turn* t = current_turn(s);
+      const bool new_burst =
+          t == nullptr || (at && t->last_seen &&
+                           at->micros - t->last_seen->micros > settings_.proxy_burst_gap_micros);
+      if (new_burst) t = &start_turn(s, "", at);
+      add_to_turn(s, *t, std::move(e), at);
+      continue;
+    }
+    ++summary.events_outside_turns;
+    if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
+      ++summary.proxy_requests_outside_turns;
+    }
+  }
+  s.waiting.resize(kept);
+}
+
+void session_assembler::close_expired(session_state& s, std::optional<timestamp> now) {
+  for (std::size_t i = 0; i < s.open.size();) {
+    open_turn& t = *s.open[i];
+    const bool expired = !now || (t.ended && (!t.ended_at || now->micros - t.ended_at->micros >
+                                                                 settings_.grace_micros));
+    // Hand on in index order only, so a session's turns are reported in sequence.
+    if (expired && i == 0) {
+      hand_on(s, i);
+    } else {
+      break;
+    }
+  }
+}
+
+void session_assembler::advance(timestamp now) {
+  if (!now_ || *now_ < now) now_ = now;
+  for (auto& [key, s] : states_) {
+    drop_stale_waiting(s, now);
+    close_expired(s, now);
   }
 }
 
 void session_assembler::finish() {
-  for (auto& [key, state] : states_) close_turn(state);
+  const timestamp end_of_time{std::numeric_limits<std::int64_t>::max() / 2};
+  for (auto& [key, s] : states_) {
+    for (auto& waiting : s.waiting) {
+      if (!waiting.second) waiting.second = timestamp{0};  // untimed leftovers are stale too
+    }
+    drop_stale_waiting(s, end_of_time);
+    // exec JSON turns that no timed turn matched stand alone.
+    for (auto& [position, events] : s.exec_turns) {
+      open_turn& t = start_turn(s, "", std::nullopt);
+      for (event& e : events) add_to_turn(s, t, std::move(e), std::nullopt);
+    }
+    s.exec_turns.clear();
+    while (!s.open.empty()) hand_on(s, 0);
+  }
+}
+
+std::vector<session_summary> session_assembler::sessions() const {
+  std::vector<session_summary> out;
+  for (const session_summary& s : summaries_) {
+    // A proxy log whose every request joined a Codex session leaves an empty shell: not a session.
+    if (is_synthetic_key(s.id) && s.turns.empty() && s.events_outside_turns == 0) continue;
+    session_summary copy = s;
+    std::sort(copy.turns.begin(), copy.turns.end(),
+              [](const turn_summary& a, const turn_summary& b) { return a.index < b.index; });
+    out.push_back(std::move(copy));
+  }
+  return out;
 }
 
 }  // namespace loopscope::session

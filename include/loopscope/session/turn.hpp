@@ -11,6 +11,13 @@
 
 namespace loopscope::session {
 
+// How proxy requests found their turn, strongest evidence first.
+struct join_counts {
+  std::uint64_t by_header = 0;  // x-codex-turn-metadata / session_id headers logged by the proxy
+  std::uint64_t by_id = 0;      // request ids (x-client-request-id, litellm_call_id)
+  std::uint64_t by_time = 0;    // the turn's time span, after clock alignment
+};
+
 // A turn with all its events: alive only while it is analyzed (memory is bounded by one turn).
 struct turn {
   std::string session_key;
@@ -20,7 +27,8 @@ struct turn {
   std::optional<timestamp> end;
   turn_outcome outcome = turn_outcome::none;
   std::vector<event> events;
-  std::uint64_t requests = 0;  // requests seen in this turn (proxy lines, Codex attempts)
+  std::uint64_t requests = 0;  // proxy requests joined to this turn
+  join_counts joined;
 };
 
 // What stays of a turn after analysis.
@@ -31,6 +39,7 @@ struct turn_summary {
   std::optional<timestamp> end;
   turn_outcome outcome = turn_outcome::none;
   std::uint64_t requests = 0;
+  join_counts joined;
   std::uint64_t events = 0;
 };
 
@@ -39,6 +48,15 @@ struct session_summary {
   std::set<input_index> sources;
   std::vector<turn_summary> turns;
   std::uint64_t events_outside_turns = 0;
+  std::uint64_t proxy_requests_outside_turns = 0;
+  bool proxy_only = false;  // built from a proxy log alone
+  // What Codex said about itself (session_meta), for the report's environment table.
+  std::string cli_version;
+  std::string originator;
+  std::string provider;
+  std::string model;
+  std::optional<timestamp> start;
+  std::optional<timestamp> end;
 };
 
 }  // namespace loopscope::session

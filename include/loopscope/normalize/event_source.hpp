@@ -1,0 +1,89 @@
+// One input as a stream of normalized events, pulled one at a time: line stream → format
+// detection per line → the format's decoder → events, with the input's accounting.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "loopscope/core/event.hpp"
+#include "loopscope/core/input_stats.hpp"
+#include "loopscope/formats/sniff.hpp"
+#include "loopscope/ingest/input_list.hpp"
+#include "loopscope/ingest/line_reader.hpp"
+#include "loopscope/normalize/normalizer.hpp"
+
+namespace loopscope::normalize {
+
+// Which side of the wire a format describes: joining treats the two differently.
+enum class source_role : unsigned char { client, proxy };
+source_role role_of(format_id format);
+
+struct sourced_event {
+  event e;
+  // Where the event sits in time: its own time (shifted by the input's clock offset), or, for
+  // lines without a stamp (uvicorn access lines), the last stamp seen before it in the input.
+  std::optional<timestamp> when;
+};
+
+class event_source final : private event_sink {
+ public:
+  event_source(input_index index, ingest::input_spec spec, std::optional<format_id> forced,
+               const ingest::read_limits& limits);
+
+  // The next event without taking it; nullptr at the end of the input.
+  const sourced_event* peek();
+  sourced_event pop();
+  // Reads ahead until `count` events are queued (or the input ends); they stay queued.
+  const std::deque<sourced_event>& read_ahead(std::size_t count);
+
+  // Added to every stamp of this input (clock skew, a date given to time-only stamps), including
+  // the events already read ahead.
+  void set_clock_offset(std::int64_t micros);
+  std::int64_t clock_offset() const { return offset_micros_; }
+
+  // Releases the reading buffers; the accounting stays. Re-reading is not possible after this.
+  void close();
+  // Back to the start, as if nothing had been read, buffers released (reopened on the next
+  // read). False for stdin, which cannot be read twice.
+  bool rewind();
+  bool finished() const { return finished_ && queue_.empty(); }
+
+  input_index index() const { return index_; }
+  const ingest::input_spec& spec() const { return spec_; }
+  // Accounting so far (final once finished()).
+  const input_stats& stats() const { return stats_; }
+  const diagnostics& problems() const { return problems_; }
+  format_id dominant_format() const { return tally_.dominant(); }
+
+ private:
+  void on_event(event&& e) override;
+  bool read_more();  // one line; false at the end of input
+  void count(const line_result& result);
+  void finish_input();
+  void pair_or_queue(event&& e);
+  void flush_held_request();
+
+  input_index index_;
+  ingest::input_spec spec_;
+  std::optional<format_id> forced_;
+  input_context context_;
+  ingest::read_limits limits_;
+  std::unique_ptr<ingest::line_stream> lines_;
+  std::array<std::unique_ptr<format_normalizer>, 8> normalizers_;
+  format_normalizer* previous_ = nullptr;
+  formats::format_tally tally_;
+  std::deque<sourced_event> queue_;
+  // A proxy's "request received" record waits for the access line that gives its status.
+  std::optional<event> held_request_;
+  std::optional<timestamp> last_stamp_;
+  std::int64_t offset_micros_ = 0;
+  input_stats stats_;
+  diagnostics problems_;
+  bool finished_ = false;
+};
+
+}  // namespace loopscope::normalize

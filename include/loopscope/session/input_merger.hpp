@@ -1,0 +1,64 @@
+// Reads every input of an analysis as one stream in time order: a survey of each input's first
+// events aligns the proxy's clock with Codex's (a date for "HH:MM:SS" stamps, then the offset that
+// lines up the proxy's requests with Codex's attempts), then a k-way merge feeds the assembler.
+// Inputs are opened when the merge reaches their first event, so a directory of thousands of
+// session files holds only the ones that overlap in time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "loopscope/core/diagnostic.hpp"
+#include "loopscope/normalize/event_source.hpp"
+#include "loopscope/session/session_assembler.hpp"
+
+namespace loopscope::session {
+
+struct merge_settings {
+  std::size_t survey_events = 512;               // events read ahead per input to align clocks
+  std::int64_t max_clock_skew_micros = 600'000'000;  // offsets beyond ±10 min are not looked for
+  std::size_t keep_open_inputs = 16;             // up to this many, surveyed inputs stay open
+};
+
+struct clock_alignment {
+  input_index input = 0;
+  std::int64_t offset_micros = 0;
+  std::size_t matched = 0;  // proxy requests that lined up with a Codex attempt
+  std::size_t considered = 0;
+};
+
+// Observes each event as it is merged (the `events` command).
+using merged_event_observer = std::function<void(const event&, const normalize::event_source&)>;
+
+class input_merger {
+ public:
+  explicit input_merger(std::vector<std::unique_ptr<normalize::event_source>> sources,
+                        merge_settings settings = {});
+
+  // Runs the whole merge into `assembler` (and `observer`, if any).
+  void run(session_assembler& assembler, const merged_event_observer& observer = {});
+
+  const std::vector<std::unique_ptr<normalize::event_source>>& sources() const { return sources_; }
+  const std::vector<clock_alignment>& alignments() const { return alignments_; }
+
+ private:
+  struct survey {
+    std::optional<timestamp> first;
+    bool exact_client = false;
+    std::vector<std::int64_t> moments;  // times of request-like events
+    std::set<std::string> timed_client_sessions;
+  };
+
+  std::vector<survey> survey_all();
+  void align(std::vector<survey>& surveys);
+
+  std::vector<std::unique_ptr<normalize::event_source>> sources_;
+  merge_settings settings_;
+  std::vector<clock_alignment> alignments_;
+  std::set<std::string> timed_sessions_;
+};
+
+}  // namespace loopscope::session

@@ -1,0 +1,233 @@
+#include "loopscope/normalize/event_source.hpp"
+
+#include <sys/stat.h>
+
+#include <ctime>
+
+namespace loopscope::normalize {
+namespace {
+
+// UTC midnight of the file's modification day, or of today for stdin: the date given to
+// time-only stamps until the clock alignment re-anchors them.
+std::optional<timestamp> date_hint_for(const ingest::input_spec& spec) {
+  std::int64_t seconds = 0;
+  struct stat info {};
+  if (!spec.is_stdin && ::stat(spec.file_path.c_str(), &info) == 0) {
+    seconds = info.st_mtime;
+  } else {
+    seconds = static_cast<std::int64_t>(std::time(nullptr));
+  }
+  return timestamp{(seconds - seconds % 86400) * 1'000'000};
+}
+
+bool is_proxy_answer(const event& e) {
+  return e.kind == event_kind::response || e.kind == event_kind::ws_error ||
+         e.kind == event_kind::ws_connect;
+}
+
+}  // namespace
+
+source_role role_of(format_id format) {
+  switch (format) {
+    case format_id::litellm_text:
+    case format_id::litellm_json:
+    case format_id::uvicorn_access: return source_role::proxy;
+    default: return source_role::client;
+  }
+}
+
+event_source::event_source(input_index index, ingest::input_spec spec,
+                           std::optional<format_id> forced, const ingest::read_limits& limits)
+    : index_(index),
+      spec_(std::move(spec)),
+      forced_(forced),
+      context_{"input:" + spec_.display_path, date_hint_for(spec_)},
+      limits_(limits) {
+  stats_.path = spec_.display_path;
+}
+
+bool event_source::rewind() {
+  if (spec_.is_stdin) return false;
+  lines_.reset();
+  normalizers_ = {};
+  previous_ = nullptr;
+  tally_ = {};
+  queue_.clear();
+  held_request_.reset();
+  last_stamp_.reset();
+  stats_ = {};
+  stats_.path = spec_.display_path;
+  problems_.clear();
+  finished_ = false;
+  return true;
+}
+
+const sourced_event* event_source::peek() {
+  while (queue_.empty() && !finished_) {
+    if (!read_more()) finish_input();
+  }
+  return queue_.empty() ? nullptr : &queue_.front();
+}
+
+const std::deque<sourced_event>& event_source::read_ahead(std::size_t count) {
+  while (queue_.size() < count && !finished_) {
+    if (!read_more()) finish_input();
+  }
+  return queue_;
+}
+
+sourced_event event_source::pop() {
+  peek();
+  sourced_event next = std::move(queue_.front());
+  queue_.pop_front();
+  return next;
+}
+
+void event_source::set_clock_offset(std::int64_t micros) {
+  const std::int64_t delta = micros - offset_micros_;
+  offset_micros_ = micros;
+  auto shift = [delta](std::optional<timestamp>& t) {
+    if (t) t = timestamp{t->micros + delta};
+  };
+  for (sourced_event& queued : queue_) {
+    shift(queued.e.time);
+    shift(queued.when);
+  }
+  if (held_request_) shift(held_request_->time);
+  shift(last_stamp_);
+}
+
+void event_source::close() {
+  if (!finished_) {
+    if (!lines_) lines_ = ingest::line_stream::open(spec_, limits_);  // account for the input
+    finish_input();
+  }
+  lines_.reset();
+  normalizers_ = {};
+  previous_ = nullptr;
+}
+
+bool event_source::read_more() {
+  if (!lines_) lines_ = ingest::line_stream::open(spec_, limits_);
+  const std::optional<ingest::line_stream::line> line = lines_->next();
+  if (!line) return false;
+  if (line->truncated) {
+    ++stats_.truncated;
+    return true;
+  }
+  const std::string_view text = formats::strip_container_prefix(line->text);
+  const origin where{index_, line->number};
+  const format_id format = forced_ ? *forced_ : formats::sniff_line(text);
+  if (format == format_id::unknown) {
+    // Perhaps the next line of a multi-line record (a traceback) of the previous format.
+    line_result result;
+    if (previous_ != nullptr && previous_->continue_record(text, where, result)) {
+      count(result);
+      return true;
+    }
+    tally_.count(format);
+    ++stats_.skipped;
+    return true;
+  }
+  tally_.count(format);
+  std::unique_ptr<format_normalizer>& normalizer = normalizers_[static_cast<std::size_t>(format)];
+  if (!normalizer) normalizer = make_normalizer(format, context_);
+  if (previous_ != nullptr && previous_ != normalizer.get()) previous_->finish(*this);
+  previous_ = normalizer.get();
+  count(normalizer->normalize(text, where, *this));
+  return true;
+}
+
+// "used" may come without an event yet: a multi-line record emits when it is complete, and
+// context lines (turn_context) only inform later events.
+void event_source::count(const line_result& result) {
+  if (result.unknown_type) ++stats_.unknown_types;
+  switch (result.outcome) {
+    case line_outcome::malformed: ++stats_.malformed; break;
+    case line_outcome::used: ++stats_.used; break;
+    case line_outcome::skipped: ++stats_.skipped; break;
+  }
+}
+
+void event_source::finish_input() {
+  if (finished_) return;
+  for (auto& normalizer : normalizers_) {
+    if (normalizer) normalizer->finish(*this);
+  }
+  flush_held_request();
+  finished_ = true;
+  if (lines_) {
+    const ingest::read_outcome& outcome = lines_->outcome();
+    stats_.lines = outcome.lines;
+    stats_.bytes = outcome.bytes;
+    stats_.compression = outcome.compression;
+    stats_.status = !outcome.opened    ? read_status::unreadable
+                    : outcome.complete ? read_status::complete
+                                       : read_status::partial;
+    for (diagnostic d : outcome.problems) {
+      d.where.input = index_;
+      problems_.push_back(std::move(d));
+    }
+  }
+  stats_.format = forced_ ? *forced_ : tally_.dominant();
+  stats_.mixed_formats = tally_.mixed();
+  lines_.reset();
+}
+
+void event_source::on_event(event&& e) {
+  ++stats_.events;
+  if (e.time) {
+    e.time = timestamp{e.time->micros + offset_micros_};
+    last_stamp_ = e.time;
+  }
+  pair_or_queue(std::move(e));
+}
+
+// A proxy logs a request twice: the record with its headers (join keys, a time) and the access
+// line with its status (no time). They become one event: keys and time of the first, status,
+// client, line and excerpt of the second.
+void event_source::pair_or_queue(event&& e) {
+  if (role_of(e.source) != source_role::proxy) {
+    queue_.push_back({std::move(e), last_stamp_});
+    return;
+  }
+  if (e.kind == event_kind::request) {
+    flush_held_request();
+    held_request_ = std::move(e);
+    return;
+  }
+  if (held_request_ && is_proxy_answer(e) &&
+      (held_request_->http.path.empty() || e.http.path.empty() ||
+       held_request_->http.path == e.http.path)) {
+    event merged = std::move(e);
+    event& request = *held_request_;
+    if (!merged.time) merged.time = request.time;
+    if (merged.session_key.empty() || merged.session_key == context_.input_key) {
+      merged.session_key = request.session_key;
+    }
+    if (merged.turn_key.empty()) merged.turn_key = request.turn_key;
+    if (merged.request_id.empty()) merged.request_id = request.request_id;
+    if (merged.http.method.empty()) merged.http.method = request.http.method;
+    if (merged.model.empty()) merged.model = request.model;
+    // A request's kind is `request` unless the answer was a WebSocket verdict.
+    if (merged.kind == event_kind::response) merged.kind = event_kind::request;
+    held_request_.reset();
+    --stats_.events;  // two lines, one event
+    const std::optional<timestamp> when = merged.time ? merged.time : last_stamp_;
+    queue_.push_back({std::move(merged), when});
+    return;
+  }
+  if (e.kind == event_kind::response) e.kind = event_kind::request;  // an access line alone
+  flush_held_request();
+  queue_.push_back({std::move(e), last_stamp_});
+}
+
+void event_source::flush_held_request() {
+  if (!held_request_) return;
+  event request = std::move(*held_request_);
+  held_request_.reset();
+  const std::optional<timestamp> when = request.time ? request.time : last_stamp_;
+  queue_.push_back({std::move(request), when});
+}
+
+}  // namespace loopscope::normalize

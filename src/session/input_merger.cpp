@@ -1,0 +1,178 @@
+#include "loopscope/session/input_merger.hpp"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+
+namespace loopscope::session {
+namespace {
+
+constexpr std::int64_t second = 1'000'000;
+constexpr std::int64_t day = 86'400 * second;
+
+bool is_client_attempt(event_kind kind) {
+  return kind == event_kind::ws_error || kind == event_kind::ws_connect ||
+         kind == event_kind::request_attempt || kind == event_kind::turn_start;
+}
+
+bool is_proxy_request(event_kind kind) {
+  return kind == event_kind::request || kind == event_kind::ws_error ||
+         kind == event_kind::ws_connect;
+}
+
+std::int64_t median(std::vector<std::int64_t> values) {
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2),
+                   values.end());
+  return values[values.size() / 2];
+}
+
+// Untimed events sort first: they carry no position, so they cannot wait for one.
+bool earlier(const std::optional<timestamp>& a, const std::optional<timestamp>& b) {
+  if (!a) return b.has_value();
+  if (!b) return false;
+  return *a < *b;
+}
+
+}  // namespace
+
+input_merger::input_merger(std::vector<std::unique_ptr<normalize::event_source>> sources,
+                           merge_settings settings)
+    : sources_(std::move(sources)), settings_(settings) {}
+
+std::vector<input_merger::survey> input_merger::survey_all() {
+  std::vector<survey> surveys(sources_.size());
+  const bool keep_open = sources_.size() <= settings_.keep_open_inputs;
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    normalize::event_source& source = *sources_[i];
+    survey& s = surveys[i];
+    for (const normalize::sourced_event& queued : source.read_ahead(settings_.survey_events)) {
+      const event& e = queued.e;
+      if (queued.when && !s.first) s.first = queued.when;
+      if (!e.time) continue;
+      const bool client = normalize::role_of(e.source) == normalize::source_role::client;
+      if (client && e.time_is == time_quality::exact) {
+        s.exact_client = true;
+        if (!e.session_key.empty() && !e.session_key.starts_with("input:")) {
+          s.timed_client_sessions.insert(e.session_key);
+        }
+        if (is_client_attempt(e.kind)) s.moments.push_back(e.time->micros);
+      } else if (!client && is_proxy_request(e.kind)) {
+        s.moments.push_back(e.time->micros);
+      }
+    }
+    // A large directory is surveyed one input at a time and read again when the merge gets to it.
+    if (!keep_open) source.rewind();
+  }
+  return surveys;
+}
+
+void input_merger::align(std::vector<survey>& surveys) {
+  std::vector<std::int64_t> codex;
+  for (const survey& s : surveys) {
+    if (s.exact_client) codex.insert(codex.end(), s.moments.begin(), s.moments.end());
+  }
+  if (codex.empty()) return;
+  std::sort(codex.begin(), codex.end());
+  const std::int64_t codex_median = median(codex);
+
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    normalize::event_source& source = *sources_[i];
+    survey& s = surveys[i];
+    if (s.exact_client || s.moments.empty()) continue;
+    // Whole days first: "HH:MM:SS" stamps got a guessed date.
+    const std::int64_t days =
+        (codex_median - median(s.moments) + (codex_median >= median(s.moments) ? day / 2 : -day / 2)) /
+        day;
+    const std::int64_t day_shift = days * day;
+    // Then the offset that lines up most proxy requests with a Codex attempt (1 s buckets: the
+    // proxy's stamps have whole seconds).
+    std::map<std::int64_t, std::size_t> votes;
+    for (const std::int64_t p : s.moments) {
+      const std::int64_t shifted = p + day_shift;
+      auto lo = std::lower_bound(codex.begin(), codex.end(), shifted - settings_.max_clock_skew_micros);
+      auto hi = std::upper_bound(codex.begin(), codex.end(), shifted + settings_.max_clock_skew_micros);
+      std::set<std::int64_t> buckets;  // one vote per request and bucket
+      for (auto it = lo; it != hi; ++it) {
+        const std::int64_t delta = *it - shifted;
+        buckets.insert(delta >= 0 ? delta / second : -((-delta + second - 1) / second));
+      }
+      for (const std::int64_t b : buckets) ++votes[b];
+    }
+    std::int64_t best_bucket = 0;
+    std::size_t best = 0;
+    for (const auto& [bucket, count] : votes) {
+      // Ties go to the smaller shift: no evidence, no correction.
+      if (count > best || (count == best && std::llabs(bucket) < std::llabs(best_bucket))) {
+        best = count;
+        best_bucket = bucket;
+      }
+    }
+    const bool convincing = best >= 3 && best * 10 >= s.moments.size() * 3;
+    const std::int64_t offset = day_shift + (convincing ? best_bucket * second : 0);
+    if (offset == 0) continue;
+    source.set_clock_offset(source.clock_offset() + offset);
+    if (s.first) s.first = timestamp{s.first->micros + offset};
+    alignments_.push_back({source.index(), offset, convincing ? best : 0, s.moments.size()});
+  }
+}
+
+void input_merger::run(session_assembler& assembler, const merged_event_observer& observer) {
+  std::vector<survey> surveys = survey_all();
+  align(surveys);
+  for (const survey& s : surveys) {
+    timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());
+  }
+  assembler.expect_timed_sessions(timed_sessions_);
+
+  // Inputs not yet opened, by their first time; open ones, by their next event's time.
+  std::vector<std::size_t> waiting(sources_.size());
+  for (std::size_t i = 0; i < waiting.size(); ++i) waiting[i] = i;
+  std::stable_sort(waiting.begin(), waiting.end(), [&](std::size_t a, std::size_t b) {
+    return earlier(surveys[a].first, surveys[b].first);
+  });
+  std::size_t next_waiting = 0;
+  struct active {
+    std::optional<timestamp> when;
+    std::size_t source;
+  };
+  auto later = [](const active& a, const active& b) {
+    if (earlier(b.when, a.when)) return true;
+    if (earlier(a.when, b.when)) return false;
+    return a.source > b.source;  // same time: inputs in command-line order
+  };
+  std::priority_queue<active, std::vector<active>, decltype(later)> open(later);
+  auto activate = [&](std::size_t index) {
+    normalize::event_source& source = *sources_[index];
+    if (const normalize::sourced_event* next = source.peek()) {
+      open.push({next->when, index});
+    } else {
+      source.close();
+    }
+  };
+
+  std::optional<timestamp> advanced_to;
+  while (next_waiting < waiting.size() || !open.empty()) {
+    if (next_waiting < waiting.size() &&
+        (open.empty() || !earlier(open.top().when, surveys[waiting[next_waiting]].first))) {
+      activate(waiting[next_waiting++]);
+      continue;
+    }
+    const std::size_t index = open.top().source;
+    open.pop();
+    normalize::event_source& source = *sources_[index];
+    normalize::sourced_event next = source.pop();
+    if (observer) observer(next.e, source);
+    const normalize::source_role role = normalize::role_of(next.e.source);
+    const std::optional<timestamp> when = next.when;
+    assembler.on_merged(std::move(next.e), when, role);
+    // Closing expired turns walks every session: once per second of log time is enough.
+    if (when && (!advanced_to || when->micros - advanced_to->micros >= second)) {
+      assembler.advance(*when);
+      advanced_to = when;
+    }
+    activate(index);
+  }
+  assembler.finish();
+}
+
+}  // namespace loopscope::session
