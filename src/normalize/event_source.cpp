@@ -217,6 +217,11 @@ void event_source::pair_or_queue(event&& e) {
     queue_.push_back({std::move(merged), when});
     return;
   }
+  if (!is_proxy_answer(e)) {
+    // Warnings and router errors about the held request come between its two lines.
+    queue_.push_back({std::move(e), last_stamp_});
+    return;
+  }
   if (e.kind == event_kind::response) e.kind = event_kind::request;  // an access line alone
   flush_held_request();
   queue_.push_back({std::move(e), last_stamp_});

@@ -82,8 +82,10 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
     }
   }
   for (auto& [e, at] : waiting) {
+    // Only what came after the previous turn ended, and shortly before this one.
+    const bool after_previous = !at || !s.last_end || s.last_end->micros <= at->micros;
     const bool recent = !when || !at || when->micros - at->micros <= settings_.lead_in_micros;
-    if (recent) {
+    if (recent && after_previous) {
       add_to_turn(s, t, std::move(e), at);
     } else {
       ++summaries_[s.slot].events_outside_turns;
@@ -108,11 +110,13 @@ void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
       ++t.t.joined.by_time;
     }
   }
-  if (when) {
-    if (!t.t.start || *when < *t.t.start) t.t.start = when;
-    if (!t.t.end || *t.t.end < *when) t.t.end = when;
-    if (!t.last_seen || *t.last_seen < *when) t.last_seen = when;
+  // A turn's span comes from stamps the lines carry; an inherited position (a line without a
+  // stamp) only places the event.
+  if (e.time) {
+    if (!t.t.start || *e.time < *t.t.start) t.t.start = e.time;
+    if (!t.t.end || *t.t.end < *e.time) t.t.end = e.time;
   }
+  if (when && (!t.last_seen || *t.last_seen < *when)) t.last_seen = when;
   if (t.t.id.empty() && !e.turn_key.empty() &&
       normalize::role_of(e.source) == normalize::source_role::client) {
     t.t.id = e.turn_key;
@@ -121,6 +125,7 @@ void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
     t.t.outcome = e.outcome;
     t.ended = true;
     t.ended_at = when ? when : t.last_seen;
+    if (t.ended_at && (!s.last_end || *s.last_end < *t.ended_at)) s.last_end = t.ended_at;
   }
   e.session_key = t.t.session_key;
   t.t.events.push_back(std::move(e));
@@ -182,30 +187,67 @@ void session_assembler::route_client(session_state& s, event&& e, std::optional<
   add_to_turn(s, *t, std::move(e), when);
 }
 
+// Where a proxy request without join keys belongs, decided once the turns around it are known:
+// the turn whose span holds it (stamps have whole seconds: one second of tolerance), else the
+// turn that starts shortly after it (the start-up prewarm), else one that has just ended.
 bool session_assembler::join_by_time(event& e, std::optional<timestamp> when) {
   if (!when) return false;
-  // The turn whose span holds the request; among several (parallel sessions), the latest start.
-  open_turn* best = nullptr;
-  session_state* best_state = nullptr;
+  const std::int64_t t = when->micros;
+  constexpr std::int64_t tolerance = 1'000'000;
+  open_turn* containing = nullptr;
+  open_turn* upcoming = nullptr;
+  open_turn* recent = nullptr;
+  session_state* containing_state = nullptr;
+  session_state* upcoming_state = nullptr;
+  session_state* recent_state = nullptr;
   for (auto& [key, s] : states_) {
     if (is_synthetic_key(key)) continue;
-    for (auto& t : s.open) {
-      if (!t->t.start) continue;
-      const bool started = t->t.start->micros - settings_.lead_in_micros <= when->micros;
-      const bool not_over =
-          !t->ended || (t->ended_at && when->micros <= t->ended_at->micros + settings_.grace_micros);
-      if (!started || !not_over) continue;
-      if (best == nullptr || *best->t.start < *t->t.start) {
-        // A turn that has started beats one that starts later (prewarm lead-in).
-        if (best != nullptr && *t->t.start > *when && *best->t.start <= *when) continue;
-        best = t.get();
-        best_state = &s;
+    for (auto& turn_ptr : s.open) {
+      open_turn& candidate = *turn_ptr;
+      if (!candidate.t.start) continue;
+      const std::int64_t start = candidate.t.start->micros;
+      const bool over = candidate.ended && candidate.ended_at;
+      const std::int64_t end = over ? candidate.ended_at->micros : std::numeric_limits<std::int64_t>::max() / 2;
+      if (start - tolerance <= t && t <= end + tolerance) {
+        if (containing == nullptr || *containing->t.start < *candidate.t.start) {
+          containing = &candidate;
+          containing_state = &s;
+        }
+      } else if (start > t && start - t <= settings_.lead_in_micros) {
+        if (upcoming == nullptr || *candidate.t.start < *upcoming->t.start) {
+          upcoming = &candidate;
+          upcoming_state = &s;
+        }
+      } else if (over && end < t && t - end <= settings_.grace_micros) {
+        if (recent == nullptr || *recent->ended_at < *candidate.ended_at) {
+          recent = &candidate;
+          recent_state = &s;
+        }
       }
     }
   }
-  if (best == nullptr) return false;
-  add_to_turn(*best_state, *best, std::move(e), when);
+  open_turn* chosen = containing != nullptr ? containing : upcoming != nullptr ? upcoming : recent;
+  session_state* chosen_state = containing != nullptr  ? containing_state
+                                : upcoming != nullptr ? upcoming_state
+                                                      : recent_state;
+  if (chosen == nullptr) return false;
+  add_to_turn(*chosen_state, *chosen, std::move(e), when);
   return true;
+}
+
+void session_assembler::decide_unjoined(std::optional<timestamp> now) {
+  while (!unjoined_.empty()) {
+    auto& [e, at] = unjoined_.front();
+    if (now && at && now->micros - at->micros < settings_.decision_delay_micros) break;
+    event pending = std::move(e);
+    const std::optional<timestamp> when = at;
+    unjoined_.pop_front();
+    if (join_by_time(pending, when)) continue;
+    // No turn fits: the request stays with the proxy's own session (proxy-only turns).
+    session_state& own = state_for(pending.session_key, pending.where.input);
+    summaries_[own.slot].proxy_only = true;
+    own.waiting.emplace_back(std::move(pending), when);
+  }
 }
 
 void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
@@ -238,12 +280,14 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
       }
     }
   }
-  if (join_by_time(e, when)) return;
-  // Nothing matches (yet): it waits for a turn starting soon, else stays with the proxy's own
-  // session, where bursts of requests form proxy-only turns.
-  session_state& own = state_for(e.session_key, e.where.input);
-  summaries_[own.slot].proxy_only = true;
-  own.waiting.emplace_back(std::move(e), when);
+  if (!when) {
+    session_state& own = state_for(e.session_key, e.where.input);
+    summaries_[own.slot].proxy_only = true;
+    own.waiting.emplace_back(std::move(e), when);
+    return;
+  }
+  // No keys: decide by time once the turns around it are known (a few seconds later).
+  unjoined_.emplace_back(std::move(e), when);
 }
 
 void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
@@ -251,9 +295,51 @@ void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
   if (when && (!now_ || *now_ < *when)) now_ = when;
   if (role == normalize::source_role::proxy) {
     route_proxy(std::move(e), when);
-  } else {
+    return;
+  }
+  auto& held = unnamed_client_events_[e.where.input];
+  if (is_synthetic_key(e.session_key) && when) {
+    // A Codex line that names no session (the start-up prewarm before the session span opens):
+    // it belongs to the session the same input names next, if that comes soon.
+    if (!held.empty() && held.front().second &&
+        when->micros - held.front().second->micros > settings_.lead_in_micros) {
+      release_unnamed(e.where.input);
+    }
+    held.emplace_back(std::move(e), when);
+    return;
+  }
+  if (!held.empty()) {
+    if (is_synthetic_key(e.session_key)) {
+      release_unnamed(e.where.input);
+    } else {
+      session_state& named = state_for(e.session_key, e.where.input);
+      for (auto& [waiting, at] : held) {
+        waiting.session_key = e.session_key;
+        open_turn* current = current_turn(named);
+        if (current != nullptr && current->t.start && at &&
+            current->t.start->micros <= at->micros + settings_.lead_in_micros) {
+          add_to_turn(named, *current, std::move(waiting), at);
+        } else {
+          named.waiting.emplace_back(std::move(waiting), at);
+        }
+      }
+      held.clear();
+    }
+  }
+  if (!is_synthetic_key(e.session_key)) last_named_session_[e.where.input] = e.session_key;
+  session_state& s = state_for(e.session_key, e.where.input);
+  route_client(s, std::move(e), when);
+}
+
+void session_assembler::release_unnamed(input_index input) {
+  auto held = std::move(unnamed_client_events_[input]);
+  unnamed_client_events_.erase(input);
+  const auto named = last_named_session_.find(input);
+  for (auto& [e, at] : held) {
+    // Lines after the input's last session line (shutdown) still belong to that session.
+    if (named != last_named_session_.end()) e.session_key = named->second;
     session_state& s = state_for(e.session_key, e.where.input);
-    route_client(s, std::move(e), when);
+    route_client(s, std::move(e), at);
   }
 }
 
@@ -287,24 +373,36 @@ void session_assembler::hand_on(session_state& s, std::size_t position) {
 }
 
 void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
-  session_summary& summary = summaries_[s.slot];
-  const bool proxy_own = is_synthetic_key(summary.id);
+  // Take the stale ones out first: starting a turn below consumes s.waiting.
+  std::vector<std::pair<event, std::optional<timestamp>>> stale;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < s.waiting.size(); ++i) {
-    auto& [e, at] = s.waiting[i];
-    const bool stale = at && now.micros - at->micros > settings_.lead_in_micros;
-    if (!stale) {
+    const auto& at = s.waiting[i].second;
+    if (at && now.micros - at->micros > settings_.lead_in_micros) {
+      stale.push_back(std::move(s.waiting[i]));
+    } else {
       if (kept != i) s.waiting[kept] = std::move(s.waiting[i]);
       ++kept;
-      continue;
     }
+  }
+  s.waiting.resize(kept);
+  if (stale.empty()) return;
+
+  session_summary& summary = summaries_[s.slot];
+  const bool proxy_own = is_synthetic_key(summary.id);
+  for (auto& [e, at] : stale) {
     if (proxy_own) {
       // No Codex turn claimed it: bursts of such requests form the proxy's own turns.
       open_turn* t = current_turn(s);
       const bool new_burst =
           t == nullptr || (at && t->last_seen &&
                            at->micros - t->last_seen->micros > settings_.proxy_burst_gap_micros);
-      if (new_burst) t = &start_turn(s, "", at);
+      if (new_burst) {
+        auto still_waiting = std::move(s.waiting);
+        s.waiting.clear();
+        t = &start_turn(s, "", at);
+        s.waiting = std::move(still_waiting);
+      }
       add_to_turn(s, *t, std::move(e), at);
       continue;
     }
@@ -313,7 +411,6 @@ void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
       ++summary.proxy_requests_outside_turns;
     }
   }
-  s.waiting.resize(kept);
 }
 
 void session_assembler::close_expired(session_state& s, std::optional<timestamp> now) {
@@ -332,6 +429,7 @@ void session_assembler::close_expired(session_state& s, std::optional<timestamp>
 
 void session_assembler::advance(timestamp now) {
   if (!now_ || *now_ < now) now_ = now;
+  decide_unjoined(now);
   for (auto& [key, s] : states_) {
     drop_stale_waiting(s, now);
     close_expired(s, now);
@@ -339,19 +437,27 @@ void session_assembler::advance(timestamp now) {
 }
 
 void session_assembler::finish() {
+  while (!unnamed_client_events_.empty()) release_unnamed(unnamed_client_events_.begin()->first);
+  decide_unjoined(std::nullopt);
   const timestamp end_of_time{std::numeric_limits<std::int64_t>::max() / 2};
   for (auto& [key, s] : states_) {
-    for (auto& waiting : s.waiting) {
-      if (!waiting.second) waiting.second = timestamp{0};  // untimed leftovers are stale too
-    }
     drop_stale_waiting(s, end_of_time);
-    // exec JSON turns that no timed turn matched stand alone.
-    for (auto& [position, events] : s.exec_turns) {
+    for (auto& [e, at] : s.waiting) {  // untimed leftovers
+      ++summaries_[s.slot].events_outside_turns;
+      if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
+        ++summaries_[s.slot].proxy_requests_outside_turns;
+      }
+    }
+    s.waiting.clear();
+    while (!s.open.empty()) hand_on(s, 0);
+    // exec JSON turns that no timed turn matched stand alone, after the timed ones.
+    auto leftovers = std::move(s.exec_turns);
+    s.exec_turns.clear();
+    for (auto& [position, events] : leftovers) {
       open_turn& t = start_turn(s, "", std::nullopt);
       for (event& e : events) add_to_turn(s, t, std::move(e), std::nullopt);
+      hand_on(s, s.open.size() - 1);
     }
-    s.exec_turns.clear();
-    while (!s.open.empty()) hand_on(s, 0);
   }
 }
 
@@ -359,7 +465,7 @@ std::vector<session_summary> session_assembler::sessions() const {
   std::vector<session_summary> out;
   for (const session_summary& s : summaries_) {
     // A proxy log whose every request joined a Codex session leaves an empty shell: not a session.
-    if (is_synthetic_key(s.id) && s.turns.empty() && s.events_outside_turns == 0) continue;
+    if (is_synthetic_key(s.id) && s.turns.empty()) continue;
     session_summary copy = s;
     std::sort(copy.turns.begin(), copy.turns.end(),
               [](const turn_summary& a, const turn_summary& b) { return a.index < b.index; });

@@ -48,6 +48,16 @@ def main():
         problems.append(f"{len(sessions)} sessions, expected 1: {[s['id'] for s in sessions]}")
     elif len(sessions[0]["turns"]) != len(expected["turns"]):
         problems.append(f"{len(sessions[0]['turns'])} turns, expected {len(expected['turns'])}")
+    else:
+        for got_turn, want_turn in zip(sessions[0]["turns"], expected["turns"]):
+            where = f"turn {want_turn['index']}"
+            if got_turn["id"] != want_turn["turn_id"]:
+                problems.append(f"{where}: id {got_turn['id']}, expected {want_turn['turn_id']}")
+            if got_turn["status"] != want_turn["status"]:
+                problems.append(f"{where}: status {got_turn['status']}, expected {want_turn['status']}")
+            if got_turn["requests"] != want_turn["proxy_requests"]:
+                problems.append(f"{where}: {got_turn['requests']} proxy requests joined, "
+                                f"expected {want_turn['proxy_requests']}")
 
     wanted = [dict(kind=l["kind"], turn=l["turn"], iterations=l["iterations"],
                    cause=l.get("root_cause")) for l in expected["loops"]]

@@ -3,6 +3,7 @@
 // passed (late lines of other sources still arrive), so memory holds the open turns only.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@ struct join_settings {
   std::int64_t grace_micros = 10'000'000;       // late lines of an ended turn still join it
   std::int64_t lead_in_micros = 15'000'000;     // prewarm/handshakes before a turn belong to it
   std::int64_t proxy_burst_gap_micros = 30'000'000;  // proxy-only turns: a pause this long splits
+  std::int64_t decision_delay_micros = 5'000'000;    // wait this long to see the turns around a request
 };
 
 class session_assembler final : public normalize::event_sink {
@@ -64,6 +66,7 @@ class session_assembler final : public normalize::event_sink {
     std::vector<std::unique_ptr<open_turn>> open;  // not yet handed on, in index order
     int created = 0;
     std::set<std::string> closed_ids;
+    std::optional<timestamp> last_end;  // when the latest ended turn ended
     std::vector<std::pair<event, std::optional<timestamp>>> waiting;  // for the next turn
     // exec JSON of a session that timed sources also describe: turns by position.
     int exec_position = 0;
@@ -83,6 +86,8 @@ class session_assembler final : public normalize::event_sink {
   void hand_on(session_state& s, std::size_t position);
   void close_expired(session_state& s, std::optional<timestamp> now);
   void drop_stale_waiting(session_state& s, timestamp now);
+  void release_unnamed(input_index input);
+  void decide_unjoined(std::optional<timestamp> now);
 
   turn_sink& sink_;
   join_settings settings_;
@@ -90,6 +95,10 @@ class session_assembler final : public normalize::event_sink {
   std::map<std::string, session_state> states_;
   std::vector<session_summary> summaries_;
   std::map<std::string, std::string> session_of_request_id_;
+  std::map<input_index, std::vector<std::pair<event, std::optional<timestamp>>>>
+      unnamed_client_events_;
+  std::map<input_index, std::string> last_named_session_;
+  std::deque<std::pair<event, std::optional<timestamp>>> unjoined_;  // proxy requests without keys
   std::optional<timestamp> now_;
 };
 
