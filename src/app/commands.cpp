@@ -181,15 +181,31 @@ int run_sessions(const options& opts, const std::string& version) {
     for (const input_index i : s.sources) {
       sources.push_back(i < model.inputs.size() ? model.inputs[i].stats.path : "?");
     }
-    out << fmt::format("session {}  ({} turn{}; sources: {})\n", s.id, s.turns.size(),
+    out << fmt::format("session {}{}  ({} turn{}; sources: {})\n", s.id,
+                       s.proxy_only ? " (proxy only)" : "", s.turns.size(),
                        s.turns.size() == 1 ? "" : "s", fmt::join(sources, ", "));
+    if (!s.cli_version.empty() || !s.provider.empty()) {
+      out << fmt::format("  codex {} ({}), provider {}, model {}\n",
+                         s.cli_version.empty() ? "?" : s.cli_version,
+                         s.originator.empty() ? "?" : s.originator,
+                         s.provider.empty() ? "?" : s.provider, s.model.empty() ? "?" : s.model);
+    }
     for (const session::turn_summary& t : s.turns) {
-      out << fmt::format("  turn {:>3}  {:<10} {} → {}  {} request{}  {} event{}{}\n", t.index,
-                         turn_outcome_name(t.outcome),
+      std::vector<std::string> how;
+      if (t.joined.by_header) how.push_back(fmt::format("{} by header", t.joined.by_header));
+      if (t.joined.by_id) how.push_back(fmt::format("{} by id", t.joined.by_id));
+      if (t.joined.by_time) how.push_back(fmt::format("{} by time", t.joined.by_time));
+      out << fmt::format("  turn {:>3}  {:<9} {} → {}  {} proxy request{}{}  {} event{}{}\n",
+                         t.index, turn_outcome_name(t.outcome),
                          t.start ? format_rfc3339(*t.start) : "-",
                          t.end ? format_rfc3339(*t.end) : "-", t.requests,
-                         t.requests == 1 ? "" : "s", t.events, t.events == 1 ? "" : "s",
-                         t.id.empty() ? "" : "  id " + t.id);
+                         t.requests == 1 ? "" : "s",
+                         how.empty() ? "" : fmt::format(" ({})", fmt::join(how, ", ")), t.events,
+                         t.events == 1 ? "" : "s", t.id.empty() ? "" : "  id " + t.id);
+    }
+    if (s.proxy_requests_outside_turns > 0) {
+      out << fmt::format("  {} proxy request{} fit no turn\n", s.proxy_requests_outside_turns,
+                         s.proxy_requests_outside_turns == 1 ? "" : "s");
     }
   }
   if (model.sessions.empty()) out << "no sessions found\n";

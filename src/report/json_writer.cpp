@@ -90,9 +90,20 @@ void write_json(const report& r, std::ostream& out, const render_options& option
                        {"end", time_or_null(t.end)},
                        {"status", turn_outcome_name(t.outcome)},
                        {"requests", t.requests},
+                       {"joined", {{"header", t.joined.by_header},
+                                   {"id", t.joined.by_id},
+                                   {"time", t.joined.by_time}}},
                        {"events", t.events}});
     }
     entry["turns"] = std::move(turns);
+    entry["proxy_only"] = s.proxy_only;
+    entry["proxy_requests_outside_turns"] = s.proxy_requests_outside_turns;
+    entry["codex"] = {{"cli_version", s.cli_version.empty() ? json(nullptr) : json(s.cli_version)},
+                      {"originator", s.originator.empty() ? json(nullptr) : json(s.originator)},
+                      {"provider", s.provider.empty() ? json(nullptr) : json(s.provider)},
+                      {"model", s.model.empty() ? json(nullptr) : json(s.model)}};
+    entry["start"] = time_or_null(s.start);
+    entry["end"] = time_or_null(s.end);
     sessions.push_back(std::move(entry));
   }
   doc["sessions"] = std::move(sessions);
