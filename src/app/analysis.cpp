@@ -1,13 +1,26 @@
 #include "analysis.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "batch_state.hpp"
 #include "loopscope/detect/turn_detector.hpp"
 #include "loopscope/graph/turn_graph.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/normalize/event_source.hpp"
+#include "loopscope/report/aggregate_merge.hpp"
+#include "loopscope/report/writers.hpp"
 #include "loopscope/session/input_merger.hpp"
 #include "loopscope/session/session_assembler.hpp"
 
@@ -30,6 +43,199 @@ class turn_analyzer final : public session::turn_sink {
   std::vector<report::numbered_finding>& findings_;
 };
 
+// Inputs that must be merged together to be joined: see `grouping`. Members are positions in the
+// expanded input list; their input indices are fixed before grouping, so evidence names the same
+// file however the groups are scheduled.
+struct join_group {
+  std::string key;
+  std::vector<std::size_t> members;
+};
+
+// What one group contributes to the report.
+struct group_outcome {
+  std::vector<report::input_report> inputs;  // in member order
+  std::vector<session::session_summary> sessions;
+  std::vector<report::numbered_finding> findings;
+  bool reused = false;                // taken from --state, no file read
+  std::optional<cached_group> cache;  // what --state keeps of it for the next run
+};
+
+std::vector<join_group> plan_groups(const ingest::input_list& inputs,
+                                    const std::vector<std::string>& names, grouping how) {
+  std::vector<join_group> groups;
+  std::map<std::string, std::size_t> group_of_key;
+  for (std::size_t i = 0; i < inputs.inputs.size(); ++i) {
+    const ingest::input_spec& spec = inputs.inputs[i];
+    std::string key = "(command line)";
+    if (how == grouping::directory && !spec.is_stdin &&
+        std::find(names.begin(), names.end(), spec.display_path) == names.end()) {
+      // Found under a named directory: its directory is its group. Parentheses cannot start a
+      // path shown as found under a directory, so the keys do not collide.
+      key = std::filesystem::path(spec.display_path).parent_path().string() + "/";
+    }
+    const auto [it, inserted] = group_of_key.try_emplace(key, groups.size());
+    if (inserted) groups.push_back({key, {}});
+    groups[it->second].members.push_back(i);
+  }
+  return groups;
+}
+
+std::string clock_note(const session::clock_alignment& a) {
+  return a.matched > 0 ? fmt::format(
+                             "clock aligned by {:+.3f} s: {} of {} proxy requests line up with "
+                             "Codex's attempts",
+                             static_cast<double>(a.offset_micros) / 1e6, a.matched, a.considered)
+                       : fmt::format("time-only stamps dated by {:+.0f} h to match Codex's logs",
+                                     static_cast<double>(a.offset_micros) / 3.6e9);
+}
+
+class batch_run {
+ public:
+  batch_run(const analysis_request& request, const ingest::input_list& inputs,
+            std::vector<join_group> groups, const batch_state* state)
+      : request_(request), inputs_(inputs), groups_(std::move(groups)), state_(state) {}
+
+  input_index index_of(std::size_t position) const {
+    return static_cast<input_index>(inputs_.unreadable.size() + position);
+  }
+
+  group_outcome run_group(const join_group& group) const {
+    std::optional<std::vector<file_fingerprint>> prints;
+    if (state_ != nullptr) prints = fingerprints(group);
+    if (prints) {
+      if (const cached_group* cached = state_->find(group.key);
+          cached != nullptr && cached->files == *prints) {
+        if (auto reused = from_cache(group, *cached)) return std::move(*reused);
+      }
+    }
+    group_outcome outcome = analyze_group(group);
+    if (prints) outcome.cache = cached_group{std::move(*prints), to_cache(group, outcome)};
+    return outcome;
+  }
+
+ private:
+  // Nothing when a member cannot be fingerprinted (stdin, a file that vanished): never cached.
+  std::optional<std::vector<file_fingerprint>> fingerprints(const join_group& group) const {
+    std::vector<file_fingerprint> prints;
+    for (const std::size_t member : group.members) {
+      const ingest::input_spec& spec = inputs_.inputs[member];
+      if (spec.is_stdin) return std::nullopt;
+      auto print = fingerprint_file(spec.display_path, spec.file_path.string());
+      if (!print) return std::nullopt;
+      prints.push_back(std::move(*print));
+    }
+    return prints;
+  }
+
+  group_outcome analyze_group(const join_group& group) const {
+    group_outcome outcome;
+    std::vector<std::unique_ptr<normalize::event_source>> sources;
+    for (const std::size_t member : group.members) {
+      sources.push_back(std::make_unique<normalize::event_source>(
+          index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits));
+    }
+    turn_analyzer analyzer(outcome.findings);
+    session::session_assembler assembler(analyzer);
+    session::input_merger merger(std::move(sources));
+    session::merged_event_observer observer;
+    if (request_.event_observer) {
+      observer = [&](const event& e, const normalize::event_source& source) {
+        request_.event_observer(e, source.spec().display_path);
+      };
+    }
+    merger.run(assembler, observer);
+
+    for (const auto& source : merger.sources()) {
+      report::input_report entry;
+      entry.stats = source->stats();
+      entry.problems = source->problems();
+      for (const session::clock_alignment& a : merger.alignments()) {
+        if (a.input != source->index()) continue;
+        entry.problems.push_back({diagnostic_level::note, {source->index(), 0}, clock_note(a)});
+      }
+      outcome.inputs.push_back(std::move(entry));
+    }
+    outcome.sessions = assembler.sessions();
+    return outcome;
+  }
+
+  // The group as a report of its own (inputs numbered from 0), redacted: no secret in the state.
+  std::string to_cache(const join_group& group, const group_outcome& outcome) const {
+    std::map<input_index, input_index> local;
+    for (std::size_t i = 0; i < group.members.size(); ++i) {
+      local.emplace(index_of(group.members[i]), static_cast<input_index>(i));
+    }
+    auto to_local = [&](input_index global) {
+      const auto it = local.find(global);
+      return it == local.end() ? global : it->second;
+    };
+    report::report part;
+    part.tool_version = request_.tool_version;
+    part.inputs = outcome.inputs;
+    part.sessions = outcome.sessions;
+    for (session::session_summary& s : part.sessions) {
+      std::set<input_index> sources;
+      for (const input_index i : s.sources) sources.insert(to_local(i));
+      s.sources = std::move(sources);
+    }
+    part.findings = outcome.findings;
+    for (report::numbered_finding& n : part.findings) {
+      for (detect::evidence_line& line : n.finding.evidence) {
+        line.where.input = to_local(line.where.input);
+      }
+    }
+    std::ostringstream text;
+    report::write_json(part, text, report::render_options{});
+    return text.str();
+  }
+
+  std::optional<group_outcome> from_cache(const join_group& group,
+                                          const cached_group& cached) const {
+    report::report part;
+    if (!report::read_json_report(cached.report_json, part).empty()) return std::nullopt;
+    if (part.inputs.size() != group.members.size()) return std::nullopt;
+    std::vector<input_index> global;
+    for (std::size_t i = 0; i < group.members.size(); ++i) {
+      if (part.inputs[i].stats.path != inputs_.inputs[group.members[i]].display_path) {
+        return std::nullopt;
+      }
+      global.push_back(index_of(group.members[i]));
+    }
+    group_outcome outcome;
+    outcome.reused = true;
+    for (report::input_report& input : part.inputs) {
+      for (diagnostic& d : input.problems) d.where.input = global[d.where.input];
+      outcome.inputs.push_back(std::move(input));
+    }
+    for (session::session_summary& s : part.sessions) {
+      std::set<input_index> sources;
+      for (const input_index i : s.sources) sources.insert(global.at(i));
+      s.sources = std::move(sources);
+      outcome.sessions.push_back(std::move(s));
+    }
+    for (report::numbered_finding& n : part.findings) {
+      for (detect::evidence_line& line : n.finding.evidence) {
+        line.where.input = global.at(line.where.input);
+      }
+      outcome.findings.push_back(std::move(n));
+    }
+    outcome.cache = cached;
+    return outcome;
+  }
+
+  const analysis_request& request_;
+  const ingest::input_list& inputs_;
+  std::vector<join_group> groups_;
+  const batch_state* state_;
+};
+
+std::string state_settings(const analysis_request& request) {
+  // Results depend on the version (detectors change), a forced format and the grouping.
+  return fmt::format("{}|{}|{}", request.tool_version,
+                     request.forced_format ? format_name(*request.forced_format) : "auto",
+                     request.groups == grouping::directory ? "directory" : "single");
+}
+
 }  // namespace
 
 analysis_result analyze(const analysis_request& request) {
@@ -50,45 +256,85 @@ analysis_result analyze(const analysis_request& request) {
     result.input_problem = true;
   }
 
-  std::vector<std::unique_ptr<normalize::event_source>> sources;
-  for (const ingest::input_spec& spec : inputs.inputs) {
-    const auto index = static_cast<input_index>(model.inputs.size() + sources.size());
-    sources.push_back(std::make_unique<normalize::event_source>(index, spec, request.forced_format,
-                                                                request.limits));
+  std::optional<batch_state> state;
+  const bool use_state = request.state_path.has_value() && !request.event_observer;
+  if (use_state) {
+    state = batch_state::load(*request.state_path, state_settings(request), result.state_warning);
   }
 
-  turn_analyzer analyzer(model.findings);
-  session::session_assembler assembler(analyzer);
-  session::input_merger merger(std::move(sources));
-  session::merged_event_observer observer;
-  if (request.event_observer) {
-    observer = [&](const event& e, const normalize::event_source& source) {
-      request.event_observer(e, source.spec().display_path);
-    };
-  }
-  merger.run(assembler, observer);
+  const std::vector<join_group> groups = plan_groups(inputs, request.inputs, request.groups);
+  batch_run run(request, inputs, groups, state ? &*state : nullptr);
 
-  for (const auto& source : merger.sources()) {
-    report::input_report entry;
-    entry.stats = source->stats();
-    entry.problems = source->problems();
-    for (const session::clock_alignment& a : merger.alignments()) {
-      if (a.input != source->index()) continue;
-      entry.problems.push_back(
-          {diagnostic_level::note,
-           {source->index(), 0},
-           a.matched > 0
-               ? fmt::format("clock aligned by {:+.3f} s: {} of {} proxy requests line up with "
-                             "Codex's attempts",
-                             static_cast<double>(a.offset_micros) / 1e6, a.matched, a.considered)
-               : fmt::format("time-only stamps dated by {:+.0f} h to match Codex's logs",
-                             static_cast<double>(a.offset_micros) / 3.6e9)});
+  std::uint64_t disk_total = 0;
+  std::vector<std::uint64_t> disk_size(inputs.inputs.size(), 0);
+  for (std::size_t i = 0; i < inputs.inputs.size(); ++i) {
+    struct stat info {};
+    if (!inputs.inputs[i].is_stdin && ::stat(inputs.inputs[i].file_path.c_str(), &info) == 0) {
+      disk_size[i] = static_cast<std::uint64_t>(info.st_size);
+      disk_total += disk_size[i];
     }
-    if (entry.stats.status != read_status::complete) result.input_problem = true;
-    model.inputs.push_back(std::move(entry));
   }
-  model.sessions = assembler.sessions();
+  progress_meter progress(request.progress, inputs.inputs.size(), disk_total);
+
+  // Each worker takes the next group; results land in the group's slot, so the combined report
+  // does not depend on which worker finished first.
+  std::vector<group_outcome> outcomes(groups.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  auto work = [&] {
+    for (;;) {
+      const std::size_t g = next.fetch_add(1);
+      if (g >= groups.size()) return;
+      try {
+        outcomes[g] = run.run_group(groups[g]);
+        std::uint64_t disk = 0, read = 0;
+        for (const std::size_t member : groups[g].members) disk += disk_size[member];
+        for (const report::input_report& input : outcomes[g].inputs) read += input.stats.bytes;
+        progress.group_done(groups[g].members.size(), disk, read, outcomes[g].sessions.size());
+      } catch (...) {
+        const std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = groups.size();
+        return;
+      }
+    }
+  };
+  // The `events` command prints from the merge: one group after the other, on this thread.
+  const std::size_t threads =
+      request.event_observer ? 1 : std::clamp<std::size_t>(request.jobs, 1, groups.size());
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  }
+  progress.finish();
+  if (failure) std::rethrow_exception(failure);
+
+  std::optional<batch_state> next_state;
+  if (state) next_state = state->emptied();
+  model.inputs.resize(inputs.unreadable.size() + inputs.inputs.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    group_outcome& outcome = outcomes[g];
+    for (std::size_t i = 0; i < groups[g].members.size(); ++i) {
+      report::input_report& entry = outcome.inputs[i];
+      if (entry.stats.status != read_status::complete) result.input_problem = true;
+      model.inputs[run.index_of(groups[g].members[i])] = std::move(entry);
+    }
+    if (outcome.reused) model.summary.inputs_skipped_unchanged += groups[g].members.size();
+    std::move(outcome.sessions.begin(), outcome.sessions.end(), std::back_inserter(model.sessions));
+    std::move(outcome.findings.begin(), outcome.findings.end(), std::back_inserter(model.findings));
+    if (next_state && outcome.cache) next_state->put(groups[g].key, std::move(*outcome.cache));
+  }
+  model.window = request.window;
   report::finalize(model);
+
+  if (next_state) {
+    if (std::string error = next_state->save(*request.state_path); !error.empty()) {
+      result.state_warning = "--state: " + error;
+    }
+  }
   return result;
 }
 

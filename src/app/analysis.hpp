@@ -10,21 +10,36 @@
 #include "loopscope/core/event.hpp"
 #include "loopscope/ingest/line_reader.hpp"
 #include "loopscope/report/report.hpp"
+#include "progress.hpp"
 
 namespace loopscope::app {
 
+// How inputs are split into join groups, each merged and joined on its own (in parallel).
+enum class grouping : unsigned char {
+  directory,  // files named on the command line: one group; files found under a directory: one
+              // group per directory that holds them directly (samples/<scenario>/, YYYY/MM/DD/)
+  single,     // every input in one group (one merge, one thread)
+};
+
 struct analysis_request {
-  std::vector<std::string> inputs;          // files, directories, "-"
-  std::optional<format_id> forced_format;   // --input-format
+  std::vector<std::string> inputs;         // files, directories, "-"
+  std::optional<format_id> forced_format;  // --input-format
   ingest::read_limits limits;
   std::string tool_version;
   // Sees every normalized event in input order (the `events` command); may be empty.
+  // Then the groups are read one after the other on the calling thread, in group order.
   std::function<void(const event&, std::string_view input_path)> event_observer;
+  std::size_t jobs = 1;  // worker threads, one group each at a time
+  grouping groups = grouping::directory;
+  report::time_window window;             // --since/--until
+  std::optional<std::string> state_path;  // --state
+  progress_display progress = progress_display::off;
 };
 
 struct analysis_result {
   report::report model;
   bool input_problem = false;  // an input was missing, unreadable, or only partly readable
+  std::string state_warning;   // --state could not be read or written (the report is still good)
 };
 
 analysis_result analyze(const analysis_request& request);

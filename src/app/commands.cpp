@@ -4,14 +4,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "analysis.hpp"
 #include "loopscope/formats/sniff.hpp"
+#include "loopscope/report/aggregate_merge.hpp"
 #include "loopscope/report/event_writer.hpp"
 #include "loopscope/report/writers.hpp"
 #include "options.hpp"
@@ -105,6 +111,11 @@ analysis_request request_for(const options& opts, std::vector<std::string> input
   request.inputs = std::move(inputs);
   request.forced_format = opts.input_format;
   request.tool_version = version;
+  request.jobs = opts.jobs != 0 ? opts.jobs : std::max(1U, std::thread::hardware_concurrency());
+  request.groups = opts.group_by;
+  request.window = opts.window;
+  request.state_path = opts.state;
+  request.progress = ::isatty(STDERR_FILENO) ? progress_display::terminal : progress_display::off;
   return request;
 }
 
@@ -127,26 +138,61 @@ void report_input_problems(const report::report& model) {
   }
 }
 
+// Writes the report in the chosen format; exit_clean, or exit_trouble when it could not be written.
+int write_report(const options& opts, const report::report& model) {
+  output_target target(opts.output);
+  const report::render_options render = render_options_for(opts, target);
+  switch (opts.format) {
+    case report_format::text: report::write_text(model, target.stream(), render); break;
+    case report_format::markdown: report::write_markdown(model, target.stream(), render); break;
+    case report_format::json: report::write_json(model, target.stream(), render); break;
+    case report_format::dot: report::write_dot(model, target.stream(), render); break;
+  }
+  return finish(target);
+}
+
+int findings_status(const options& opts, const report::report& model) {
+  const bool over_threshold =
+      std::any_of(model.findings.begin(), model.findings.end(),
+                  [&](const report::numbered_finding& n) { return n.finding.level >= opts.fail_on; });
+  return over_threshold ? exit_findings : exit_clean;
+}
+
 int run_analyze(const options& opts, const std::string& version) {
   auto inputs = resolve_inputs(opts);
   if (!inputs) return exit_trouble;
   const analysis_result result = analyze(request_for(opts, std::move(*inputs), version));
   report_input_problems(result.model);
+  // A state that could not be kept costs the next run time, not this report its truth.
+  if (!result.state_warning.empty()) complain(result.state_warning);
 
-  output_target target(opts.output);
-  const report::render_options render = render_options_for(opts, target);
-  switch (opts.format) {
-    case report_format::text: report::write_text(result.model, target.stream(), render); break;
-    case report_format::markdown: report::write_markdown(result.model, target.stream(), render); break;
-    case report_format::json: report::write_json(result.model, target.stream(), render); break;
-    case report_format::dot: report::write_dot(result.model, target.stream(), render); break;
-  }
-  if (finish(target) != exit_clean) return exit_trouble;
+  if (write_report(opts, result.model) != exit_clean) return exit_trouble;
   if (result.input_problem) return exit_trouble;
-  const bool over_threshold = std::any_of(
-      result.model.findings.begin(), result.model.findings.end(),
-      [&](const report::numbered_finding& n) { return n.finding.level >= opts.fail_on; });
-  return over_threshold ? exit_findings : exit_clean;
+  return findings_status(opts, result.model);
+}
+
+// Reports made elsewhere (shards of an archive) into one; see report::merge_reports.
+int run_merge(const options& opts, const std::string& version) {
+  std::vector<report::report> parts;
+  for (const std::string& path : opts.inputs) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      complain(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+      return exit_trouble;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    report::report part;
+    if (const std::string error = report::read_json_report(text.str(), part); !error.empty()) {
+      complain(fmt::format("{}: {}", path, error));
+      return exit_trouble;
+    }
+    parts.push_back(std::move(part));
+  }
+  report::report merged = report::merge_reports(std::move(parts), opts.window);
+  merged.tool_version = version;
+  if (write_report(opts, merged) != exit_clean) return exit_trouble;
+  return findings_status(opts, merged);
 }
 
 int run_events(const options& opts, const std::string& version) {
@@ -255,9 +301,7 @@ int run(const options& opts, const std::string& version) {
     case command::rules_test:
       complain("rules validate/test: rule files are not supported by this version yet");
       return exit_trouble;
-    case command::merge:
-      complain("merge: combining reports is not supported by this version yet");
-      return exit_trouble;
+    case command::merge: return run_merge(opts, version);
   }
   return exit_trouble;
 }

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "loopscope/core/format_id.hpp"
+#include "analysis.hpp"
 #include "loopscope/detect/finding.hpp"
+#include "loopscope/report/aggregate.hpp"
 
 namespace loopscope::app {
 
@@ -36,6 +38,9 @@ struct options {
   std::optional<format_id> input_format;
   bool show_messages = false;
   bool no_redact = false;
+  grouping group_by = grouping::directory;  // --group-by
+  report::time_window window;               // --since/--until
+  std::optional<std::string> state;         // --state FILE
 };
 
 // Exit statuses, as README documents them.

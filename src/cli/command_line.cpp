@@ -51,8 +51,20 @@ CLI::Option* add_choice(CLI::App& command, const std::string& name, std::string&
 }
 
 struct choice_words {
-  std::string format, fail_on, color;
+  std::string format, fail_on, color, group_by, since, until;
 };
+
+const std::map<std::string, app::grouping> groupings{{"directory", app::grouping::directory},
+                                                     {"none", app::grouping::single}};
+
+// Options of the commands that report over many sessions (analyze, merge).
+void add_window_options(CLI::App& command, choice_words& words) {
+  command.add_option("--since", words.since,
+                     "Only sessions that end at or after this time (RFC 3339 or YYYY-MM-DD)");
+  command.add_option("--until", words.until,
+                     "Only sessions that start before this time (RFC 3339, or YYYY-MM-DD: to the "
+                     "end of that day)");
+}
 
 void add_report_options(CLI::App& command, app::options& opts, choice_words& words) {
   add_choice(command, "--format", words.format, report_formats,
@@ -87,6 +99,13 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   add_input_options(*analyze, opts, input_format);
   choice_words words;
   add_report_options(*analyze, opts, words);
+  add_window_options(*analyze, words);
+  add_choice(*analyze, "--group-by", words.group_by, groupings,
+             "Join groups read in parallel: directory (default: files named here form one, each "
+             "directory found under a named one another) or none (all inputs joined together)");
+  analyze->add_option("--state", opts.state,
+                      "Remember what was analyzed in FILE; the next run reads only new or changed "
+                      "files' groups");
 
   CLI::App* events = app.add_subcommand("events", "Print the normalized events as JSON lines");
   add_input_options(*events, opts, input_format);
@@ -108,6 +127,11 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   CLI::App* merge = app.add_subcommand("merge", "Combine JSON reports into one");
   merge->add_option("REPORT", opts.inputs, "JSON reports written by --format json")->required();
   merge->add_option("-o,--output", opts.output, "Write to FILE (atomically) instead of stdout");
+  add_choice(*merge, "--format", words.format, report_formats,
+             "Report format: json (default for merge), text, markdown or dot");
+  add_choice(*merge, "--fail-on", words.fail_on, severities,
+             "Exit 1 when a finding has at least this severity: info, warning, error (default)");
+  add_window_options(*merge, words);
 
   // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`.
   std::vector<std::string> args;
@@ -150,13 +174,29 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   if (!words.format.empty()) opts.format = report_formats.at(lower(words.format));
   if (!words.fail_on.empty()) opts.fail_on = severities.at(lower(words.fail_on));
   if (!words.color.empty()) opts.color = color_choices.at(lower(words.color));
+  if (!words.group_by.empty()) opts.group_by = groupings.at(lower(words.group_by));
+  const std::pair<const std::string*, report::bound_side> bounds[] = {
+      {&words.since, report::bound_side::lower}, {&words.until, report::bound_side::upper}};
+  for (const auto& [word, side] : bounds) {
+    if (word->empty()) continue;
+    const auto when = report::parse_time_bound(*word, side);
+    if (!when) {
+      std::cerr << "loopscope: " << (side == report::bound_side::lower ? "--since" : "--until")
+                << ": '" << *word << "' is neither RFC 3339 nor YYYY-MM-DD\n";
+      return {std::nullopt, app::exit_trouble};
+    }
+    (side == report::bound_side::lower ? opts.window.since : opts.window.until) = when;
+  }
   if (events->parsed()) opts.chosen = app::command::events;
   if (sessions->parsed()) opts.chosen = app::command::sessions;
   if (formats->parsed()) opts.chosen = app::command::formats;
   if (rules_list->parsed()) opts.chosen = app::command::rules_list;
   if (rules_validate->parsed()) opts.chosen = app::command::rules_validate;
   if (rules_test->parsed()) opts.chosen = app::command::rules_test;
-  if (merge->parsed()) opts.chosen = app::command::merge;
+  if (merge->parsed()) {
+    opts.chosen = app::command::merge;
+    if (words.format.empty()) opts.format = app::report_format::json;
+  }
   return {std::move(opts), app::exit_clean};
 }
 

@@ -1,6 +1,10 @@
 // JSON report v1, documented in docs/report-v1.md. Fields may be added, never renamed.
+#include <algorithm>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
+#include "loopscope/report/aggregate_merge.hpp"
 #include "loopscope/report/writers.hpp"
 
 namespace loopscope::report {
@@ -36,6 +40,43 @@ json cause_json(const detect::root_cause& cause, const render_options& options) 
     case detect::retriable::no: out["retriable"] = false; break;
     case detect::retriable::unknown: out["retriable"] = nullptr; break;
   }
+  return out;
+}
+
+json aggregate_json(const aggregates& a) {
+  json out;
+  out["sessions"] = a.sessions;
+  out["sessions_affected"] = a.sessions_affected;
+  out["turns"] = a.turns;
+  out["turns_affected"] = a.turns_affected;
+  out["time_lost_ms"] = a.time_lost_ms;
+  out["tokens_lost"] = a.tokens_lost;
+  out["findings_with_tokens"] = a.findings_with_tokens;
+  out["by_kind"] = json::object();
+  for (const auto& [kind, count] : a.by_kind) out["by_kind"][kind] = count;
+  out["by_rule"] = json::object();
+  for (const auto& [rule, count] : a.by_rule) out["by_rule"][rule] = count;
+  json causes = json::array();
+  for (const cause_row& row : a.by_root_cause) {
+    causes.push_back({{"status", row.status == 0 ? json(nullptr) : json(row.status)},
+                      {"path", row.path.empty() ? json(nullptr) : json(row.path)},
+                      {"transport", row.transport.empty() ? json(nullptr) : json(row.transport)},
+                      {"findings", row.findings},
+                      {"time_lost_ms", row.time_lost_ms},
+                      {"tokens_lost", row.tokens_lost}});
+  }
+  out["by_root_cause"] = std::move(causes);
+  json offenders = json::array();
+  for (const offender& o : a.top_offenders) {
+    offenders.push_back({{"session", o.session},
+                         {"findings", o.findings},
+                         {"time_lost_ms", o.time_lost_ms},
+                         {"tokens_lost", o.tokens_lost}});
+  }
+  out["top_offenders"] = std::move(offenders);
+  out["window"] = {{"since", time_or_null(a.window.since)},
+                   {"until", time_or_null(a.window.until)},
+                   {"sessions_outside", a.sessions_outside_window}};
   return out;
 }
 
@@ -153,10 +194,232 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   for (const auto& s : r.sessions) turns += s.turns.size();
   summary["turns"] = turns;
   summary["loop_time_ms"] = r.summary.loop_time_ms;
+  summary["inputs_skipped_unchanged"] = r.summary.inputs_skipped_unchanged;
   doc["summary"] = std::move(summary);
+  doc["aggregate"] = aggregate_json(r.aggregate);
 
   // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
   out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+}
+
+// The reading side: the same field names, back into the model (merge, --state).
+namespace {
+
+using any_json = nlohmann::json;
+
+std::string text_of(const any_json& obj, const char* key) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+template <typename Number>
+Number number_of(const any_json& obj, const char* key, Number fallback = 0) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? it->get<Number>() : fallback;
+}
+
+bool flag_of(const any_json& obj, const char* key) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::optional<timestamp> time_of(const any_json& obj, const char* key) {
+  const std::string text = text_of(obj, key);
+  return text.empty() ? std::nullopt : parse_rfc3339(text);
+}
+
+const any_json& array_of(const any_json& obj, const char* key) {
+  static const any_json empty = any_json::array();
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_array() ? *it : empty;
+}
+
+const any_json& object_of(const any_json& obj, const char* key) {
+  static const any_json empty = any_json::object();
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? *it : empty;
+}
+
+template <typename Enum, std::size_t N, typename Namer>
+std::optional<Enum> enum_named(std::string_view name, const Enum (&values)[N], Namer namer) {
+  for (const Enum value : values) {
+    if (namer(value) == name) return value;
+  }
+  return std::nullopt;
+}
+
+constexpr detect::finding_kind all_kinds[] = {
+    detect::finding_kind::transport_fallback, detect::finding_kind::stream_retry,
+    detect::finding_kind::request_retry,      detect::finding_kind::proxy_retry,
+    detect::finding_kind::proxy_fallback,     detect::finding_kind::tool_repeat,
+    detect::finding_kind::web_search_repeat,  detect::finding_kind::monologue,
+    detect::finding_kind::error_repeat,       detect::finding_kind::turn_failure};
+constexpr turn_outcome all_outcomes[] = {turn_outcome::none, turn_outcome::completed,
+                                         turn_outcome::failed, turn_outcome::aborted};
+constexpr detect::cause_source all_sources[] = {
+    detect::cause_source::codex, detect::cause_source::proxy, detect::cause_source::model};
+constexpr transport_kind all_transports[] = {transport_kind::http, transport_kind::websocket};
+
+// The report printed times to the millisecond and durations as whole milliseconds of the
+// exact times; place start within its millisecond so that end − start gives that duration again.
+void restore_duration(detect::finding& f, const any_json& entry) {
+  const auto it = entry.find("duration_ms");
+  if (!f.start || !f.end || it == entry.end() || !it->is_number_integer()) return;
+  const auto wanted = it->get<std::int64_t>();
+  for (const std::int64_t nudge : {0, 1, 999, -1, -999}) {
+    const timestamp start{f.start->micros + nudge};
+    if (format_rfc3339(start) != format_rfc3339(*f.start)) continue;
+    if ((f.end->micros - start.micros) / 1000 == wanted) {
+      f.start = start;
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string json_report_schema(std::string_view text) {
+  const any_json doc = any_json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return {};
+  return text_of(doc, "schema");
+}
+
+std::string read_json_report(std::string_view text, report& out) {
+  const any_json doc = any_json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return "not a JSON report";
+  const std::string schema = text_of(doc, "schema");
+  if (schema != report_schema_v1) {
+    return schema.empty() ? "not a loopscope report (no schema)"
+                          : "schema " + schema + ", expected " + std::string(report_schema_v1);
+  }
+  out = {};
+  out.tool_version = text_of(object_of(doc, "tool"), "version");
+
+  std::map<std::string, input_index> index_of_path;
+  for (const any_json& entry : array_of(doc, "inputs")) {
+    input_report input;
+    input_stats& s = input.stats;
+    s.path = text_of(entry, "path");
+    s.format = format_from_name(text_of(entry, "format")).value_or(format_id::unknown);
+    s.lines = number_of<std::uint64_t>(entry, "lines");
+    s.events = number_of<std::uint64_t>(entry, "events");
+    s.used = number_of<std::uint64_t>(entry, "used");
+    s.skipped = number_of<std::uint64_t>(entry, "skipped");
+    s.malformed = number_of<std::uint64_t>(entry, "malformed");
+    s.truncated = number_of<std::uint64_t>(entry, "truncated");
+    s.unknown_types = number_of<std::uint64_t>(entry, "unknown_types");
+    s.bytes = number_of<std::uint64_t>(entry, "bytes");
+    s.compression = text_of(entry, "compression");
+    s.mixed_formats = flag_of(entry, "mixed_formats");
+    const std::string status = text_of(entry, "status");
+    s.status = status == "partial"      ? read_status::partial
+               : status == "unreadable" ? read_status::unreadable
+                                        : read_status::complete;
+    const auto index = static_cast<input_index>(out.inputs.size());
+    for (const any_json& problem : array_of(entry, "problems")) {
+      input.problems.push_back({diagnostic_level::warning,
+                                {index, number_of<std::uint64_t>(problem, "line")},
+                                text_of(problem, "message")});
+    }
+    index_of_path.emplace(s.path, index);
+    out.inputs.push_back(std::move(input));
+  }
+  // A path no input names (a hand-edited report) gets an input of its own, so nothing dangles.
+  auto index_for = [&](const std::string& path) {
+    if (const auto it = index_of_path.find(path); it != index_of_path.end()) return it->second;
+    input_report input;
+    input.stats.path = path;
+    input.stats.status = read_status::unreadable;
+    const auto index = static_cast<input_index>(out.inputs.size());
+    out.inputs.push_back(std::move(input));
+    index_of_path.emplace(path, index);
+    return index;
+  };
+
+  for (const any_json& entry : array_of(doc, "sessions")) {
+    session::session_summary s;
+    s.id = text_of(entry, "id");
+    for (const any_json& source : array_of(entry, "sources")) {
+      if (source.is_string()) s.sources.insert(index_for(source.get<std::string>()));
+    }
+    for (const any_json& t : array_of(entry, "turns")) {
+      session::turn_summary turn;
+      turn.index = number_of<int>(t, "index");
+      turn.id = text_of(t, "id");
+      turn.start = time_of(t, "start");
+      turn.end = time_of(t, "end");
+      turn.outcome =
+          enum_named(text_of(t, "status"), all_outcomes, turn_outcome_name).value_or(turn_outcome::none);
+      turn.requests = number_of<std::uint64_t>(t, "requests");
+      const any_json& joined = object_of(t, "joined");
+      turn.joined.by_header = number_of<std::uint64_t>(joined, "header");
+      turn.joined.by_id = number_of<std::uint64_t>(joined, "id");
+      turn.joined.by_time = number_of<std::uint64_t>(joined, "time");
+      turn.events = number_of<std::uint64_t>(t, "events");
+      s.turns.push_back(std::move(turn));
+    }
+    s.proxy_only = flag_of(entry, "proxy_only");
+    s.proxy_requests_outside_turns = number_of<std::uint64_t>(entry, "proxy_requests_outside_turns");
+    const any_json& codex = object_of(entry, "codex");
+    s.cli_version = text_of(codex, "cli_version");
+    s.originator = text_of(codex, "originator");
+    s.provider = text_of(codex, "provider");
+    s.model = text_of(codex, "model");
+    s.start = time_of(entry, "start");
+    s.end = time_of(entry, "end");
+    out.sessions.push_back(std::move(s));
+  }
+
+  for (const any_json& entry : array_of(doc, "findings")) {
+    numbered_finding n;
+    n.id = text_of(entry, "id");
+    detect::finding& f = n.finding;
+    f.rule = text_of(entry, "rule");
+    const std::string kind = text_of(entry, "kind");
+    const auto parsed_kind = enum_named(kind, all_kinds, detect::finding_kind_name);
+    if (!parsed_kind) return "finding " + n.id + ": unknown kind '" + kind + "'";
+    f.kind = *parsed_kind;
+    f.level = detect::severity_from_name(text_of(entry, "severity")).value_or(detect::severity::info);
+    f.session = text_of(entry, "session");
+    f.turn = number_of<int>(entry, "turn");
+    f.turn_id = text_of(entry, "turn_id");
+    f.iterations = number_of<int>(entry, "iterations");
+    f.start = time_of(entry, "start");
+    f.end = time_of(entry, "end");
+    restore_duration(f, entry);
+    f.tokens = number_of<std::int64_t>(entry, "tokens", -1);
+    for (const any_json& signature : array_of(entry, "cycle")) {
+      if (signature.is_string()) f.cycle.push_back(signature.get<std::string>());
+    }
+    if (const auto it = entry.find("root_cause"); it != entry.end() && it->is_object()) {
+      detect::root_cause cause;
+      cause.source = enum_named(text_of(*it, "source"), all_sources, detect::cause_source_name)
+                         .value_or(detect::cause_source::codex);
+      cause.http.transport = enum_named(text_of(*it, "transport"), all_transports, transport_name)
+                                 .value_or(transport_kind::unknown);
+      cause.http.method = text_of(*it, "method");
+      cause.http.path = text_of(*it, "path");
+      cause.http.status = number_of<int>(*it, "status");
+      cause.error_class = text_of(*it, "error_class");
+      cause.message = text_of(*it, "message");
+      const auto retriable = it->find("retriable");
+      cause.is_retriable = retriable == it->end() || !retriable->is_boolean()
+                               ? detect::retriable::unknown
+                           : retriable->get<bool>() ? detect::retriable::yes
+                                                    : detect::retriable::no;
+      f.cause = std::move(cause);
+    }
+    for (const any_json& line : array_of(entry, "evidence")) {
+      f.evidence.push_back({{index_for(text_of(line, "path")), number_of<std::uint64_t>(line, "line")},
+                            text_of(line, "text")});
+    }
+    f.summary = text_of(entry, "summary");
+    f.advice = text_of(entry, "advice");
+    out.findings.push_back(std::move(n));
+  }
+  out.summary.inputs_skipped_unchanged =
+      number_of<std::size_t>(object_of(doc, "summary"), "inputs_skipped_unchanged");
+  return {};
 }
 
 }  // namespace loopscope::report

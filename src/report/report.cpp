@@ -1,6 +1,8 @@
 #include "loopscope/report/report.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -15,9 +17,40 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 0xcbf29ce4842223
   return hash;
 }
 
+// A session's time span, from whichever ends the logs gave.
+bool overlaps(const session::session_summary& s, const time_window& window) {
+  const std::optional<timestamp> first = s.start ? s.start : s.end;
+  const std::optional<timestamp> last = s.end ? s.end : s.start;
+  // A session the logs give no time cannot be placed in the window, so it is left out.
+  if (!first || !last) return false;
+  if (window.since && *last < *window.since) return false;
+  if (window.until && !(*first < *window.until)) return false;
+  return true;
+}
+
+std::size_t apply_window(report& r) {
+  if (!r.window.active()) return 0;
+  std::set<std::string> kept_ids;
+  std::vector<session::session_summary> kept;
+  std::size_t dropped = 0;
+  for (session::session_summary& s : r.sessions) {
+    if (overlaps(s, r.window)) {
+      kept_ids.insert(s.id);
+      kept.push_back(std::move(s));
+    } else {
+      ++dropped;
+    }
+  }
+  r.sessions = std::move(kept);
+  std::erase_if(r.findings,
+                [&](const numbered_finding& n) { return !kept_ids.contains(n.finding.session); });
+  return dropped;
+}
+
 }  // namespace
 
 void finalize(report& r) {
+  const std::size_t outside_window = apply_window(r);
   std::map<std::string, std::size_t> session_order;
   for (std::size_t i = 0; i < r.sessions.size(); ++i) session_order.emplace(r.sessions[i].id, i);
   auto position = [&](const detect::finding& f) {
@@ -31,16 +64,23 @@ void finalize(report& r) {
                      if (a.finding.turn != b.finding.turn) return a.finding.turn < b.finding.turn;
                      return a.finding.kind < b.finding.kind;
                    });
+  const std::size_t skipped_unchanged = r.summary.inputs_skipped_unchanged;
   r.summary = {};
+  r.summary.inputs_skipped_unchanged = skipped_unchanged;
   for (numbered_finding& n : r.findings) {
     const detect::finding& f = n.finding;
     std::uint64_t hash = fnv1a(f.rule);
     hash = fnv1a(f.session, hash);
     hash = fnv1a(fmt::format("{}", f.turn), hash);
     if (!f.evidence.empty()) {
-      hash = fnv1a(fmt::format("{}:{}", f.evidence.front().where.input,
-                               f.evidence.front().where.line),
-                   hash);
+      // The file's name, not its position among the inputs: the id must not change when the same
+      // logs are analyzed with other inputs beside them (shards merged, --state runs).
+      const input_index input = f.evidence.front().where.input;
+      const std::string name =
+          input < r.inputs.size()
+              ? std::filesystem::path(r.inputs[input].stats.path).filename().string()
+              : std::string("?");
+      hash = fnv1a(fmt::format("{}:{}", name, f.evidence.front().where.line), hash);
     }
     n.id = fmt::format("{:012x}", hash & 0xffffffffffffULL);
     ++r.summary.findings;
@@ -48,6 +88,8 @@ void finalize(report& r) {
     ++r.summary.by_severity[std::string(detect::severity_name(f.level))];
     if (auto ms = f.duration_ms()) r.summary.loop_time_ms += *ms;
   }
+  r.aggregate = compute_aggregates(r);
+  r.aggregate.sessions_outside_window = outside_window;
 }
 
 }  // namespace loopscope::report

@@ -1,8 +1,38 @@
 #include "text_helpers.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
 #include <fmt/format.h>
 
 namespace loopscope::report::detail {
+namespace {
+
+bool continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// Length of the UTF-8 sequence starting at text[i], or 0 when it is not valid.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  std::size_t length = 0;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF)
+    length = 3;
+  else if (lead >= 0xF0 && lead <= 0xF4)
+    length = 4;
+  else
+    return 0;
+  if (i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if (!continuation(text[i + k])) return 0;
+  }
+  return length;
+}
+
+}  // namespace
 
 std::string upper(std::string_view text) {
   std::string out(text);
@@ -14,8 +44,12 @@ std::string upper(std::string_view text) {
 
 std::string human_duration(std::int64_t milliseconds) {
   if (milliseconds < 1000) return fmt::format("{} ms", milliseconds);
-  if (milliseconds < 60'000) return fmt::format("{:.1f} s", static_cast<double>(milliseconds) / 1000);
-  return fmt::format("{}m{:02}s", milliseconds / 60'000, (milliseconds / 1000) % 60);
+  if (milliseconds < 60'000)
+    return fmt::format("{:.1f} s", static_cast<double>(milliseconds) / 1000);
+  if (milliseconds < 3'600'000) {
+    return fmt::format("{}m{:02}s", milliseconds / 60'000, (milliseconds / 1000) % 60);
+  }
+  return fmt::format("{}h{:02}m", milliseconds / 3'600'000, (milliseconds / 60'000) % 60);
 }
 
 std::string severity_counts(const summary_counts& summary) {
@@ -48,16 +82,21 @@ std::string cause_sentence(const detect::root_cause& cause) {
   if (cause.http.status != 0 && !cause.error_class.empty()) text += " (" + cause.error_class + ")";
   text += fmt::format(", seen by {}", detect::cause_source_name(cause.source));
   switch (cause.is_retriable) {
-    case detect::retriable::yes: text += "; retriable"; break;
-    case detect::retriable::no: text += "; not retriable"; break;
-    case detect::retriable::unknown: break;
+    case detect::retriable::yes:
+      text += "; retriable";
+      break;
+    case detect::retriable::no:
+      text += "; not retriable";
+      break;
+    case detect::retriable::unknown:
+      break;
   }
   if (!cause.message.empty()) text += fmt::format(" — \"{}\"", cause.message);
   return text;
 }
 
 std::string wrap(std::string_view text, std::size_t indent, std::size_t width) {
-  const std::size_t room = width > indent + 20 ? width - indent : 60;
+  const std::size_t room = width > indent + 20 ? width - indent : 20;
   std::string out;
   std::string line;
   std::size_t line_columns = 0;
@@ -70,30 +109,178 @@ std::string wrap(std::string_view text, std::size_t indent, std::size_t width) {
   while (pos < text.size()) {
     std::size_t end = text.find(' ', pos);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view word = text.substr(pos, end - pos);
-    std::size_t columns = 0;
-    for (const char c : word) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    std::string_view word = text.substr(pos, end - pos);
+    pos = end + 1;
+    std::size_t columns = columns_of(word);
     if (line_columns > 0 && line_columns + 1 + columns > room) flush();
+    // A word wider than a whole line (a URL, a JSON blob) is cut rather than overflowing.
+    std::string cut;
+    if (columns > room) {
+      cut = trim_to_width(word, room - 1);
+      word = cut;
+      columns = room;
+    }
     if (line_columns > 0) {
       line += ' ';
       ++line_columns;
     }
     line += word;
     line_columns += columns;
-    pos = end + 1;
   }
   if (!line.empty()) flush();
   return out;
 }
 
 std::string trim_to_width(std::string_view text, std::size_t columns) {
+  if (columns_of(text) <= columns) return std::string(text);
   std::size_t seen = 0;
+  const std::size_t keep = columns > 0 ? columns - 1 : 0;  // the "…" takes a column
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-    if (seen == columns) return std::string(text.substr(0, i)) + "…";
+    if (continuation(text[i])) continue;
+    if (seen == keep) return std::string(text.substr(0, i)) + "…";
     ++seen;
   }
   return std::string(text);
+}
+
+std::size_t columns_of(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return !continuation(c); }));
+}
+
+std::string pad_to(std::string_view text, std::size_t columns) {
+  std::string out(text);
+  const std::size_t have = columns_of(text);
+  if (have < columns) out.append(columns - have, ' ');
+  return out;
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\t') {
+      out += ' ';
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      out += '?';
+      ++i;
+    } else if (const std::size_t length = utf8_length(text, i); length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else if (length == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      out += '?';  // C1 controls (U+0080–U+009F) act as escape sequences on some terminals
+      i += 2;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+std::string one_line(std::string_view text) {
+  std::string flat(text);
+  for (char& c : flat) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return printable(flat);
+}
+
+std::string time_span(const std::optional<timestamp>& start, const std::optional<timestamp>& end) {
+  if (!start && !end) return {};
+  const std::string first = start ? format_rfc3339(*start) : "";
+  const std::string last = end ? format_rfc3339(*end) : "";
+  // "2026-11-29T01:07:35.993Z": the day is the first 10 characters, the time the next 12.
+  const bool same_day = start && end && first.compare(0, 10, last, 0, 10) == 0;
+  if (same_day) {
+    if (first == last) return first.substr(11, 12);
+    return fmt::format("{}–{}", first.substr(11, 12), last.substr(11, 12));
+  }
+  return fmt::format("{}–{}", start ? first : "?", end ? last : "?");
+}
+
+lane lane_of(format_id format) {
+  switch (format) {
+    case format_id::codex_rollout:
+    case format_id::codex_exec_jsonl:
+    case format_id::codex_trace:
+    case format_id::codex_exec_stderr:
+      return lane::codex;
+    case format_id::litellm_text:
+    case format_id::litellm_json:
+    case format_id::uvicorn_access:
+      return lane::proxy;
+    case format_id::unknown:
+      return lane::other;
+  }
+  return lane::other;
+}
+
+bool is_proxy_format(format_id format) {
+  return lane_of(format) == lane::proxy;
+}
+
+const std::string& input_path(const report& r, input_index input) {
+  static const std::string unknown = "?";
+  return input < r.inputs.size() ? r.inputs[input].stats.path : unknown;
+}
+
+std::string input_file_name(const report& r, input_index input) {
+  if (input >= r.inputs.size()) return "?";
+  const std::string name = std::filesystem::path(r.inputs[input].stats.path).filename().string();
+  return name.empty() ? r.inputs[input].stats.path : name;
+}
+
+session_tally tally_session(const report& r, std::string_view session_id) {
+  session_tally tally;
+  for (const numbered_finding& n : r.findings) {
+    const detect::finding& f = n.finding;
+    if (f.session != session_id) continue;
+    ++tally.findings;
+    switch (f.level) {
+      case detect::severity::error:
+        ++tally.errors;
+        break;
+      case detect::severity::warning:
+        ++tally.warnings;
+        break;
+      case detect::severity::info:
+        ++tally.infos;
+        break;
+    }
+    if (auto ms = f.duration_ms()) tally.loop_time_ms += *ms;
+  }
+  return tally;
+}
+
+std::string tally_text(const session_tally& tally) {
+  if (tally.findings == 0) return "no findings";
+  std::vector<std::string> parts;
+  if (tally.errors) parts.push_back(fmt::format("{} error", tally.errors));
+  if (tally.warnings) parts.push_back(fmt::format("{} warning", tally.warnings));
+  if (tally.infos) parts.push_back(fmt::format("{} info", tally.infos));
+  return fmt::format("{} finding{} ({})", tally.findings, plural(tally.findings),
+                     fmt::join(parts, ", "));
+}
+
+std::vector<const detect::evidence_line*> turn_evidence(const report& r, std::string_view session,
+                                                        int turn) {
+  std::vector<const detect::evidence_line*> lines;
+  for (const numbered_finding& n : r.findings) {
+    const detect::finding& f = n.finding;
+    if (f.session != session || f.turn != turn) continue;
+    for (const detect::evidence_line& e : f.evidence) {
+      const bool seen =
+          std::any_of(lines.begin(), lines.end(),
+                      [&](const detect::evidence_line* l) { return l->where == e.where; });
+      if (!seen) lines.push_back(&e);
+    }
+  }
+  // Evidence lines carry no time of their own, so the order is the findings' order (each
+  // finding lists its lines in the merged time order of the turn).
+  return lines;
 }
 
 }  // namespace loopscope::report::detail

@@ -1,24 +1,67 @@
-// Formatting helpers shared by the human-readable reporters.
+// Formatting helpers shared by the human-readable reporters (text, Markdown, DOT).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loopscope/detect/finding.hpp"
 #include "loopscope/report/report.hpp"
 
 namespace loopscope::report::detail {
 
-inline std::string_view plural(std::uint64_t count) { return count == 1 ? "" : "s"; }
+inline std::string_view plural(std::uint64_t count) {
+  return count == 1 ? "" : "s";
+}
 std::string upper(std::string_view text);
 std::string human_duration(std::int64_t milliseconds);
+// "3 findings (1 error, 2 warning)", or "no findings".
 std::string severity_counts(const summary_counts& summary);
 // One sentence: "HTTP 405 on GET /v1/responses over websocket (UnexpectedStatus), not retriable".
 std::string cause_sentence(const detect::root_cause& cause);
-// Greedy word wrap; every line indented.
+// Greedy word wrap; every line indented. Words longer than the room are cut, never overflow.
 std::string wrap(std::string_view text, std::size_t indent, std::size_t width);
 // Cuts at a UTF-8 boundary, counting code points, and marks the cut with "…".
 std::string trim_to_width(std::string_view text, std::size_t columns);
+// Code points (a fair stand-in for terminal columns in log text).
+std::size_t columns_of(std::string_view text);
+// Pads with spaces to `columns` (never cuts).
+std::string pad_to(std::string_view text, std::size_t columns);
+// Control characters (escape sequences in a log line would drive the terminal) shown as "?",
+// tabs as a space, and invalid UTF-8 bytes as U+FFFD.
+std::string printable(std::string_view text);
+// printable(), with line breaks and tabs as spaces: for labels that must stay on one line.
+std::string one_line(std::string_view text);
+
+// "01:46:16.031" when both ends share a day, else full RFC 3339 stamps; "–" for a missing end.
+std::string time_span(const std::optional<timestamp>& start, const std::optional<timestamp>& end);
+
+// Which side of the two-lane timeline a log belongs to.
+enum class lane : unsigned char { codex, proxy, other };
+lane lane_of(format_id format);
+bool is_proxy_format(format_id format);
+
+// The input path of an evidence line, "?" when the report does not list the input.
+const std::string& input_path(const report& r, input_index input);
+std::string input_file_name(const report& r, input_index input);
+
+// Per-session tallies for the section headers. The report model has no per-session aggregate
+// yet (aggregates::top_offenders keeps only the worst ten), so they are counted here, from the
+// model's findings only, until the model carries them.
+struct session_tally {
+  std::size_t findings = 0;
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+  std::size_t infos = 0;
+  std::int64_t loop_time_ms = 0;
+};
+session_tally tally_session(const report& r, std::string_view session_id);
+std::string tally_text(const session_tally& tally);
+
+// The evidence lines of one turn's findings, each line once, in the order the findings give them.
+std::vector<const detect::evidence_line*> turn_evidence(const report& r, std::string_view session,
+                                                        int turn);
 
 }  // namespace loopscope::report::detail

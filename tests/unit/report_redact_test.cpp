@@ -15,7 +15,8 @@ TEST_CASE("every kind of secret is removed") {
       "ghp_0123456789abcdefABCDEF0123456789abcd",
       "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
       "AKIAIOSFODNN7EXAMPLE",
-      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+      "XgL0n3I9PlFUP0THsR8U",
       "s3cr3t-cookie-value",
       "tok3n-in-query",
       "plain-api-key-value-123",
@@ -43,8 +44,101 @@ TEST_CASE("every kind of secret is removed") {
 TEST_CASE("ordinary log text is left alone") {
   const std::string line =
       "2026-11-29T01:07:35.993860Z ERROR codex_api::endpoint::responses_websocket: failed to "
-      "connect to websocket: HTTP error: 405 Method Not Allowed, url: ws://127.0.0.1:8765/v1/responses";
+      "connect to websocket: HTTP error: 405 Method Not Allowed, url: "
+      "ws://127.0.0.1:8765/v1/responses";
   CHECK(redact(line) == line);
   CHECK(redact("Reconnecting... 2/5 (task-runner)") == "Reconnecting... 2/5 (task-runner)");
   CHECK(redact("GET /v1/responses?model=gpt-5") == "GET /v1/responses?model=gpt-5");
+}
+
+TEST_CASE("credential headers are redacted in every rendering") {
+  const std::string value = "Zm9vYmFyLXNlY3JldC12YWx1ZQ";
+  const std::vector<std::string> carriers{
+      // HTTP header lines, any case.
+      "Authorization: Bearer " + value,
+      "PROXY-AUTHORIZATION: Basic " + value,
+      "X-Api-Key: " + value,
+      "x-litellm-api-key: " + value,
+      "Set-Cookie: sid=" + value + "; Path=/; HttpOnly",
+      // Python dict repr, as LiteLLM's DEBUG log dumps request headers.
+      "headers={'host': 'x', 'cookie': 'sid=" + value + "', 'x-api-key': '" + value + "'}",
+      // JSON, and JSON escaped inside a JSON string.
+      R"({"headers":{"authorization":"Bearer )" + value + R"("}})",
+      R"({"msg":"{\"authorization\":\"Bearer )" + value + R"(\"}"})",
+      R"({"msg":"{\\\"cookie\\\":\\\")" + value + R"(\\\"}"})",
+      // ASGI raw header tuples and header lists.
+      "[(b'host', b'x'), (b'authorization', b'" + value + "')]",
+      R"({"cookie": [")" + value + R"("]})",
+      // key=value logs.
+      "api_key=" + value + " model=gpt-5",
+      "OPENAI_API_KEY=" + value,
+  };
+  for (const std::string& carrier : carriers) {
+    CAPTURE(carrier);
+    const std::string cleaned = redact(carrier);
+    CHECK(cleaned.find(value) == std::string::npos);
+    CHECK(cleaned.find("[REDACTED]") != std::string::npos);
+  }
+}
+
+TEST_CASE("one header's redaction leaves its neighbours readable") {
+  const std::string line =
+      "{'authorization': 'Bearer sk-abcdef123456', 'originator': 'codex_exec', 'x-api-key': "
+      "'abc123456', 'session_id': '01a224fb'}";
+  const std::string cleaned = redact(line);
+  CHECK(cleaned.find("'originator': 'codex_exec'") != std::string::npos);
+  CHECK(cleaned.find("'session_id': '01a224fb'") != std::string::npos);
+  CHECK(cleaned.find("abc123456") == std::string::npos);
+  CHECK(cleaned.find("abcdef123456") == std::string::npos);
+}
+
+TEST_CASE("keys are found wherever they stand") {
+  const std::vector<std::string> keys{
+      "sk-1234",  // LiteLLM's documented master key: short keys are keys too
+      "sk-svcacct-AbCdEf0123456789",
+      "sk-ant-admin01-AbCdEf0123456789",
+      "ASIAY34FZKBOKMUTVV7A",
+      "AROAY34FZKBOKMUTVV7A",
+      "github_pat_11AAAAAAA0aaaaaaaaaaaa_"
+      "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+  };
+  for (const std::string& key : keys) {
+    CAPTURE(key);
+    CHECK(redact("the user wrote: " + key + ".").find(key) == std::string::npos);
+    CHECK(redact(R"({"text":")" + key + R"("})").find(key) == std::string::npos);
+  }
+}
+
+TEST_CASE("query secrets are redacted, other parameters kept") {
+  const std::string cleaned = redact(
+      "GET /v1/responses?model=gpt-5&access_token=abc123&X-Amz-Signature=deadbeef&key=k1 HTTP/1.1");
+  CHECK(cleaned.find("model=gpt-5") != std::string::npos);
+  CHECK(cleaned.find("abc123") == std::string::npos);
+  CHECK(cleaned.find("deadbeef") == std::string::npos);
+  CHECK(cleaned.find("k1 ") == std::string::npos);
+  CHECK(redact(R"({"url":"https://x/y?a=1\u0026token=t0ps3cret"})").find("t0ps3cret") ==
+        std::string::npos);
+}
+
+TEST_CASE("words that only look like secrets stay") {
+  for (const std::string line :
+       {"task-runner failed", "sec-websocket-key: l49VU6FA5tQXnQR005UKUA==", "max_tokens=4096",
+        "authorization failed for the request",
+        "INFO:     127.0.0.1:53808 - \"GET /v1/responses HTTP/1.1\" 405 Method Not Allowed"}) {
+    CAPTURE(line);
+    CHECK(redact(line) == line);
+  }
+}
+
+TEST_CASE("keys inside masked templates are redacted too") {
+  // normalize::mask_text turns digit runs into <n> and ids into <id> before any reporter runs.
+  for (const std::string masked :
+       {"my keys: sk-[REDACTED]<id> ghp_PLANTghp<id> AKIAPLANTAWS<id> github_pat_<n>PLANT<n>_abc",
+        "stream_retry sk-proj-abc<id>def"}) {
+    CAPTURE(masked);
+    const std::string cleaned = redact(masked);
+    CHECK(cleaned.find("PLANT") == std::string::npos);
+    CHECK(cleaned.find("abc<id>") == std::string::npos);
+  }
+  CHECK(redact("Reconnecting... <n>/<n> (task-<id>)") == "Reconnecting... <n>/<n> (task-<id>)");
 }

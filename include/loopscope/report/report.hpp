@@ -9,6 +9,7 @@
 #include "loopscope/core/diagnostic.hpp"
 #include "loopscope/core/input_stats.hpp"
 #include "loopscope/detect/finding.hpp"
+#include "loopscope/report/aggregate.hpp"
 #include "loopscope/session/turn.hpp"
 
 namespace loopscope::report {
@@ -28,6 +29,8 @@ struct summary_counts {
   std::map<std::string, std::size_t> by_kind;
   std::map<std::string, std::size_t> by_severity;
   std::int64_t loop_time_ms = 0;  // time spent inside findings that have a time span
+  // --state: inputs whose results were taken from the state file instead of being read again.
+  std::size_t inputs_skipped_unchanged = 0;
 };
 
 struct report {
@@ -36,9 +39,15 @@ struct report {
   std::vector<session::session_summary> sessions;
   std::vector<numbered_finding> findings;  // ordered by session, turn, kind
   summary_counts summary;
+  time_window window;    // set before finalize(): sessions outside it are dropped
+  aggregates aggregate;  // computed by finalize()
 };
 
-// Orders findings, gives them ids and counts them.
+// Drops sessions (and their findings) outside the window, orders findings, gives them ids and
+// counts them; fills `summary` (keeping summary.inputs_skipped_unchanged) and `aggregate`.
 void finalize(report& r);
+
+// The aggregate figures of r's sessions and findings, as they are (finalize() calls it).
+aggregates compute_aggregates(const report& r);
 
 }  // namespace loopscope::report

@@ -1,0 +1,139 @@
+// The aggregate figures (see aggregate.hpp) and their short text block.
+#include "loopscope/report/aggregate.hpp"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "loopscope/report/report.hpp"
+#include "text_helpers.hpp"
+
+namespace loopscope::report {
+namespace {
+
+bool all_digits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string cause_label(const cause_row& row) {
+  std::string label = row.status != 0 ? fmt::format("HTTP {}", row.status) : "no status";
+  if (!row.path.empty()) label += " " + row.path;
+  if (!row.transport.empty()) label += " over " + row.transport;
+  return label;
+}
+
+}  // namespace
+
+std::optional<timestamp> parse_time_bound(std::string_view text, bound_side side) {
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-' && all_digits(text.substr(0, 4)) &&
+      all_digits(text.substr(5, 2)) && all_digits(text.substr(8, 2))) {
+    const int year = std::stoi(std::string(text.substr(0, 4)));
+    const auto month = static_cast<unsigned>(std::stoi(std::string(text.substr(5, 2))));
+    const auto day = static_cast<unsigned>(std::stoi(std::string(text.substr(8, 2))));
+    if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+    std::int64_t days = days_from_civil(year, month, day);
+    if (side == bound_side::upper) ++days;
+    return timestamp{days * 86'400'000'000LL};
+  }
+  return parse_rfc3339(text);
+}
+
+aggregates compute_aggregates(const report& r) {
+  aggregates a;
+  a.window = r.window;
+  a.sessions = r.sessions.size();
+  for (const session::session_summary& s : r.sessions) a.turns += s.turns.size();
+
+  using cause_key = std::tuple<int, std::string, std::string>;
+  std::map<cause_key, cause_row> causes;
+  std::map<std::string, offender> per_session;
+  std::set<std::pair<std::string, int>> turns_hit;
+  for (const numbered_finding& n : r.findings) {
+    const detect::finding& f = n.finding;
+    const std::int64_t ms = f.duration_ms().value_or(0);
+    const std::int64_t tokens = f.tokens >= 0 ? f.tokens : 0;
+    ++a.by_kind[std::string(detect::finding_kind_name(f.kind))];
+    ++a.by_rule[f.rule];
+    a.time_lost_ms += ms;
+    a.tokens_lost += tokens;
+    if (f.tokens >= 0) ++a.findings_with_tokens;
+    if (f.turn != 0) turns_hit.emplace(f.session, f.turn);
+
+    cause_key key{0, "", ""};
+    if (f.cause) {
+      key = {f.cause->http.status, f.cause->http.path,
+             f.cause->http.transport == transport_kind::unknown
+                 ? std::string()
+                 : std::string(transport_name(f.cause->http.transport))};
+    }
+    cause_row& row = causes[key];
+    std::tie(row.status, row.path, row.transport) = key;
+    ++row.findings;
+    row.time_lost_ms += ms;
+    row.tokens_lost += tokens;
+
+    offender& o = per_session[f.session];
+    o.session = f.session;
+    ++o.findings;
+    o.time_lost_ms += ms;
+    o.tokens_lost += tokens;
+  }
+  a.turns_affected = turns_hit.size();
+  a.sessions_affected = per_session.size();
+
+  for (auto& [key, row] : causes) a.by_root_cause.push_back(std::move(row));
+  // The map already ordered equal counts by (status, path, transport); a stable sort keeps that.
+  std::stable_sort(a.by_root_cause.begin(), a.by_root_cause.end(),
+                   [](const cause_row& x, const cause_row& y) { return x.findings > y.findings; });
+
+  for (auto& [id, o] : per_session) a.top_offenders.push_back(std::move(o));
+  std::stable_sort(a.top_offenders.begin(), a.top_offenders.end(),
+                   [](const offender& x, const offender& y) {
+                     if (x.findings != y.findings) return x.findings > y.findings;
+                     return x.time_lost_ms > y.time_lost_ms;
+                   });
+  if (a.top_offenders.size() > top_offender_count) a.top_offenders.resize(top_offender_count);
+  return a;
+}
+
+std::string aggregate_text(const aggregates& a) {
+  std::string out = fmt::format(
+      "Across {} session{} ({} turn{}): {} session{} and {} turn{} affected, {} lost in loops",
+      a.sessions, detail::plural(a.sessions), a.turns, detail::plural(a.turns), a.sessions_affected,
+      detail::plural(a.sessions_affected), a.turns_affected, detail::plural(a.turns_affected),
+      detail::human_duration(a.time_lost_ms));
+  if (a.findings_with_tokens > 0) out += fmt::format(", {} tokens", a.tokens_lost);
+  out += '\n';
+  if (a.window.active()) {
+    out += fmt::format("  window {} → {}; {} session{} outside it left out\n",
+                       a.window.since ? format_rfc3339(*a.window.since) : "…",
+                       a.window.until ? format_rfc3339(*a.window.until) : "…",
+                       a.sessions_outside_window, detail::plural(a.sessions_outside_window));
+  }
+  auto counts = [](const std::map<std::string, std::size_t>& by) {
+    std::vector<std::pair<std::string, std::size_t>> rows(by.begin(), by.end());
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& x, const auto& y) { return x.second > y.second; });
+    std::vector<std::string> parts;
+    for (const auto& [name, count] : rows) parts.push_back(fmt::format("{} {}", name, count));
+    return fmt::format("{}", fmt::join(parts, ", "));
+  };
+  if (!a.by_kind.empty()) out += "  by kind: " + counts(a.by_kind) + '\n';
+  if (!a.by_rule.empty()) out += "  by rule: " + counts(a.by_rule) + '\n';
+  for (std::size_t i = 0; i < a.by_root_cause.size() && i < 5; ++i) {
+    const cause_row& row = a.by_root_cause[i];
+    out += fmt::format("  cause: {} — {} finding{}, {}\n", cause_label(row), row.findings,
+                       detail::plural(row.findings), detail::human_duration(row.time_lost_ms));
+  }
+  for (std::size_t i = 0; i < a.top_offenders.size() && i < 5; ++i) {
+    const offender& o = a.top_offenders[i];
+    out += fmt::format("  top session: {} — {} finding{}, {}\n", o.session, o.findings,
+                       detail::plural(o.findings), detail::human_duration(o.time_lost_ms));
+  }
+  return out;
+}
+
+}  // namespace loopscope::report
