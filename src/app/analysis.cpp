@@ -4,8 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "loopscope/detect/turn_detector.hpp"
-#include "loopscope/graph/turn_graph.hpp"
+#include "loopscope/detect/rule_engine.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/session/input_merger.hpp"
@@ -17,16 +16,19 @@ namespace {
 // Turns finished turns into findings; keeps nothing of the turn itself.
 class turn_analyzer final : public session::turn_sink {
  public:
-  explicit turn_analyzer(std::vector<report::numbered_finding>& findings) : findings_(findings) {}
+  turn_analyzer(std::shared_ptr<const detect::rule_set> rules,
+                std::vector<report::numbered_finding>& findings)
+      : engine_(std::move(rules)), findings_(findings) {}
 
   void on_turn(const session::turn& t) override {
-    const graph::turn_graph g = graph::build_turn_graph(t);
-    for (detect::finding& f : detect::detect_in_turn(t, g)) {
-      findings_.push_back({{}, std::move(f)});
-    }
+    for (detect::finding& f : engine_.on_turn(t)) findings_.push_back({{}, std::move(f)});
+  }
+  void finish() {
+    for (detect::finding& f : engine_.finish()) findings_.push_back({{}, std::move(f)});
   }
 
  private:
+  detect::rule_engine engine_;
   std::vector<report::numbered_finding>& findings_;
 };
 
@@ -57,7 +59,7 @@ analysis_result analyze(const analysis_request& request) {
                                                                 request.limits));
   }
 
-  turn_analyzer analyzer(model.findings);
+  turn_analyzer analyzer(request.rules, model.findings);
   session::session_assembler assembler(analyzer);
   session::input_merger merger(std::move(sources));
   session::merged_event_observer observer;
@@ -67,6 +69,7 @@ analysis_result analyze(const analysis_request& request) {
     };
   }
   merger.run(assembler, observer);
+  analyzer.finish();
 
   for (const auto& source : merger.sources()) {
     report::input_report entry;
