@@ -15,8 +15,7 @@
 #include <fmt/format.h>
 
 #include "batch_state.hpp"
-#include "loopscope/detect/turn_detector.hpp"
-#include "loopscope/graph/turn_graph.hpp"
+#include "loopscope/detect/rule_engine.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/report/aggregate_merge.hpp"
@@ -30,16 +29,19 @@ namespace {
 // Turns finished turns into findings; keeps nothing of the turn itself.
 class turn_analyzer final : public session::turn_sink {
  public:
-  explicit turn_analyzer(std::vector<report::numbered_finding>& findings) : findings_(findings) {}
+  turn_analyzer(std::shared_ptr<const detect::rule_set> rules,
+                std::vector<report::numbered_finding>& findings)
+      : engine_(std::move(rules)), findings_(findings) {}
 
   void on_turn(const session::turn& t) override {
-    const graph::turn_graph g = graph::build_turn_graph(t);
-    for (detect::finding& f : detect::detect_in_turn(t, g)) {
-      findings_.push_back({{}, std::move(f)});
-    }
+    for (detect::finding& f : engine_.on_turn(t)) findings_.push_back({{}, std::move(f)});
+  }
+  void finish() {
+    for (detect::finding& f : engine_.finish()) findings_.push_back({{}, std::move(f)});
   }
 
  private:
+  detect::rule_engine engine_;
   std::vector<report::numbered_finding>& findings_;
 };
 
@@ -134,7 +136,7 @@ class batch_run {
       sources.push_back(std::make_unique<normalize::event_source>(
           index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits));
     }
-    turn_analyzer analyzer(outcome.findings);
+    turn_analyzer analyzer(request_.rules, outcome.findings);
     session::session_assembler assembler(analyzer);
     session::input_merger merger(std::move(sources));
     session::merged_event_observer observer;
@@ -144,6 +146,7 @@ class batch_run {
       };
     }
     merger.run(assembler, observer);
+    analyzer.finish();
 
     for (const auto& source : merger.sources()) {
       report::input_report entry;

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "loopscope/core/event.hpp"
+#include "loopscope/detect/rule.hpp"
 #include "loopscope/ingest/line_reader.hpp"
 #include "loopscope/report/report.hpp"
 #include "progress.hpp"
@@ -26,6 +28,7 @@ struct analysis_request {
   std::optional<format_id> forced_format;  // --input-format
   ingest::read_limits limits;
   std::string tool_version;
+  std::shared_ptr<const detect::rule_set> rules;  // the rules to apply
   // Sees every normalized event in input order (the `events` command); may be empty.
   // Then the groups are read one after the other on the calling thread, in group order.
   std::function<void(const event&, std::string_view input_path)> event_observer;

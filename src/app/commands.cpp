@@ -21,6 +21,7 @@
 #include "loopscope/report/event_writer.hpp"
 #include "loopscope/report/writers.hpp"
 #include "options.hpp"
+#include "rules_commands.hpp"
 #include "output_file.hpp"
 
 namespace loopscope::app {
@@ -105,9 +106,12 @@ report::render_options render_options_for(const options& opts, const output_targ
   return render;
 }
 
-analysis_request request_for(const options& opts, std::vector<std::string> inputs,
-                             const std::string& version) {
+std::optional<analysis_request> request_for(const options& opts, std::vector<std::string> inputs,
+                                            const std::string& version) {
+  auto rules = resolve_rules(opts.rule_paths);
+  if (!rules) return std::nullopt;
   analysis_request request;
+  request.rules = std::move(*rules);
   request.inputs = std::move(inputs);
   request.forced_format = opts.input_format;
   request.tool_version = version;
@@ -161,7 +165,9 @@ int findings_status(const options& opts, const report::report& model) {
 int run_analyze(const options& opts, const std::string& version) {
   auto inputs = resolve_inputs(opts);
   if (!inputs) return exit_trouble;
-  const analysis_result result = analyze(request_for(opts, std::move(*inputs), version));
+  auto request = request_for(opts, std::move(*inputs), version);
+  if (!request) return exit_trouble;
+  const analysis_result result = analyze(*request);
   report_input_problems(result.model);
   // A state that could not be kept costs the next run time, not this report its truth.
   if (!result.state_warning.empty()) complain(result.state_warning);
@@ -204,11 +210,12 @@ int run_events(const options& opts, const std::string& version) {
   const report::message_visibility messages = opts.show_messages
                                                   ? report::message_visibility::shown
                                                   : report::message_visibility::hidden;
-  analysis_request request = request_for(opts, std::move(*inputs), version);
-  request.event_observer = [&](const event& e, std::string_view path) {
+  auto request = request_for(opts, std::move(*inputs), version);
+  if (!request) return exit_trouble;
+  request->event_observer = [&](const event& e, std::string_view path) {
     write_event_json(e, path, out, redact, messages);
   };
-  const analysis_result result = analyze(request);
+  const analysis_result result = analyze(*request);
   report_input_problems(result.model);
   if (finish(target) != exit_clean) return exit_trouble;
   return result.input_problem ? exit_trouble : exit_clean;
@@ -217,7 +224,9 @@ int run_events(const options& opts, const std::string& version) {
 int run_sessions(const options& opts, const std::string& version) {
   auto inputs = resolve_inputs(opts);
   if (!inputs) return exit_trouble;
-  const analysis_result result = analyze(request_for(opts, std::move(*inputs), version));
+  auto request = request_for(opts, std::move(*inputs), version);
+  if (!request) return exit_trouble;
+  const analysis_result result = analyze(*request);
   report_input_problems(result.model);
   output_target target(opts.output);
   std::ostream& out = target.stream();
@@ -269,38 +278,17 @@ int run_formats(const options& opts) {
   return finish(target);
 }
 
-int run_rules_list(const options& opts) {
-  output_target target(opts.output);
-  std::ostream& out = target.stream();
-  // The built-in detectors; the YAML rule language replaces this list (see rules/README.md).
-  out << fmt::format("{:<22} {:<18} {:<9} {}\n", "id", "kind", "severity", "title");
-  out << fmt::format("{:<22} {:<18} {:<9} {}\n", "codex.stream-retry", "stream_retry",
-                     "varies", "Codex retried a turn's sampling request (Reconnecting… n/N)");
-  out << fmt::format("{:<22} {:<18} {:<9} {}\n", "codex.turn-failure", "turn_failure", "error",
-                     "A turn failed, with the error that ended it");
-  return finish(target);
-}
-
 }  // namespace
 
 int run(const options& opts, const std::string& version) {
-  if (!opts.rule_paths.empty()) {
-    complain(fmt::format(
-        "--rules {}: rule files are not supported by this version yet; the built-in "
-        "detectors run without them (see rules/README.md)",
-        opts.rule_paths.front()));
-    return exit_trouble;
-  }
   switch (opts.chosen) {
     case command::analyze: return run_analyze(opts, version);
     case command::events: return run_events(opts, version);
     case command::sessions: return run_sessions(opts, version);
     case command::formats: return run_formats(opts);
     case command::rules_list: return run_rules_list(opts);
-    case command::rules_validate:
-    case command::rules_test:
-      complain("rules validate/test: rule files are not supported by this version yet");
-      return exit_trouble;
+    case command::rules_validate: return run_rules_validate(opts);
+    case command::rules_test: return run_rules_test(opts, version);
     case command::merge: return run_merge(opts, version);
   }
   return exit_trouble;

@@ -69,7 +69,10 @@ void add_window_options(CLI::App& command, choice_words& words) {
 void add_report_options(CLI::App& command, app::options& opts, choice_words& words) {
   add_choice(command, "--format", words.format, report_formats,
              "Report format: text (default), markdown, json or dot");
-  command.add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)");
+  // One path per --rules, so `--rules my.yaml session.jsonl` keeps the log as an input.
+  command.add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   add_choice(command, "--fail-on", words.fail_on, severities,
              "Exit 1 when a finding has at least this severity: info, warning, error (default)");
   add_choice(command, "--color", words.color, color_choices,

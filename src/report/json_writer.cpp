@@ -35,11 +35,13 @@ json cause_json(const detect::root_cause& cause, const render_options& options) 
   out["status"] = cause.http.status == 0 ? json(nullptr) : json(cause.http.status);
   out["error_class"] = text_or_null(cause.error_class, options);
   out["message"] = text_or_null(cause.message, options);
-  switch (cause.is_retriable) {
-    case detect::retriable::yes: out["retriable"] = true; break;
-    case detect::retriable::no: out["retriable"] = false; break;
-    case detect::retriable::unknown: out["retriable"] = nullptr; break;
-  }
+  auto flag = [](detect::retriable r) {
+    return r == detect::retriable::unknown ? json(nullptr) : json(r == detect::retriable::yes);
+  };
+  out["retriable"] = flag(cause.is_retriable);
+  out["retried_by"] = {{"codex_request", flag(cause.codex_request_layer)},
+                       {"codex_turn", flag(cause.codex_turn_layer)},
+                       {"litellm_router", flag(cause.litellm_router)}};
   return out;
 }
 

@@ -13,6 +13,9 @@ bool is_proxy_request(const event& e) {
 
 bool is_synthetic_key(const std::string& key) { return key.empty() || key.starts_with("input:"); }
 
+// finish() drains everything: what still waits then, stamped or not, is stale.
+constexpr std::int64_t end_of_time_micros = std::numeric_limits<std::int64_t>::max() / 2;
+
 }  // namespace
 
 session_assembler::session_state& session_assembler::state_for(const std::string& key,
@@ -298,10 +301,10 @@ void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
     return;
   }
   auto& held = unnamed_client_events_[e.where.input];
-  if (is_synthetic_key(e.session_key) && when) {
+  if (is_synthetic_key(e.session_key)) {
     // A Codex line that names no session (the start-up prewarm before the session span opens):
     // it belongs to the session the same input names next, if that comes soon.
-    if (!held.empty() && held.front().second &&
+    if (!held.empty() && held.front().second && when &&
         when->micros - held.front().second->micros > settings_.lead_in_micros) {
       release_unnamed(e.where.input);
     }
@@ -357,6 +360,26 @@ void session_assembler::hand_on(session_state& s, std::size_t position) {
     }
     s.exec_turns.erase(it);
   }
+  // A retry line that names no cause ("Reconnecting... 3/5" pasted without details) retried the
+  // error that ended the series: Codex's final error is its last attempt's error.
+  const event* ending_error = nullptr;
+  for (auto it = t.t.events.rbegin(); it != t.t.events.rend(); ++it) {
+    event& e = *it;
+    if (e.kind == event_kind::turn_error || e.kind == event_kind::transport_fallback) {
+      ending_error = &e;
+    } else if (e.kind == event_kind::stream_retry && ending_error != nullptr &&
+               ending_error->source == e.source && e.http.status == 0 &&
+               e.http.transport == transport_kind::unknown && e.error_class.empty()) {
+      e.http = ending_error->http;
+      e.error_class = ending_error->error_class;
+    }
+  }
+  // Codex's "Turn error" is the end of a turn whose own end line is missing (a trace alone).
+  if (t.t.outcome == turn_outcome::none &&
+      std::any_of(t.t.events.begin(), t.t.events.end(),
+                  [](const event& e) { return e.kind == event_kind::turn_error; })) {
+    t.t.outcome = turn_outcome::failed;
+  }
   // Events in time order; untimed ones (exec JSON) keep their own order after the timed ones.
   std::stable_sort(t.t.events.begin(), t.t.events.end(), [](const event& a, const event& b) {
     if (a.time && b.time) return *a.time < *b.time;
@@ -378,7 +401,8 @@ void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < s.waiting.size(); ++i) {
     const auto& at = s.waiting[i].second;
-    if (at && now.micros - at->micros > settings_.lead_in_micros) {
+    const bool untimed_at_end = !at && now.micros == end_of_time_micros;
+    if (untimed_at_end || (at && now.micros - at->micros > settings_.lead_in_micros)) {
       stale.push_back(std::move(s.waiting[i]));
     } else {
       if (kept != i) s.waiting[kept] = std::move(s.waiting[i]);
@@ -439,7 +463,7 @@ void session_assembler::advance(timestamp now) {
 void session_assembler::finish() {
   while (!unnamed_client_events_.empty()) release_unnamed(unnamed_client_events_.begin()->first);
   decide_unjoined(std::nullopt);
-  const timestamp end_of_time{std::numeric_limits<std::int64_t>::max() / 2};
+  const timestamp end_of_time{end_of_time_micros};
   for (auto& [key, s] : states_) {
     drop_stale_waiting(s, end_of_time);
     for (auto& [e, at] : s.waiting) {  // untimed leftovers

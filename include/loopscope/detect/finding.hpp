@@ -40,7 +40,12 @@ struct root_cause {
   http_facts http;
   std::string error_class;
   std::string message;
-  retriable is_retriable = retriable::unknown;
+  retriable is_retriable = retriable::unknown;  // worth retrying, by HTTP semantics
+  // What each retry layer does with this failure (retry_policy.hpp): a layer that retries what
+  // is not retriable makes a loop out of an error.
+  retriable codex_request_layer = retriable::unknown;
+  retriable codex_turn_layer = retriable::unknown;
+  retriable litellm_router = retriable::unknown;
 };
 
 struct evidence_line {

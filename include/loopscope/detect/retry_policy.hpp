@@ -11,6 +11,12 @@ namespace loopscope::detect {
 // Codex's turn-level loop (stream_max_retries): CodexErr::is_retryable.
 retriable codex_turn_layer_retries(int status, std::string_view error_class);
 
+// Codex's request layer (request_max_retries): 5xx and transport failures, never a 4xx.
+retriable codex_request_layer_retries(int status, std::string_view error_class);
+
+// LiteLLM's router (litellm._should_retry): 408, 409, 429 and 5xx; not other 4xx.
+retriable litellm_router_retries(int status, std::string_view error_class);
+
 // Whether the status is worth retrying by HTTP semantics (what a well-behaved client does):
 // 408, 429, 5xx and transport failures yes; other 4xx no.
 retriable http_semantics_retriable(int status, std::string_view error_class);

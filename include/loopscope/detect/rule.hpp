@@ -1,0 +1,132 @@
+// Detection rules: what counts as a loop, how bad it is and what caused it, as data (YAML files
+// in rules/, read by rule_loader). The engine (rule_engine.hpp) applies them to turns.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loopscope/core/event.hpp"
+#include "loopscope/detect/finding.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace loopscope::detect {
+
+// The same loop is often seen by several logs; a lane is one family of sources. A rule counts in
+// the first lane (in its order) that has matching events, so one loop gives one finding.
+enum class lane : unsigned char { proxy, trace, exec, rollout };
+std::string_view lane_name(lane l);
+std::optional<lane> lane_from_name(std::string_view name);
+lane lane_of(format_id source);
+
+enum class test_op : unsigned char { equals, regex, exists, greater, greater_equal, less, less_equal };
+
+// One test on one field: `status: 405`, `status: ">=500"`, `message|re: "…"`, `tool: [a, b]`,
+// `turn_id|exists: true`.
+struct field_test {
+  std::string field;
+  test_op op = test_op::equals;
+  std::vector<std::string> values;       // equals: any of
+  double number = 0;                     // comparisons
+  std::shared_ptr<const re2::RE2> pattern;
+  bool expected = true;                  // exists: true/false; negation for `not`
+};
+
+// All tests hold.
+struct selection {
+  std::vector<field_test> tests;
+};
+
+// Named selections combined by a condition ("a and not b", "a or (b and c)").
+struct condition_node {
+  enum class type : unsigned char { reference, all, any, negate } kind = type::reference;
+  std::string name;
+  std::vector<condition_node> children;
+};
+
+struct event_filter {
+  std::map<std::string, selection> selections;
+  std::optional<condition_node> condition;  // absent: every selection must hold
+  bool empty() const { return selections.empty(); }
+};
+
+bool matches(const event_filter& filter, const event& e);
+// The field as text ("" when absent), for tests and templates.
+std::optional<std::string> field_value(const event& e, std::string_view field);
+bool is_known_field(std::string_view field);
+
+enum class detection_mode : unsigned char {
+  count,              // matching events in the turn: iterations = how many
+  cycle,              // matching events' signatures walk a cycle consecutively
+  consecutive_turns,  // consecutive turns of a session share a key (failure, message)
+  failed_turn,        // a turn that failed
+};
+
+enum class turn_key : unsigned char { failure_message, agent_message };
+
+enum class cause_pick : unsigned char { last_before_loop, first, last, most_common };
+
+struct root_cause_rule {
+  std::vector<std::pair<lane, event_filter>> lanes;  // searched in order
+  cause_pick pick = cause_pick::last_before_loop;
+};
+
+struct severity_rule {
+  std::optional<turn_outcome> outcome;
+  std::optional<int> iterations_at_least;
+  std::optional<int> iterations_below;
+  std::vector<int> statuses;
+  std::optional<bool> retriable;
+  severity level = severity::warning;
+};
+
+struct rule_example {
+  bool should_match = true;
+  std::string sample;               // a file or directory, relative to the rule file
+  std::vector<std::string> lines;   // or inline log lines (one input)
+  int turn = 0;                     // when given, the finding's turn
+  int iterations = 0;               // when given, the finding's iterations
+  int line = 0;                     // in the rule file
+};
+
+struct rule {
+  std::string id;
+  std::string title;
+  finding_kind kind = finding_kind::stream_retry;
+  severity level = severity::warning;
+  std::string description;
+  std::vector<std::string> references;
+  std::vector<std::string> tags;
+  std::string file;
+  int line = 0;
+
+  detection_mode mode = detection_mode::count;
+  event_filter match;                                 // common to every lane
+  std::vector<std::pair<lane, event_filter>> lanes;   // where to look, in order
+  int min_iterations = 1;
+  // count mode: iterations are the events, or — for Codex's "n/N" retries, whose first lines a
+  // log may hide — the retries their attempt numbers prove (per sampling request, summed).
+  enum class measure : unsigned char { events, attempts } measured = measure::events;
+  std::size_t max_period = 1;        // cycle mode
+  event_filter reset_on;             // cycle mode: progress between repeats breaks the run
+  std::optional<std::int64_t> maxspan_ms;
+  std::optional<std::int64_t> maxpause_ms;
+  turn_key key = turn_key::failure_message;  // consecutive_turns mode
+  double similarity = 0.6;                   // consecutive_turns with agent_message
+  std::vector<finding_kind> suppressed_by;   // a finding of these kinds in the turn covers it
+
+  root_cause_rule cause;
+  std::vector<severity_rule> severity_rules;  // first that holds wins
+  std::string summary;                        // templates: {iterations}, {status}, {method}, …
+  std::string advice;
+  std::vector<rule_example> examples;
+};
+
+using rule_set = std::vector<rule>;
+
+}  // namespace loopscope::detect

@@ -1,0 +1,489 @@
+#include "loopscope/detect/rule_engine.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "loopscope/detect/retry_policy.hpp"
+#include "loopscope/graph/signature.hpp"
+
+namespace loopscope::detect {
+namespace {
+
+constexpr std::int64_t stamp_tolerance_micros = 1'000'000;  // proxy stamps have whole seconds
+
+struct lane_pick {
+  std::optional<lane> which;
+  std::vector<const event*> events;
+};
+
+// The events of the first lane (in the rule's order) that has any matching events.
+lane_pick select(const session::turn& t, const event_filter& common,
+                 const std::vector<std::pair<lane, event_filter>>& lanes) {
+  for (const auto& [l, filter] : lanes) {
+    lane_pick pick;
+    for (const event& e : t.events) {
+      if (lane_of(e.source) == l && matches(common, e) && matches(filter, e)) {
+        pick.events.push_back(&e);
+      }
+    }
+    if (!pick.events.empty()) {
+      pick.which = l;
+      return pick;
+    }
+  }
+  return {};
+}
+
+root_cause cause_of(const event& e) {
+  root_cause cause;
+  cause.source = lane_of(e.source) == lane::proxy ? cause_source::proxy : cause_source::codex;
+  cause.http = e.http;
+  cause.error_class = e.error_class;
+  cause.message = e.message;
+  cause.is_retriable = http_semantics_retriable(e.http.status, e.error_class);
+  cause.codex_request_layer = codex_request_layer_retries(e.http.status, e.error_class);
+  cause.codex_turn_layer = codex_turn_layer_retries(e.http.status, e.error_class);
+  cause.litellm_router = litellm_router_retries(e.http.status, e.error_class);
+  return cause;
+}
+
+std::optional<root_cause> find_cause(const rule& r, const session::turn& t,
+                                     const std::vector<const event*>& loop) {
+  const bool loop_timed = !loop.empty() && loop.front()->time.has_value();
+  const std::int64_t loop_start = loop_timed ? loop.front()->time->micros : 0;
+  // What the loop's own lines say failed ("unexpected status 503"): a candidate with that status
+  // is the better witness when stamps of whole seconds cannot order the lines.
+  // Any Codex-side log of the turn may name it (exec's "Reconnecting… (unexpected status 503…)"
+  // when the trace's retry lines do not).
+  int named_status = 0;
+  if (!loop.empty()) {
+    for (const event& e : t.events) {
+      if (e.kind == loop.front()->kind && lane_of(e.source) != lane::proxy && e.http.status != 0) {
+        named_status = e.http.status;
+      }
+    }
+  }
+  for (const auto& [l, filter] : r.cause.lanes) {
+    std::vector<const event*> candidates;
+    for (const event& e : t.events) {
+      if (lane_of(e.source) == l && matches(filter, e)) candidates.push_back(&e);
+    }
+    if (candidates.empty()) continue;
+    if (named_status != 0) {
+      std::vector<const event*> agreeing;
+      for (const event* c : candidates) {
+        if (c->http.status == named_status) agreeing.push_back(c);
+      }
+      if (!agreeing.empty()) candidates = std::move(agreeing);
+    }
+    const event* chosen = candidates.front();
+    switch (r.cause.pick) {
+      case cause_pick::first: break;
+      case cause_pick::last: chosen = candidates.back(); break;
+      case cause_pick::last_before_loop:
+        if (loop_timed) {
+          for (const event* c : candidates) {
+            if (c->time && c->time->micros <= loop_start + stamp_tolerance_micros) chosen = c;
+          }
+        }
+        break;
+      case cause_pick::most_common: {
+        std::map<int, std::size_t> counts;
+        for (const event* c : candidates) ++counts[c->http.status];
+        std::size_t best = 0;
+        for (const auto& [status, n] : counts) best = std::max(best, n);
+        for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+          if (counts[(*it)->http.status] == best) chosen = *it;  // ties: the earliest
+        }
+        break;
+      }
+    }
+    return cause_of(*chosen);
+  }
+  // No lane names a cause: the loop's own events may say what failed.
+  for (auto it = loop.rbegin(); it != loop.rend(); ++it) {
+    if ((*it)->http.status != 0 || !(*it)->error_class.empty()) return cause_of(**it);
+  }
+  return std::nullopt;
+}
+
+void widen(finding& f, const event& e) {
+  if (!e.time) return;
+  if (!f.start || *e.time < *f.start) f.start = e.time;
+  if (!f.end || *f.end < *e.time) f.end = e.time;
+}
+
+std::string fill_template(const std::string& text, const finding& f, std::string_view lane_text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '{') {
+      out += text[i];
+      continue;
+    }
+    const std::size_t close = text.find('}', i);
+    if (close == std::string::npos) {
+      out += text.substr(i);
+      break;
+    }
+    const std::string name = text.substr(i + 1, close - i - 1);
+    const root_cause* c = f.cause ? &*f.cause : nullptr;
+    std::string value;
+    if (name == "iterations") {
+      value = fmt::format("{}", f.iterations);
+    } else if (name == "turn") {
+      value = fmt::format("{}", f.turn);
+    } else if (name == "status") {
+      value = c && c->http.status ? fmt::format("{}", c->http.status) : "an unknown status";
+    } else if (name == "method") {
+      value = c && !c->http.method.empty() ? c->http.method : "?";
+    } else if (name == "path") {
+      value = c && !c->http.path.empty() ? c->http.path : "?";
+    } else if (name == "transport") {
+      value = c ? std::string(transport_name(c->http.transport)) : "unknown";
+    } else if (name == "error_class") {
+      value = c && !c->error_class.empty() ? c->error_class : "an unidentified error";
+    } else if (name == "retriable") {
+      value = !c || c->is_retriable == retriable::unknown ? "of unknown retriability"
+              : c->is_retriable == retriable::yes         ? "retriable"
+                                                          : "not retriable";
+    } else if (name == "lane") {
+      value = std::string(lane_text);
+    } else if (name == "period") {
+      value = fmt::format("{}", f.cycle.size());
+    } else if (name == "duration") {
+      const auto ms = f.duration_ms();
+      value = ms ? fmt::format("{:.1f} s", static_cast<double>(*ms) / 1000) : "an unknown time";
+    } else {
+      value = "{" + name + "}";
+    }
+    out += value;
+    i = close;
+  }
+  return out;
+}
+
+void apply_severity(const rule& r, finding& f, turn_outcome outcome) {
+  f.level = r.level;
+  for (const severity_rule& s : r.severity_rules) {
+    if (s.outcome && *s.outcome != outcome) continue;
+    if (s.iterations_at_least && f.iterations < *s.iterations_at_least) continue;
+    if (s.iterations_below && f.iterations >= *s.iterations_below) continue;
+    if (!s.statuses.empty() &&
+        (!f.cause || std::find(s.statuses.begin(), s.statuses.end(), f.cause->http.status) ==
+                         s.statuses.end())) {
+      continue;
+    }
+    if (s.retriable) {
+      if (!f.cause || f.cause->is_retriable == retriable::unknown) continue;
+      if ((f.cause->is_retriable == retriable::yes) != *s.retriable) continue;
+    }
+    f.level = s.level;
+    return;
+  }
+}
+
+finding start_finding(const rule& r, const session::turn& t) {
+  finding f;
+  f.rule = r.id;
+  f.kind = r.kind;
+  f.session = t.session_key;
+  f.turn = t.index;
+  f.turn_id = t.id;
+  return f;
+}
+
+void complete(const rule& r, finding& f, const session::turn& t, std::optional<lane> seen_in,
+              const std::vector<const event*>& loop, std::size_t max_evidence) {
+  for (const event* e : loop) {
+    widen(f, *e);
+    if (f.evidence.size() < max_evidence) f.evidence.push_back({e->where, e->excerpt});
+  }
+  f.cause = find_cause(r, t, loop);
+  if (f.cause && f.evidence.size() < max_evidence) {
+    // The cause's own line, when it is not already part of the loop's evidence.
+    for (const event& e : t.events) {
+      if (e.http.status == f.cause->http.status && e.message == f.cause->message &&
+          lane_of(e.source) == (f.cause->source == cause_source::proxy ? lane::proxy : lane_of(e.source)) &&
+          (e.http.status != 0 || !e.error_class.empty())) {
+        const bool listed = std::any_of(f.evidence.begin(), f.evidence.end(),
+                                        [&](const evidence_line& l) { return l.where == e.where; });
+        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, e.excerpt});
+        break;
+      }
+    }
+  }
+  // Tokens spent while the loop went round.
+  if (f.start && f.end) {
+    std::int64_t tokens = 0;
+    bool any = false;
+    for (const event& e : t.events) {
+      if (e.kind == event_kind::token_count && e.tokens >= 0 && e.time && *f.start <= *e.time &&
+          *e.time <= *f.end) {
+        tokens += e.tokens;
+        any = true;
+      }
+    }
+    if (any) f.tokens = tokens;
+  }
+  apply_severity(r, f, t.outcome);
+  const std::string_view lane_text = seen_in ? lane_name(*seen_in) : "codex";
+  f.summary = r.summary.empty() ? r.title : fill_template(r.summary, f, lane_text);
+  f.advice = fill_template(r.advice, f, lane_text);
+}
+
+// Cycle mode: the selected events' signatures, cut at progress events and long pauses.
+void detect_cycles(const rule& r, const session::turn& t, const lane_pick& pick,
+                   std::size_t max_evidence, std::vector<finding>& out) {
+  std::vector<std::vector<const event*>> segments(1);
+  const event* previous = nullptr;
+  std::size_t next_selected = 0;
+  for (const event& e : t.events) {
+    if (!r.reset_on.empty() && matches(r.reset_on, e) && !segments.back().empty()) {
+      segments.emplace_back();
+    }
+    if (next_selected < pick.events.size() && pick.events[next_selected] == &e) {
+      if (r.maxpause_ms && previous && previous->time && e.time &&
+          (e.time->micros - previous->time->micros) / 1000 > *r.maxpause_ms && !segments.back().empty()) {
+        segments.emplace_back();
+      }
+      segments.back().push_back(&e);
+      previous = &e;
+      ++next_selected;
+    }
+  }
+  for (const auto& segment : segments) {
+    std::unordered_map<std::string, std::size_t> ids;
+    std::vector<std::size_t> steps;
+    std::vector<std::string> names;
+    for (const event* e : segment) {
+      std::string signature = graph::signature_of(*e);
+      if (signature.empty()) signature = std::string(event_kind_name(e->kind));
+      auto [it, inserted] = ids.try_emplace(signature, names.size());
+      if (inserted) names.push_back(signature);
+      steps.push_back(it->second);
+    }
+    for (const graph::repeated_walk& walk : graph::find_repeated_walks(steps, r.max_period)) {
+      if (walk.iterations < r.min_iterations) continue;
+      finding f = start_finding(r, t);
+      f.iterations = walk.iterations;
+      for (const std::size_t id : walk.cycle) f.cycle.push_back(names[id]);
+      std::vector<const event*> loop(segment.begin() + static_cast<std::ptrdiff_t>(walk.first_step),
+                                     segment.begin() + static_cast<std::ptrdiff_t>(walk.last_step) + 1);
+      complete(r, f, t, pick.which, loop, max_evidence);
+      if (r.maxspan_ms && f.duration_ms() && *f.duration_ms() > *r.maxspan_ms) continue;
+      out.push_back(std::move(f));
+    }
+  }
+}
+
+const std::set<std::string>& stop_words() {
+  static const std::set<std::string> words{"a",   "an",  "the", "and", "then", "to",  "of",
+                                           "it",  "is",  "be",  "now", "so",   "just", "will",
+                                           "i",   "me",  "my",  "we",  "let",  "us",  "ll",
+                                           "s",   "in",  "on",  "for", "with", "this", "that"};
+  return words;
+}
+
+}  // namespace
+
+std::set<std::string> message_words(std::string_view text) {
+  std::set<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && stop_words().count(word) == 0) words.insert(word.substr(0, 4));
+    word.clear();
+  };
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || u >= 0x80) {
+      word += static_cast<char>(std::tolower(u));
+    } else {
+      flush();  // apostrophes split "I'll" into "i" + "ll": both stop words
+    }
+  }
+  flush();
+  return words;
+}
+
+double word_similarity(const std::set<std::string>& a, const std::set<std::string>& b) {
+  if (a.empty() && b.empty()) return 1.0;
+  std::size_t common = 0;
+  for (const std::string& w : a) common += b.count(w);
+  const std::size_t total = a.size() + b.size() - common;
+  return total == 0 ? 0.0 : static_cast<double>(common) / static_cast<double>(total);
+}
+
+rule_engine::rule_engine(std::shared_ptr<const rule_set> rules, engine_settings settings)
+    : rules_(std::move(rules)), settings_(settings) {}
+
+std::vector<finding> rule_engine::on_turn(const session::turn& t) {
+  std::vector<finding> found;
+  if (session_records_.find(t.session_key) == session_records_.end()) {
+    session_order_.push_back(t.session_key);
+    session_records_[t.session_key];
+  }
+  for (std::size_t index = 0; index < rules_->size(); ++index) {
+    const rule& r = (*rules_)[index];
+    switch (r.mode) {
+      case detection_mode::count: {
+        const lane_pick pick = select(t, r.match, r.lanes);
+        if (static_cast<int>(pick.events.size()) < r.min_iterations || pick.events.empty()) break;
+        finding f = start_finding(r, t);
+        f.iterations = static_cast<int>(pick.events.size());
+        if (r.measured == rule::measure::attempts) {
+          // "Reconnecting... 2/5" alone proves two retries; attempts restart per sampling request.
+          int proven = 0, run_max = 0, previous = 0;
+          for (const event* e : pick.events) {
+            if (e->attempt <= previous) {
+              proven += run_max;
+              run_max = 0;
+            }
+            run_max = std::max(run_max, e->attempt);
+            previous = e->attempt;
+          }
+          proven += run_max;
+          f.iterations = std::max(f.iterations, proven);
+        }
+        std::string signature = graph::signature_of(*pick.events.front());
+        f.cycle.push_back(signature.empty() ? std::string(event_kind_name(pick.events.front()->kind))
+                                            : signature);
+        complete(r, f, t, pick.which, pick.events, settings_.max_evidence_lines);
+        found.push_back(std::move(f));
+        break;
+      }
+      case detection_mode::cycle: {
+        const lane_pick pick = select(t, r.match, r.lanes);
+        if (!pick.events.empty()) detect_cycles(r, t, pick, settings_.max_evidence_lines, found);
+        break;
+      }
+      case detection_mode::failed_turn: {
+        if (t.outcome != turn_outcome::failed) break;
+        finding f = start_finding(r, t);
+        f.iterations = 1;
+        const lane_pick pick = select(t, r.match, r.lanes);
+        complete(r, f, t, pick.which, pick.events, settings_.max_evidence_lines);
+        found.push_back(std::move(f));
+        break;
+      }
+      case detection_mode::consecutive_turns: {
+        turn_record record;
+        record.index = t.index;
+        record.turn_id = t.id;
+        record.start = t.start;
+        record.end = t.end;
+        const lane_pick pick = select(t, r.match, r.lanes);
+        if (r.key == turn_key::failure_message) {
+          if (t.outcome == turn_outcome::failed && !pick.events.empty()) {
+            const event& last = *pick.events.back();
+            record.key = last.text_template.empty() ? last.message : last.text_template;
+            record.shown = last.message;
+            if (record.key.empty()) record.key = "(no message)";
+            record.cause = find_cause(r, t, pick.events);
+          }
+        } else if (!pick.events.empty()) {
+          const event& last = *pick.events.back();
+          record.words = message_words(last.message);
+          record.shown = last.message;
+          record.key = record.words.empty() ? "" : "message";
+        }
+        for (const event* e : pick.events) {
+          if (record.evidence.size() < 3) record.evidence.push_back({e->where, e->excerpt});
+        }
+        session_records_[t.session_key][index].push_back(std::move(record));
+        break;
+      }
+    }
+  }
+  // One finding per loop: a rule may defer to another kind found in the same turn. Findings of
+  // rules that defer to nothing stand first; the others are weighed in rule order against what
+  // already stands, so two rules can never silence each other.
+  auto owner_of = [&](const finding& f) -> const rule* {
+    for (const rule& r : *rules_) {
+      if (r.id == f.rule) return &r;
+    }
+    return nullptr;
+  };
+  std::vector<bool> keep(found.size(), false);
+  std::vector<finding_kind> standing;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const rule* owner = owner_of(found[i]);
+    if (owner == nullptr || owner->suppressed_by.empty()) {
+      keep[i] = true;
+      standing.push_back(found[i].kind);
+    }
+  }
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    if (keep[i]) continue;
+    const rule* owner = owner_of(found[i]);
+    if (owner == nullptr) continue;
+    bool covered = false;
+    for (const finding_kind other : owner->suppressed_by) {
+      covered = covered || std::find(standing.begin(), standing.end(), other) != standing.end();
+    }
+    if (!covered) {
+      keep[i] = true;
+      standing.push_back(found[i].kind);
+    }
+  }
+  std::vector<finding> kept;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    if (keep[i]) kept.push_back(std::move(found[i]));
+  }
+  return kept;
+}
+
+std::vector<finding> rule_engine::finish() {
+  std::vector<finding> found;
+  for (const std::string& session : session_order_) {
+    for (auto& [index, records] : session_records_[session]) {
+      const rule& r = (*rules_)[index];
+      std::size_t i = 0;
+      while (i < records.size()) {
+        if (records[i].key.empty()) {
+          ++i;
+          continue;
+        }
+        std::size_t j = i + 1;
+        while (j < records.size() && !records[j].key.empty() &&
+               (r.key == turn_key::failure_message
+                    ? records[j].key == records[i].key
+                    : word_similarity(records[j].words, records[i].words) >= r.similarity)) {
+          ++j;
+        }
+        const int run = static_cast<int>(j - i);
+        if (run >= r.min_iterations && run >= 2) {
+          finding f;
+          f.rule = r.id;
+          f.kind = r.kind;
+          f.session = session;
+          f.turn = records[i].index;
+          f.turn_id = records[i].turn_id;
+          f.iterations = run;
+          f.start = records[i].start;
+          f.end = records[j - 1].end;
+          f.cause = records[i].cause;
+          f.cycle.push_back(r.key == turn_key::failure_message ? "turn failed: " + records[i].key
+                                                                : "agent_message " + records[i].shown);
+          for (std::size_t k = i; k < j; ++k) {
+            for (const evidence_line& e : records[k].evidence) {
+              if (f.evidence.size() < settings_.max_evidence_lines) f.evidence.push_back(e);
+            }
+          }
+          apply_severity(r, f, turn_outcome::none);
+          f.summary = r.summary.empty() ? r.title : fill_template(r.summary, f, "codex");
+          f.advice = fill_template(r.advice, f, "codex");
+          found.push_back(std::move(f));
+        }
+        i = j;
+      }
+    }
+  }
+  session_records_.clear();
+  session_order_.clear();
+  return found;
+}
+
+}  // namespace loopscope::detect
