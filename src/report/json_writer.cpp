@@ -404,11 +404,17 @@ std::string read_json_report(std::string_view text, report& out) {
       cause.http.status = number_of<int>(*it, "status");
       cause.error_class = text_of(*it, "error_class");
       cause.message = text_of(*it, "message");
-      const auto retriable = it->find("retriable");
-      cause.is_retriable = retriable == it->end() || !retriable->is_boolean()
-                               ? detect::retriable::unknown
-                           : retriable->get<bool>() ? detect::retriable::yes
-                                                    : detect::retriable::no;
+      auto read_flag = [](const json& holder, const char* key) {
+        const auto found = holder.find(key);
+        if (found == holder.end() || !found->is_boolean()) return detect::retriable::unknown;
+        return found->get<bool>() ? detect::retriable::yes : detect::retriable::no;
+      };
+      cause.is_retriable = read_flag(*it, "retriable");
+      if (const auto layers = it->find("retried_by"); layers != it->end() && layers->is_object()) {
+        cause.codex_request_layer = read_flag(*layers, "codex_request");
+        cause.codex_turn_layer = read_flag(*layers, "codex_turn");
+        cause.litellm_router = read_flag(*layers, "litellm_router");
+      }
       f.cause = std::move(cause);
     }
     for (const any_json& line : array_of(entry, "evidence")) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "loopscope/report/aggregate.hpp"
 #include "loopscope/report/writers.hpp"
 #include "text_helpers.hpp"
 
@@ -219,6 +220,8 @@ void write_text(const report& r, std::ostream& out, const render_options& option
     write_finding(r, n.finding, out, options, paint, width);
   }
   if (r.findings.empty()) out << "\nNo loops or failed turns found.\n";
+  // Over many sessions, what is common: by kind, rule and cause, and the worst sessions.
+  if (r.sessions.size() > 1) out << '\n' << aggregate_text(r.aggregate);
 }
 
 }  // namespace loopscope::report
