@@ -72,6 +72,7 @@ void add_report_options(CLI::App& command, app::options& opts, choice_words& wor
   // One path per --rules, so `--rules my.yaml session.jsonl` keeps the log as an input.
   command.add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)")
       ->expected(1)
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   add_choice(command, "--fail-on", words.fail_on, severities,
              "Exit 1 when a finding has at least this severity: info, warning, error (default)");
