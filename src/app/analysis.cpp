@@ -38,6 +38,9 @@ class turn_analyzer final : public session::turn_sink {
   }
   void finish() {
     for (detect::finding& f : engine_.finish()) findings_.push_back({{}, std::move(f)});
+    std::vector<detect::finding*> all;
+    for (report::numbered_finding& n : findings_) all.push_back(&n.finding);
+    engine_.mark_recurrences(all);
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -429,10 +430,45 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
     }
   }
   std::vector<finding> kept;
+  std::set<std::string> fired;
   for (std::size_t i = 0; i < found.size(); ++i) {
-    if (keep[i]) kept.push_back(std::move(found[i]));
+    if (!keep[i]) continue;
+    fired.insert(found[i].rule);
+    kept.push_back(std::move(found[i]));
   }
+  std::string signature;
+  for (const std::string& id : fired) signature += id + ";";
+  turn_signatures_[t.session_key].emplace_back(t.index, std::move(signature));
   return kept;
+}
+
+void rule_engine::mark_recurrences(std::vector<finding*>& findings) const {
+  for (const auto& [session, turns] : turn_signatures_) {
+    std::map<std::string, std::size_t> ids;
+    std::vector<std::size_t> steps;
+    std::vector<std::string> names;
+    for (const auto& [index, signature] : turns) {
+      auto [it, inserted] = ids.try_emplace(signature, names.size());
+      if (inserted) names.push_back(signature);
+      steps.push_back(it->second);
+    }
+    // Period 1: the same rules every turn; 2–3: a pattern of turns (fails, recovers, fails…).
+    for (const graph::repeated_walk& walk : graph::find_repeated_walks(steps, 3)) {
+      if (walk.iterations < 2) continue;
+      bool any = false;
+      for (const std::size_t id : walk.cycle) any = any || !names[id].empty();
+      if (!any) continue;  // clean turns repeating is not a loop
+      std::vector<int> turn_numbers;
+      for (std::size_t step = walk.first_step; step <= walk.last_step; ++step) {
+        turn_numbers.push_back(turns[step].first);
+      }
+      for (finding* f : findings) {
+        if (f->session != session || f->turn == 0) continue;
+        if (std::find(turn_numbers.begin(), turn_numbers.end(), f->turn) == turn_numbers.end()) continue;
+        f->recurs_in_turns = turn_numbers;
+      }
+    }
+  }
 }
 
 std::vector<finding> rule_engine::finish() {

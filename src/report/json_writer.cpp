@@ -172,6 +172,7 @@ void write_json(const report& r, std::ostream& out, const render_options& option
     for (const std::string& signature : f.cycle) cycle.push_back(redact_if(signature, options.redact));
     entry["cycle"] = std::move(cycle);
     entry["root_cause"] = f.cause ? cause_json(*f.cause, options) : json(nullptr);
+    entry["recurs_in_turns"] = f.recurs_in_turns;
     json evidence = json::array();
     for (const detect::evidence_line& line : f.evidence) {
       evidence.push_back({{"path", path_of(r, line.where.input)},
@@ -392,6 +393,9 @@ std::string read_json_report(std::string_view text, report& out) {
     f.tokens = number_of<std::int64_t>(entry, "tokens", -1);
     for (const any_json& signature : array_of(entry, "cycle")) {
       if (signature.is_string()) f.cycle.push_back(signature.get<std::string>());
+    }
+    for (const any_json& turn : array_of(entry, "recurs_in_turns")) {
+      if (turn.is_number_integer()) f.recurs_in_turns.push_back(turn.get<int>());
     }
     if (const auto it = entry.find("root_cause"); it != entry.end() && it->is_object()) {
       detect::root_cause cause;

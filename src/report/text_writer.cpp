@@ -83,6 +83,9 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
   std::string head = std::string(detect::finding_kind_name(f.kind));
   head += f.turn > 0 ? fmt::format(" · turn {}", f.turn) : std::string(" · session");
   head += fmt::format(" · {} iteration{}", f.iterations, detail::plural(f.iterations));
+  if (f.recurs_in_turns.size() > 1) {
+    head += fmt::format(" · recurs in turns {}–{}", f.recurs_in_turns.front(), f.recurs_in_turns.back());
+  }
   if (const std::string span = detail::time_span(f.start, f.end); !span.empty()) {
     head += " · " + span;
     if (auto ms = f.duration_ms(); ms && *ms > 0)

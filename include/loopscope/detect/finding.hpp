@@ -69,6 +69,9 @@ struct finding {
   std::string summary;
   std::string advice;
   std::int64_t tokens = -1;  // tokens spent inside the loop, when known
+  // The same loop in consecutive turns of the session (the turns' signatures repeat): turn
+  // numbers, this one included; empty when it happened once.
+  std::vector<int> recurs_in_turns;
 
   std::optional<std::int64_t> duration_ms() const {
     if (!start || !end) return std::nullopt;

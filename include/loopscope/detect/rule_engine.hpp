@@ -27,6 +27,11 @@ class rule_engine {
   // Findings that need a whole session (consecutive turns), for every session seen.
   std::vector<finding> finish();
 
+  // Across turns: each turn's signature is the set of rules that fired in it; where that
+  // signature repeats turn after turn (a walk on the session's graph of turn signatures), the
+  // findings of those turns are marked as one recurring loop. Call after finish().
+  void mark_recurrences(std::vector<finding*>& findings) const;
+
  private:
   struct turn_record {
     int index = 0;
@@ -45,6 +50,8 @@ class rule_engine {
   // session → rule index → records of its turns, in order
   std::map<std::string, std::map<std::size_t, std::vector<turn_record>>> session_records_;
   std::vector<std::string> session_order_;
+  // session → the signature of each turn, in order ("" for a turn without findings)
+  std::map<std::string, std::vector<std::pair<int, std::string>>> turn_signatures_;
 };
 
 // Words of a message for near-duplicate comparison: lower case, contractions expanded, stop words
