@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include <boost/graph/hawick_circuits.hpp>
 #include <boost/graph/strong_components.hpp>
 
 #include "loopscope/graph/signature.hpp"
@@ -57,6 +58,43 @@ turn_graph build_turn_graph(const session::turn& t) {
                                           boost::get(boost::vertex_index, result.graph)));
   }
   return result;
+}
+
+namespace {
+
+// Boost 1.74's hawick_circuits has no length or count bound: the visitor keeps the short ones
+// and stops the search, by exception, once enough were seen.
+struct enough_circuits {};
+
+struct circuit_collector {
+  std::vector<std::vector<std::size_t>>* out;
+  std::size_t max_length;
+  std::size_t max_count;
+  std::size_t* seen;
+
+  template <typename Path, typename Graph>
+  void cycle(const Path& path, const Graph&) {
+    if (++*seen > max_count * 8) throw enough_circuits{};
+    if (path.size() > max_length) return;
+    out->emplace_back(path.begin(), path.end());
+    if (out->size() >= max_count) throw enough_circuits{};
+  }
+};
+
+}  // namespace
+
+std::vector<std::vector<std::size_t>> elementary_circuits(const transition_graph& graph,
+                                                          std::size_t max_length,
+                                                          std::size_t max_count) {
+  std::vector<std::vector<std::size_t>> circuits;
+  if (boost::num_vertices(graph) == 0 || max_count == 0) return circuits;
+  std::size_t seen = 0;
+  try {
+    boost::hawick_circuits(graph, circuit_collector{&circuits, max_length, max_count, &seen});
+  } catch (const enough_circuits&) {
+    // bounded on purpose
+  }
+  return circuits;
 }
 
 std::vector<repeated_walk> find_repeated_walks(const std::vector<std::size_t>& steps,

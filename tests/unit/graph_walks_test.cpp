@@ -63,3 +63,31 @@ TEST_CASE("no repetition, no walk; periods beyond the bound are not looked for")
   CHECK(find_repeated_walks(long_cycle, 8).empty());
   CHECK(find_repeated_walks(long_cycle, 10).size() == 1);
 }
+
+TEST_CASE("elementary circuits are listed, bounded in length and count") {
+  loopscope::graph::transition_graph g;
+  for (int i = 0; i < 4; ++i) boost::add_vertex(loopscope::graph::node_data{}, g);
+  boost::add_edge(0, 1, g);
+  boost::add_edge(1, 0, g);  // 0 → 1 → 0
+  boost::add_edge(1, 2, g);
+  boost::add_edge(2, 3, g);
+  boost::add_edge(3, 1, g);  // 1 → 2 → 3 → 1
+  boost::add_edge(2, 2, g);  // a self-loop
+  auto all = loopscope::graph::elementary_circuits(g, 8, 100);
+  CHECK(all.size() == 3);
+  CHECK(loopscope::graph::elementary_circuits(g, 2, 100).size() == 2);
+  CHECK(loopscope::graph::elementary_circuits(g, 8, 1).size() == 1);
+
+  // A complete graph of 60 vertices has astronomically many circuits: the bound keeps it short.
+  loopscope::graph::transition_graph dense;
+  for (int i = 0; i < 60; ++i) boost::add_vertex(loopscope::graph::node_data{}, dense);
+  for (std::size_t a = 0; a < 60; ++a) {
+    for (std::size_t b = 0; b < 60; ++b) {
+      if (a != b) boost::add_edge(a, b, dense);
+    }
+  }
+  const auto bounded = loopscope::graph::elementary_circuits(dense, 4, 1000);
+  CHECK(bounded.size() <= 1000);
+  CHECK_FALSE(bounded.empty());
+  for (const auto& circuit : bounded) CHECK(circuit.size() <= 4);
+}

@@ -37,6 +37,13 @@ struct turn_graph {
 
 turn_graph build_turn_graph(const session::turn& t);
 
+// Elementary circuits of the graph (Hawick–James), at most `max_length` vertices long, stopping
+// after `max_count`: a dense turn has more circuits than can be listed, and only short ones are
+// loops a user can read. Returned as vertex lists.
+std::vector<std::vector<std::size_t>> elementary_circuits(const transition_graph& graph,
+                                                          std::size_t max_length,
+                                                          std::size_t max_count);
+
 // A cycle walked consecutively: the block of `period` vertices starting at step `first_step`
 // repeats `iterations` times, ending at step `last_step` (inclusive).
 struct repeated_walk {
