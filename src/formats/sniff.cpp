@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 namespace loopscope::formats {
 namespace {
@@ -25,7 +26,50 @@ std::string_view trim_leading_space(std::string_view text) {
   return text;
 }
 
+// The first bytes of a JSON line without the whitespace between tokens: `{"type": "turn.started"}`
+// as jq or Python print it reads like Codex's compact `{"type":"turn.started"}`.
+std::string compact_json_prefix(std::string_view line) {
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = 0; i < line.size() && out.size() < 512; ++i) {
+    const char c = line[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < line.size()) {
+        out += line[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\t') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+format_id sniff_compact_json(std::string_view line);
+
 format_id sniff_json(std::string_view line) {
+  const format_id compact = sniff_compact_json(line);
+  if (compact != format_id::unknown) return compact;
+  // Only JSON printed with spaces between tokens needs the second look.
+  if (line.find(": ") == std::string_view::npos && line.find(" :") == std::string_view::npos &&
+      (line.size() < 2 || line[1] != ' ')) {
+    return format_id::unknown;
+  }
+  const std::string prefix = compact_json_prefix(line);
+  // The rollout check looks for "payload" after the first bytes; the prefix may end before it.
+  if (prefix.starts_with(R"({"timestamp":")") && prefix.find(R"(","type":")") != std::string::npos &&
+      line.find("\"payload\"") != std::string_view::npos) {
+    return format_id::codex_rollout;
+  }
+  return sniff_compact_json(prefix);
+}
+
+format_id sniff_compact_json(std::string_view line) {
   // Rollout lines always open with the envelope's timestamp, then type (serde field order).
   if (starts_with(line, R"({"timestamp":")")) {
     if (line.find(R"(","type":")") != std::string_view::npos &&

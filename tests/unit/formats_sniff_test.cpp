@@ -42,3 +42,11 @@ TEST_CASE("the tally names the dominant known format and notices mixtures") {
   tally.count(format_id::codex_exec_jsonl);
   CHECK(tally.mixed());
 }
+
+TEST_CASE("JSON printed with spaces (jq, Python) is recognized like Codex's compact JSON") {
+  CHECK(sniff_line(R"({"type": "thread.started", "thread_id": "t"})") == format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({ "type" : "turn.started" })") == format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"timestamp": "2026-11-29T01:06:56.498Z", "type": "session_meta", "payload": {}})") ==
+        format_id::codex_rollout);
+  CHECK(sniff_line(R"({"kind": "something else"})") == format_id::unknown);
+}
