@@ -227,7 +227,22 @@ bool is_exec_stderr_line(std::string_view line) {
 
 }  // namespace
 
+// A log line quoted in a Markdown list item, as bug reports paste them: "- `ERROR: …`".
+std::string_view unwrap_markdown_item(std::string_view line) {
+  std::string_view rest = line;
+  if (rest.starts_with("- `") || rest.starts_with("* `")) {
+    rest.remove_prefix(2);
+  } else {
+    return line;
+  }
+  if (rest.size() < 3 || rest.back() != '`' || rest.substr(1, rest.size() - 2).find('`') != std::string_view::npos) {
+    return line;
+  }
+  return rest.substr(1, rest.size() - 2);
+}
+
 std::string_view strip_container_prefix(std::string_view line) {
+  line = unwrap_markdown_item(line);
   std::size_t i = 0;
   while (i < line.size() && i < 64) {
     const char c = line[i];

@@ -50,3 +50,10 @@ TEST_CASE("JSON printed with spaces (jq, Python) is recognized like Codex's comp
         format_id::codex_rollout);
   CHECK(sniff_line(R"({"kind": "something else"})") == format_id::unknown);
 }
+
+TEST_CASE("log lines quoted as Markdown list items in bug reports are read") {
+  CHECK(strip_container_prefix("- `ERROR: Reconnecting... 2/5`") == "ERROR: Reconnecting... 2/5");
+  CHECK(strip_container_prefix("* `x`") == "x");
+  CHECK(strip_container_prefix("- `a` and `b`") == "- `a` and `b`");
+  CHECK(strip_container_prefix("- plain item") == "- plain item");
+}
