@@ -104,71 +104,97 @@ bool is_sqlite_file(const std::filesystem::path& path) {
   return std::memcmp(head, magic, sizeof magic) == 0;
 }
 
-read_outcome read_sqlite_logs(const input_spec& input, line_sink& sink) {
-  read_outcome outcome;
-  auto fail = [&](std::string message) {
-    outcome.complete = false;
-    outcome.problems.push_back({diagnostic_level::error, {}, std::move(message)});
-    return outcome;
-  };
-  if (input.is_stdin) {
-    outcome.opened = false;
-    return fail("a SQLite database cannot be read from standard input");
+namespace {
+
+// Rows of `logs` as codex-trace lines, one sqlite3_step per line.
+class sqlite_line_stream final : public line_stream {
+ public:
+  explicit sqlite_line_stream(const input_spec& input) {
+    if (input.is_stdin) {
+      outcome_.opened = false;
+      fail("a SQLite database cannot be read from standard input");
+      return;
+    }
+    sqlite3* raw_db = nullptr;
+    const int opened = sqlite3_open_v2(file_uri(input.file_path).c_str(), &raw_db,
+                                       SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    db_.reset(raw_db);
+    if (opened != SQLITE_OK) {
+      outcome_.opened = false;
+      fail(fmt::format("cannot open as a SQLite database: {}",
+                       db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(opened)));
+      return;
+    }
+    sqlite3_stmt* raw_statement = nullptr;
+    static constexpr const char* query =
+        "SELECT ts, ts_nanos, level, target, feedback_log_body, thread_id FROM logs "
+        "ORDER BY ts, ts_nanos, id";
+    if (sqlite3_prepare_v2(db_.get(), query, -1, &raw_statement, nullptr) != SQLITE_OK) {
+      fail(fmt::format("not a Codex logs database: {}", sqlite3_errmsg(db_.get())));
+      return;
+    }
+    statement_.reset(raw_statement);
   }
 
-  sqlite3* raw_db = nullptr;
-  const int opened = sqlite3_open_v2(file_uri(input.file_path).c_str(), &raw_db,
-                                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  const std::unique_ptr<sqlite3, database_closer> db(raw_db);
-  if (opened != SQLITE_OK) {
-    outcome.opened = false;
-    return fail(fmt::format("cannot open as a SQLite database: {}",
-                            db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(opened)));
-  }
-
-  sqlite3_stmt* raw_statement = nullptr;
-  static constexpr const char* query =
-      "SELECT ts, ts_nanos, level, target, feedback_log_body, thread_id FROM logs "
-      "ORDER BY ts, ts_nanos, id";
-  if (sqlite3_prepare_v2(db.get(), query, -1, &raw_statement, nullptr) != SQLITE_OK) {
-    // "no such table: logs", "file is not a database", a missing column of another schema.
-    return fail(fmt::format("not a Codex logs database: {}", sqlite3_errmsg(db.get())));
-  }
-  const std::unique_ptr<sqlite3_stmt, statement_finalizer> statement(raw_statement);
-
-  std::string line;
-  for (;;) {
-    const int step = sqlite3_step(statement.get());
-    if (step == SQLITE_DONE) break;
+  std::optional<line> next() override {
+    if (!statement_ || done_) return std::nullopt;
+    const int step = sqlite3_step(statement_.get());
     if (step != SQLITE_ROW) {
-      return fail(fmt::format("reading the logs table stopped after {} rows: {}", outcome.lines,
-                              sqlite3_errmsg(db.get())));
+      done_ = true;
+      if (step != SQLITE_DONE) {
+        fail(fmt::format("reading the logs table stopped after {} rows: {}", outcome_.lines,
+                         sqlite3_errmsg(db_.get())));
+      }
+      return std::nullopt;
     }
-    line.clear();
-    append_stamp(line, sqlite3_column_int64(statement.get(), 0),
-                 sqlite3_column_int64(statement.get(), 1));
-    line.push_back(' ');
-    line.append(level_word(column_text(statement.get(), 2)));
-    line.push_back(' ');
-    const std::string_view thread_id = column_text(statement.get(), 5);
+    sqlite3_stmt* row = statement_.get();
+    text_.clear();
+    append_stamp(text_, sqlite3_column_int64(row, 0), sqlite3_column_int64(row, 1));
+    text_.push_back(' ');
+    text_.append(level_word(column_text(row, 2)));
+    text_.push_back(' ');
+    const std::string_view thread_id = column_text(row, 5);
     if (!thread_id.empty()) {
-      line.append("session_loop{thread_id=");
-      line.append(thread_id);
-      line.append("}: ");
+      text_.append("session_loop{thread_id=");
+      text_.append(thread_id);
+      text_.append("}: ");
     }
-    const std::string_view target = column_text(statement.get(), 3);
-    line.append(target.empty() ? std::string_view("codex") : target);
-    line.append(": ");
-    for (const char c : column_text(statement.get(), 4)) {
-      line.push_back(c == '\n' || c == '\r' ? ' ' : c);
-    }
-    const std::size_t length = line.size();
-    line.append(line_padding, '\0');
-    ++outcome.lines;
-    outcome.bytes += length;
-    sink.on_line(std::string_view(line.data(), length), outcome.lines);
+    const std::string_view target = column_text(row, 3);
+    text_.append(target.empty() ? std::string_view("codex") : target);
+    text_.append(": ");
+    for (const char c : column_text(row, 4)) text_.push_back(c == '\n' || c == '\r' ? ' ' : c);
+    const std::size_t length = text_.size();
+    text_.append(line_padding, '\0');
+    ++outcome_.lines;
+    outcome_.bytes += length;
+    return line{std::string_view(text_.data(), length), outcome_.lines, false, length};
   }
-  return outcome;
+
+  const read_outcome& outcome() const override { return outcome_; }
+
+ private:
+  void fail(std::string message) {
+    outcome_.complete = false;
+    outcome_.problems.push_back({diagnostic_level::error, {}, std::move(message)});
+  }
+
+  std::unique_ptr<sqlite3, database_closer> db_;
+  std::unique_ptr<sqlite3_stmt, statement_finalizer> statement_;
+  std::string text_;
+  read_outcome outcome_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<line_stream> open_sqlite_logs(const input_spec& input) {
+  return std::make_unique<sqlite_line_stream>(input);
+}
+
+read_outcome read_sqlite_logs(const input_spec& input, line_sink& sink) {
+  const std::unique_ptr<line_stream> rows = open_sqlite_logs(input);
+  while (auto row = rows->next()) sink.on_line(row->text, row->number);
+  return rows->outcome();
 }
 
 }  // namespace loopscope::ingest

@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "loopscope/ingest/sqlite_logs.hpp"
+
 namespace loopscope::normalize {
 namespace {
 
@@ -99,7 +101,7 @@ void event_source::set_clock_offset(std::int64_t micros) {
 
 void event_source::close() {
   if (!finished_) {
-    if (!lines_) lines_ = ingest::line_stream::open(spec_, limits_);  // account for the input
+    if (!lines_) lines_ = open_lines();  // account for the input
     finish_input();
   }
   lines_.reset();
@@ -107,8 +109,16 @@ void event_source::close() {
   previous_ = nullptr;
 }
 
+std::unique_ptr<ingest::line_stream> event_source::open_lines() const {
+  // Codex's logs_2.sqlite is read as its rows, rendered as tracing lines.
+  if (!spec_.is_stdin && ingest::is_sqlite_file(spec_.file_path)) {
+    return ingest::open_sqlite_logs(spec_);
+  }
+  return ingest::line_stream::open(spec_, limits_);
+}
+
 bool event_source::read_more() {
-  if (!lines_) lines_ = ingest::line_stream::open(spec_, limits_);
+  if (!lines_) lines_ = open_lines();
   const std::optional<ingest::line_stream::line> line = lines_->next();
   if (!line) return false;
   if (line->truncated) {

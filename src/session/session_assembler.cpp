@@ -413,7 +413,9 @@ void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
   if (stale.empty()) return;
 
   session_summary& summary = summaries_[s.slot];
-  const bool proxy_own = is_synthetic_key(summary.id);
+  // A proxy log's own session, or a session whose logs never name a turn (logs_2.sqlite keeps
+  // no spans): bursts of its events become its turns.
+  const bool proxy_own = is_synthetic_key(summary.id) || s.created == 0;
   for (auto& [e, at] : stale) {
     if (proxy_own) {
       // No Codex turn claimed it: bursts of such requests form the proxy's own turns.

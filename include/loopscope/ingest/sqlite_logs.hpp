@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/ingest/line_reader.hpp"
@@ -21,5 +22,8 @@ bool is_sqlite_file(const std::filesystem::path& path);
 // A file that is not a database, or has no `logs` table, gives complete = false and a
 // diagnostic; stdin is not supported (opened = false).
 read_outcome read_sqlite_logs(const input_spec& input, line_sink& sink);
+
+// The same rows, pulled one at a time (one row in memory), for the merge of inputs.
+std::unique_ptr<line_stream> open_sqlite_logs(const input_spec& input);
 
 }  // namespace loopscope::ingest

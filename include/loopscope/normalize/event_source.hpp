@@ -62,6 +62,7 @@ class event_source final : private event_sink {
  private:
   void on_event(event&& e) override;
   bool read_more();  // one line; false at the end of input
+  std::unique_ptr<ingest::line_stream> open_lines() const;
   void count(const line_result& result);
   void finish_input();
   void pair_or_queue(event&& e);
