@@ -9,6 +9,9 @@
 
 #include "loopscope/detect/retry_policy.hpp"
 #include "loopscope/graph/signature.hpp"
+#include "loopscope/graph/turn_graph.hpp"
+
+#include <cstdint>
 
 namespace loopscope::detect {
 namespace {
@@ -196,8 +199,41 @@ finding start_finding(const rule& r, const session::turn& t) {
   return f;
 }
 
+// The turn's graph in one lane (Boost.Graph, graph/turn_graph.hpp), cut to its most visited nodes.
+graph_sketch sketch_turn(const session::turn& t, lane l) {
+  constexpr std::size_t max_nodes = 40;
+  session::turn lane_only;
+  for (const event& e : t.events) {
+    if (lane_of(e.source) == l) lane_only.events.push_back(e);
+  }
+  const graph::turn_graph g = graph::build_turn_graph(lane_only);
+  const std::size_t n = boost::num_vertices(g.graph);
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return g.graph[a].visits > g.graph[b].visits;
+  });
+  if (order.size() > max_nodes) order.resize(max_nodes);
+  std::vector<std::size_t> slot(n, SIZE_MAX);
+  graph_sketch sketch;
+  std::sort(order.begin(), order.end());  // first-seen order reads like the turn
+  for (const std::size_t v : order) {
+    slot[v] = sketch.nodes.size();
+    sketch.nodes.push_back(g.graph[v].signature);
+  }
+  for (auto [it, end] = boost::edges(g.graph); it != end; ++it) {
+    const std::size_t from = boost::source(*it, g.graph), to = boost::target(*it, g.graph);
+    if (slot[from] == SIZE_MAX || slot[to] == SIZE_MAX) continue;
+    sketch.edges.push_back({slot[from], slot[to], g.graph[*it].count});
+  }
+  return sketch;
+}
+
 void complete(const rule& r, finding& f, const session::turn& t, std::optional<lane> seen_in,
               const std::vector<const event*>& loop, std::size_t max_evidence) {
+  if (seen_in && (r.mode == detection_mode::cycle || r.mode == detection_mode::count)) {
+    f.turn_graph = sketch_turn(t, *seen_in);
+  }
   for (const event* e : loop) {
     widen(f, *e);
     if (f.evidence.size() < max_evidence) f.evidence.push_back({e->where, e->excerpt});

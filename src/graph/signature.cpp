@@ -18,6 +18,8 @@ std::string signature_of(const event& e) {
       return fmt::format("{} {} args#{:016x} out#{:016x}", event_kind_name(e.kind), e.tool_name,
                          e.arguments_hash, e.output_hash);
     case event_kind::web_search: return fmt::format("web_search {}", e.text_template);
+    // The user's words are theirs: never part of a signature (signatures are printed).
+    case event_kind::user_message: return "user_message";
     default: break;
   }
   std::string signature(event_kind_name(e.kind));

@@ -1,5 +1,9 @@
-// Graphviz DOT: one cluster per finding with the cycle it walked, edges labelled with counts.
+// Graphviz DOT: one cluster per finding — the turn's transition graph in the lane the loop was
+// seen in, nodes labelled by masked signature, edges by how often they were taken, and the
+// cycle's edges drawn in red. Findings without a graph show their cycle alone.
 // `dot -Tsvg` must accept any report, so every label is a quoted, escaped, valid-UTF-8 string.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "loopscope/report/writers.hpp"
@@ -40,14 +44,38 @@ void write_dot(const report& r, std::ostream& out, const render_options& options
                     f.iterations, detail::plural(f.iterations), detect::severity_name(f.level));
     out << fmt::format("  subgraph cluster_{} {{\n    label={};\n    tooltip={};\n", cluster,
                        dot_string(title), dot_string(fmt::format("session {}", f.session)));
-    for (std::size_t i = 0; i < f.cycle.size(); ++i) {
-      out << fmt::format("    c{}_{} [label={}];\n", cluster, i,
-                         dot_string(redact_if(f.cycle[i], options.redact)));
-    }
-    // Every edge of the cycle is walked once per iteration; a one-node cycle is a self-loop.
-    for (std::size_t i = 0; i < f.cycle.size(); ++i) {
-      out << fmt::format("    c{}_{} -> c{}_{} [label=\"×{}\", color=red, penwidth=2];\n", cluster,
-                         i, cluster, (i + 1) % f.cycle.size(), f.iterations);
+    const detect::graph_sketch& g = f.turn_graph;
+    if (!g.nodes.empty()) {
+      for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+        const bool in_cycle = std::find(f.cycle.begin(), f.cycle.end(), g.nodes[i]) != f.cycle.end();
+        out << fmt::format("    c{}_{} [label={}{}];\n", cluster, i,
+                           dot_string(redact_if(g.nodes[i], options.redact)),
+                           in_cycle ? ", color=red" : "");
+      }
+      auto position = [&](const std::string& signature) {
+        return static_cast<std::size_t>(std::find(g.nodes.begin(), g.nodes.end(), signature) -
+                                        g.nodes.begin());
+      };
+      for (const auto& e : g.edges) {
+        // An edge of the cycle: from one cycle step to the next.
+        bool cycle_edge = false;
+        for (std::size_t i = 0; i < f.cycle.size(); ++i) {
+          cycle_edge = cycle_edge || (position(f.cycle[i]) == e.from &&
+                                      position(f.cycle[(i + 1) % f.cycle.size()]) == e.to);
+        }
+        out << fmt::format("    c{}_{} -> c{}_{} [label=\"×{}\"{}];\n", cluster, e.from, cluster,
+                           e.to, e.count, cycle_edge ? ", color=red, penwidth=2" : "");
+      }
+    } else {
+      for (std::size_t i = 0; i < f.cycle.size(); ++i) {
+        out << fmt::format("    c{}_{} [label={}];\n", cluster, i,
+                           dot_string(redact_if(f.cycle[i], options.redact)));
+      }
+      // Every edge of the cycle is walked once per iteration; a one-node cycle is a self-loop.
+      for (std::size_t i = 0; i < f.cycle.size(); ++i) {
+        out << fmt::format("    c{}_{} -> c{}_{} [label=\"×{}\", color=red, penwidth=2];\n",
+                           cluster, i, cluster, (i + 1) % f.cycle.size(), f.iterations);
+      }
     }
     out << "  }\n";
     ++cluster;

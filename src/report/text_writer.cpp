@@ -83,9 +83,6 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
   std::string head = std::string(detect::finding_kind_name(f.kind));
   head += f.turn > 0 ? fmt::format(" · turn {}", f.turn) : std::string(" · session");
   head += fmt::format(" · {} iteration{}", f.iterations, detail::plural(f.iterations));
-  if (f.recurs_in_turns.size() > 1) {
-    head += fmt::format(" · recurs in turns {}–{}", f.recurs_in_turns.front(), f.recurs_in_turns.back());
-  }
   if (const std::string span = detail::time_span(f.start, f.end); !span.empty()) {
     head += " · " + span;
     if (auto ms = f.duration_ms(); ms && *ms > 0)
@@ -97,6 +94,12 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
       << detail::trim_to_width(head, width - finding_indent) << '\n';
 
   if (!f.summary.empty()) out << detail::wrap(clean(f.summary, options), finding_indent, width);
+  if (f.recurs_in_turns.size() > 1) {
+    out << detail::wrap(fmt::format("The same loop recurs in turns {}–{} ({} turns in a row).",
+                                    f.recurs_in_turns.front(), f.recurs_in_turns.back(),
+                                    f.recurs_in_turns.size()),
+                        finding_indent, width);
+  }
   if (f.cause) {
     out << detail::wrap("cause: " + clean(detail::cause_sentence(*f.cause), options),
                         finding_indent, width);

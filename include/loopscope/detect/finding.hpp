@@ -53,6 +53,18 @@ struct evidence_line {
   std::string text;  // an excerpt of the line, not yet redacted
 };
 
+// The turn's transition graph in the lane the finding was seen in, for drawing: nodes are masked
+// signatures, edges observed transitions with their counts. Bounded (the most visited nodes).
+struct graph_sketch {
+  std::vector<std::string> nodes;
+  struct edge {
+    std::size_t from = 0;
+    std::size_t to = 0;
+    std::uint64_t count = 0;
+  };
+  std::vector<edge> edges;
+};
+
 struct finding {
   std::string rule;  // e.g. "codex.stream-retry"
   finding_kind kind = finding_kind::stream_retry;
@@ -64,6 +76,7 @@ struct finding {
   std::optional<timestamp> start;
   std::optional<timestamp> end;
   std::vector<std::string> cycle;  // node signatures of the repeated walk
+  graph_sketch turn_graph;         // what else happened in the turn, around the cycle
   std::optional<root_cause> cause;
   std::vector<evidence_line> evidence;
   std::string summary;
