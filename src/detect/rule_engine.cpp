@@ -153,6 +153,21 @@ std::string fill_template(const std::string& text, const finding& f, std::string
       value = !c || c->is_retriable == retriable::unknown ? "of unknown retriability"
               : c->is_retriable == retriable::yes         ? "retriable"
                                                           : "not retriable";
+    } else if (name == "cause") {
+      // "HTTP 503 (UnexpectedStatus) on POST /v1/responses", or what is known of it.
+      if (c == nullptr) {
+        value = "an unidentified error";
+      } else {
+        value = c->http.status ? fmt::format("HTTP {}", c->http.status) : "";
+        if (!c->error_class.empty()) {
+          value += value.empty() ? c->error_class : fmt::format(" ({})", c->error_class);
+        }
+        if (value.empty()) value = "an unidentified error";
+        if (!c->http.method.empty() || !c->http.path.empty()) {
+          value += fmt::format(" on {}{}{}", c->http.method, c->http.method.empty() ? "" : " ",
+                               c->http.path);
+        }
+      }
     } else if (name == "lane") {
       value = std::string(lane_text);
     } else if (name == "period") {

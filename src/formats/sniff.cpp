@@ -86,6 +86,10 @@ format_id sniff_compact_json(std::string_view line) {
       if (starts_with(type, bare)) return format_id::codex_rollout;
     }
   }
+  // Codex app-server v2 notifications ({"method":"error","params":{…,"willRetry":true}}).
+  if (starts_with(line, R"({"method":")") && line.find(R"("params":)") != std::string_view::npos) {
+    return format_id::codex_exec_jsonl;
+  }
   if (starts_with(line, R"({"type":")")) {
     const std::string_view type = line.substr(9);
     if (starts_with(type, "thread.") || starts_with(type, "turn.") || starts_with(type, "item.") ||

@@ -21,6 +21,7 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
       return {line_outcome::malformed, false};
     }
     const std::string_view type = string_field(root, "type");
+    if (type.empty() && root["method"].is_string()) return normalize_notification(root, where, line, sink);
     if (type.empty()) return {line_outcome::malformed, false};
 
     auto emit = [&](event e) {
@@ -165,6 +166,44 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
                        item_type == "error" || item_type == "todo_list" ||
                        item_type == "collab_tool_call";
     return {line_outcome::skipped, !known};
+  }
+
+  // The app-server's v2 notifications: {"method": "error", "params": {"error": {"message":
+  // "Reconnecting... 1/5", "additionalDetails": …}, "willRetry": true, "threadId": …}}.
+  line_result normalize_notification(simdjson::dom::element root, origin where,
+                                     std::string_view line, event_sink& sink) {
+    const std::string_view method = string_field(root, "method");
+    simdjson::dom::element params;
+    if (root["params"].get(params) != simdjson::SUCCESS || !params.is_object()) {
+      return {line_outcome::malformed, false};
+    }
+    if (method != "error") return {line_outcome::skipped, true};
+    simdjson::dom::element error;
+    if (params["error"].get(error) != simdjson::SUCCESS || !error.is_object()) {
+      return {line_outcome::malformed, false};
+    }
+    const std::string_view message = string_field(error, "message");
+    const std::string_view details = string_field(error, "additionalDetails");
+    bool will_retry = false;
+    if (params["willRetry"].get(will_retry) != simdjson::SUCCESS) will_retry = false;
+    const std::string_view thread = string_field(params, "threadId");
+    if (!thread.empty()) session_key_ = std::string(thread);
+    event e = make_event(event_kind::turn_error, format_id::codex_exec_jsonl, where, line);
+    if (auto notice = parse_reconnecting(message)) {
+      e.kind = event_kind::stream_retry;
+      e.attempt = notice->attempt;
+      e.attempt_limit = notice->limit;
+      e.message = std::string(details.empty() ? std::string_view(notice->details) : details);
+    } else {
+      e.kind = will_retry ? event_kind::stream_retry : event_kind::turn_error;
+      e.message = std::string(details.empty() ? message : details);
+    }
+    e.turn_key = std::string(string_field(params, "turnId"));
+    classify_codex_error(e.message, e.http, e.error_class);
+    e.text_template = mask_text(e.message);
+    e.session_key = session_key_;
+    sink.on_event(std::move(e));
+    return {line_outcome::used, false};
   }
 
   static std::string mask_whitespace(std::string_view text) {

@@ -29,6 +29,12 @@ bool is_proxy_answer(const event& e) {
 
 }  // namespace
 
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
 source_role role_of(format_id format) {
   switch (format) {
     case format_id::litellm_text:
@@ -127,6 +133,10 @@ bool event_source::read_more() {
   }
   const std::string_view text = formats::strip_container_prefix(line->text);
   const origin where{index_, line->number};
+  if (json_block_) {
+    continue_json_block(text);
+    return true;
+  }
   const format_id format = forced_ ? *forced_ : formats::sniff_line(text);
   if (format == format_id::unknown) {
     // Perhaps the next line of a multi-line record (a traceback) of the previous format.
@@ -135,17 +145,80 @@ bool event_source::read_more() {
       count(result);
       return true;
     }
+    // A JSON object printed over several lines (an app-server notification pasted in an issue).
+    if (trim(text) == "{") {
+      json_block_.emplace();
+      json_block_->first = where;
+      continue_json_block(text);
+      return true;
+    }
     tally_.count(format);
     ++stats_.skipped;
     return true;
   }
+  normalize_line(format, text, where);
+  return true;
+}
+
+void event_source::normalize_line(format_id format, std::string_view text, origin where) {
   tally_.count(format);
   std::unique_ptr<format_normalizer>& normalizer = normalizers_[static_cast<std::size_t>(format)];
   if (!normalizer) normalizer = make_normalizer(format, context_);
   if (previous_ != nullptr && previous_ != normalizer.get()) previous_->finish(*this);
   previous_ = normalizer.get();
   count(normalizer->normalize(text, where, *this));
-  return true;
+}
+
+// Collects the lines of a pretty-printed JSON object until its braces balance, then reads it as
+// one compact line (numbered by its first line). Blocks that do not close within bounds, or that
+// no format claims, are counted as skipped lines, each of them.
+void event_source::continue_json_block(std::string_view text) {
+  constexpr std::size_t max_lines = 512;
+  constexpr std::size_t max_bytes = 1 << 20;
+  json_block* block = &*json_block_;
+  ++block->lines;
+  for (const char c : text) {
+    if (block->in_string) {
+      block->compact += c;
+      if (block->escaped) {
+        block->escaped = false;
+      } else if (c == '\\') {
+        block->escaped = true;
+      } else if (c == '"') {
+        block->in_string = false;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t') continue;
+    block->compact += c;
+    if (c == '"') block->in_string = true;
+    if (c == '{' || c == '[') ++block->depth;
+    if (c == '}' || c == ']') --block->depth;
+  }
+  const bool closed = block->depth <= 0 && !block->in_string;
+  if (!closed && block->lines < max_lines && block->compact.size() < max_bytes) return;
+  json_block finished = std::move(*json_block_);
+  json_block_.reset();
+  const format_id format =
+      closed && !forced_ ? formats::sniff_line(finished.compact) : (forced_ ? *forced_ : format_id::unknown);
+  if (format == format_id::unknown) {
+    stats_.skipped += finished.lines;
+    tally_.count(format_id::unknown);
+    return;
+  }
+  const std::size_t length = finished.compact.size();
+  finished.compact.append(ingest::line_padding, '\0');
+  const std::uint64_t malformed_before = stats_.malformed;
+  const std::uint64_t used_before = stats_.used;
+  normalize_line(format, std::string_view(finished.compact.data(), length), finished.first);
+  // The block's other lines share the first line's fate.
+  if (stats_.used > used_before) {
+    stats_.used += finished.lines - 1;
+  } else if (stats_.malformed > malformed_before) {
+    stats_.malformed += finished.lines - 1;
+  } else {
+    stats_.skipped += finished.lines - 1;
+  }
 }
 
 // "used" may come without an event yet: a multi-line record emits when it is complete, and
@@ -161,6 +234,10 @@ void event_source::count(const line_result& result) {
 
 void event_source::finish_input() {
   if (finished_) return;
+  if (json_block_) {  // the input ended inside a block: its lines were read, not understood
+    stats_.skipped += json_block_->lines;
+    json_block_.reset();
+  }
   for (auto& normalizer : normalizers_) {
     if (normalizer) normalizer->finish(*this);
   }

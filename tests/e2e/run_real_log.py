@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+import report_schema  # noqa: E402
+
 
 def main():
     loopscope, path, table = sys.argv[1:4]
@@ -14,7 +17,7 @@ def main():
         want = json.load(fh)[os.path.basename(path)]
     run = subprocess.run([loopscope, "--format", "json", path], capture_output=True, timeout=60)
     report = json.loads(run.stdout)
-    problems = []
+    problems = report_schema.check(report)  # includes the accounting invariant per input
     inp = report["inputs"][0]
     if "format" in want and inp["format"] != want["format"]:
         problems.append(f"read as {inp['format']}, expected {want['format']}")

@@ -21,6 +21,7 @@ namespace loopscope::normalize {
 // Which side of the wire a format describes: joining treats the two differently.
 enum class source_role : unsigned char { client, proxy };
 source_role role_of(format_id format);
+std::string_view trim(std::string_view text);
 
 struct sourced_event {
   event e;
@@ -62,6 +63,8 @@ class event_source final : private event_sink {
  private:
   void on_event(event&& e) override;
   bool read_more();  // one line; false at the end of input
+  void normalize_line(format_id format, std::string_view text, origin where);
+  void continue_json_block(std::string_view text);
   std::unique_ptr<ingest::line_stream> open_lines() const;
   void count(const line_result& result);
   void finish_input();
@@ -80,6 +83,15 @@ class event_source final : private event_sink {
   std::deque<sourced_event> queue_;
   // A proxy's "request received" record waits for the access line that gives its status.
   std::optional<event> held_request_;
+  struct json_block {
+    origin first;
+    std::string compact;
+    std::size_t lines = 0;
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+  };
+  std::optional<json_block> json_block_;
   std::optional<timestamp> last_stamp_;
   std::int64_t offset_micros_ = 0;
   input_stats stats_;
