@@ -21,14 +21,16 @@
 #include "loopscope/report/event_writer.hpp"
 #include "loopscope/report/writers.hpp"
 #include "options.hpp"
-#include "rules_commands.hpp"
 #include "output_file.hpp"
+#include "rules_commands.hpp"
 
 namespace loopscope::app {
 namespace {
 namespace fs = std::filesystem;
 
-void complain(std::string_view message) { std::cerr << "loopscope: " << message << '\n'; }
+void complain(std::string_view message) {
+  std::cerr << "loopscope: " << message << '\n';
+}
 
 // The newest rollout under $CODEX_HOME/sessions (default ~/.codex), or nothing.
 std::optional<fs::path> newest_session_file() {
@@ -45,8 +47,9 @@ std::optional<fs::path> newest_session_file() {
   if (!fs::is_directory(sessions, ec)) return std::nullopt;
   std::optional<fs::path> best;
   fs::file_time_type best_time{};
-  for (fs::recursive_directory_iterator it(sessions, fs::directory_options::skip_permission_denied,
-                                           ec), end;
+  for (fs::recursive_directory_iterator
+           it(sessions, fs::directory_options::skip_permission_denied, ec),
+       end;
        it != end; it.increment(ec)) {
     if (ec) break;
     const std::string name = it->path().filename().string();
@@ -91,8 +94,12 @@ report::render_options render_options_for(const options& opts, const output_targ
   render.redact = opts.no_redact ? report::redaction::off : report::redaction::on;
   bool color = false;
   switch (opts.color) {
-    case color_choice::always: color = true; break;
-    case color_choice::never: color = false; break;
+    case color_choice::always:
+      color = true;
+      break;
+    case color_choice::never:
+      color = false;
+      break;
     case color_choice::automatic: {
       const char* no_color = std::getenv("NO_COLOR");
       const char* term = std::getenv("TERM");
@@ -147,18 +154,26 @@ int write_report(const options& opts, const report::report& model) {
   output_target target(opts.output);
   const report::render_options render = render_options_for(opts, target);
   switch (opts.format) {
-    case report_format::text: report::write_text(model, target.stream(), render); break;
-    case report_format::markdown: report::write_markdown(model, target.stream(), render); break;
-    case report_format::json: report::write_json(model, target.stream(), render); break;
-    case report_format::dot: report::write_dot(model, target.stream(), render); break;
+    case report_format::text:
+      report::write_text(model, target.stream(), render);
+      break;
+    case report_format::markdown:
+      report::write_markdown(model, target.stream(), render);
+      break;
+    case report_format::json:
+      report::write_json(model, target.stream(), render);
+      break;
+    case report_format::dot:
+      report::write_dot(model, target.stream(), render);
+      break;
   }
   return finish(target);
 }
 
 int findings_status(const options& opts, const report::report& model) {
-  const bool over_threshold =
-      std::any_of(model.findings.begin(), model.findings.end(),
-                  [&](const report::numbered_finding& n) { return n.finding.level >= opts.fail_on; });
+  const bool over_threshold = std::any_of(
+      model.findings.begin(), model.findings.end(),
+      [&](const report::numbered_finding& n) { return n.finding.level >= opts.fail_on; });
   return over_threshold ? exit_findings : exit_clean;
 }
 
@@ -207,9 +222,8 @@ int run_events(const options& opts, const std::string& version) {
   output_target target(opts.output);
   std::ostream& out = target.stream();
   const report::redaction redact = opts.no_redact ? report::redaction::off : report::redaction::on;
-  const report::message_visibility messages = opts.show_messages
-                                                  ? report::message_visibility::shown
-                                                  : report::message_visibility::hidden;
+  const report::message_visibility messages =
+      opts.show_messages ? report::message_visibility::shown : report::message_visibility::hidden;
   auto request = request_for(opts, std::move(*inputs), version);
   if (!request) return exit_trouble;
   request->event_observer = [&](const event& e, std::string_view path) {
@@ -250,13 +264,12 @@ int run_sessions(const options& opts, const std::string& version) {
       if (t.joined.by_header) how.push_back(fmt::format("{} by header", t.joined.by_header));
       if (t.joined.by_id) how.push_back(fmt::format("{} by id", t.joined.by_id));
       if (t.joined.by_time) how.push_back(fmt::format("{} by time", t.joined.by_time));
-      out << fmt::format("  turn {:>3}  {:<9} {} → {}  {} proxy request{}{}  {} event{}{}\n",
-                         t.index, turn_outcome_name(t.outcome),
-                         t.start ? format_rfc3339(*t.start) : "-",
-                         t.end ? format_rfc3339(*t.end) : "-", t.requests,
-                         t.requests == 1 ? "" : "s",
-                         how.empty() ? "" : fmt::format(" ({})", fmt::join(how, ", ")), t.events,
-                         t.events == 1 ? "" : "s", t.id.empty() ? "" : "  id " + t.id);
+      out << fmt::format(
+          "  turn {:>3}  {:<9} {} → {}  {} proxy request{}{}  {} event{}{}\n", t.index,
+          turn_outcome_name(t.outcome), t.start ? format_rfc3339(*t.start) : "-",
+          t.end ? format_rfc3339(*t.end) : "-", t.requests, t.requests == 1 ? "" : "s",
+          how.empty() ? "" : fmt::format(" ({})", fmt::join(how, ", ")), t.events,
+          t.events == 1 ? "" : "s", t.id.empty() ? "" : "  id " + t.id);
     }
     if (s.proxy_requests_outside_turns > 0) {
       out << fmt::format("  {} proxy request{} fit no turn\n", s.proxy_requests_outside_turns,
@@ -282,14 +295,22 @@ int run_formats(const options& opts) {
 
 int run(const options& opts, const std::string& version) {
   switch (opts.chosen) {
-    case command::analyze: return run_analyze(opts, version);
-    case command::events: return run_events(opts, version);
-    case command::sessions: return run_sessions(opts, version);
-    case command::formats: return run_formats(opts);
-    case command::rules_list: return run_rules_list(opts);
-    case command::rules_validate: return run_rules_validate(opts);
-    case command::rules_test: return run_rules_test(opts, version);
-    case command::merge: return run_merge(opts, version);
+    case command::analyze:
+      return run_analyze(opts, version);
+    case command::events:
+      return run_events(opts, version);
+    case command::sessions:
+      return run_sessions(opts, version);
+    case command::formats:
+      return run_formats(opts);
+    case command::rules_list:
+      return run_rules_list(opts);
+    case command::rules_validate:
+      return run_rules_validate(opts);
+    case command::rules_test:
+      return run_rules_test(opts, version);
+    case command::merge:
+      return run_merge(opts, version);
   }
   return exit_trouble;
 }

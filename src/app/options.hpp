@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "loopscope/core/format_id.hpp"
 #include "analysis.hpp"
+#include "loopscope/core/format_id.hpp"
 #include "loopscope/detect/finding.hpp"
 #include "loopscope/report/aggregate.hpp"
 

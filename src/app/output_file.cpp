@@ -13,7 +13,9 @@
 
 namespace loopscope::app {
 
-std::ostream& output_target::stdout_stream() { return std::cout; }
+std::ostream& output_target::stdout_stream() {
+  return std::cout;
+}
 
 std::string output_target::commit() {
   if (!path_) {
@@ -23,7 +25,8 @@ std::string output_target::commit() {
   const std::filesystem::path target(*path_);
   const std::filesystem::path directory =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string temp = (directory / fmt::format(".{}.tmp.XXXXXX", target.filename().string())).string();
+  std::string temp =
+      (directory / fmt::format(".{}.tmp.XXXXXX", target.filename().string())).string();
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) return fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
   const std::string data = buffer_.str();

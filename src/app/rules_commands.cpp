@@ -63,7 +63,9 @@ example_outcome run_example(const detect::rule& r, const detect::rule_example& e
   request.rules = std::make_shared<const detect::rule_set>(detect::rule_set{r});
   std::string temp;
   if (!example.lines.empty()) {
-    temp = (fs::temp_directory_path() / fmt::format("loopscope-example-{}-{}.log", ::getpid(), example.line)).string();
+    temp = (fs::temp_directory_path() /
+            fmt::format("loopscope-example-{}-{}.log", ::getpid(), example.line))
+               .string();
     std::ofstream out(temp, std::ios::binary);
     for (const std::string& line : example.lines) out << line << '\n';
     request.inputs.push_back(temp);
@@ -81,8 +83,8 @@ example_outcome run_example(const detect::rule& r, const detect::rule_example& e
   }
   if (!example.should_match) {
     if (mine.empty()) return {true, ""};
-    return {false, fmt::format("matched turn {} ({} iterations), expected no match", mine.front()->turn,
-                               mine.front()->iterations)};
+    return {false, fmt::format("matched turn {} ({} iterations), expected no match",
+                               mine.front()->turn, mine.front()->iterations)};
   }
   for (const detect::finding* f : mine) {
     if (example.turn != 0 && f->turn != example.turn) continue;
@@ -91,10 +93,12 @@ example_outcome run_example(const detect::rule& r, const detect::rule_example& e
   }
   std::string got;
   for (const detect::finding* f : mine) got += fmt::format(" turn {}×{}", f->turn, f->iterations);
-  return {false, fmt::format("expected a finding{}{}, got{}",
-                             example.turn ? fmt::format(" in turn {}", example.turn) : "",
-                             example.iterations ? fmt::format(" with {} iterations", example.iterations) : "",
-                             got.empty() ? " none" : got)};
+  return {
+      false,
+      fmt::format("expected a finding{}{}, got{}",
+                  example.turn ? fmt::format(" in turn {}", example.turn) : "",
+                  example.iterations ? fmt::format(" with {} iterations", example.iterations) : "",
+                  got.empty() ? " none" : got)};
 }
 
 }  // namespace
@@ -142,18 +146,17 @@ int run_rules_test(const options& opts, const std::string& version) {
       (example.should_match ? matches : no_matches) += 1;
       const example_outcome outcome = run_example(r, example, version);
       if (!outcome.passed) {
-        failures.push_back(fmt::format("{}:{}: {} {}: {}", r.file, example.line,
-                                       example.should_match ? "match" : "no_match",
-                                       example.lines.empty() ? example.sample : "(inline lines)",
-                                       outcome.detail));
+        failures.push_back(fmt::format(
+            "{}:{}: {} {}: {}", r.file, example.line, example.should_match ? "match" : "no_match",
+            example.lines.empty() ? example.sample : "(inline lines)", outcome.detail));
       }
     }
     if (matches == 0 || no_matches == 0) {
-      failures.push_back(fmt::format("{}:{}: needs at least one match and one no_match example",
-                                     r.file, r.line));
+      failures.push_back(
+          fmt::format("{}:{}: needs at least one match and one no_match example", r.file, r.line));
     }
-    std::cout << fmt::format("{:<4} {:<28} {} example{}\n", failures.empty() ? "PASS" : "FAIL", r.id,
-                             r.examples.size(), r.examples.size() == 1 ? "" : "s");
+    std::cout << fmt::format("{:<4} {:<28} {} example{}\n", failures.empty() ? "PASS" : "FAIL",
+                             r.id, r.examples.size(), r.examples.size() == 1 ? "" : "s");
     for (const std::string& f : failures) std::cout << "     " << f << '\n';
     if (!failures.empty()) ++failed_rules;
   }

@@ -18,10 +18,9 @@ const std::map<std::string, app::report_format> report_formats{
 const std::map<std::string, detect::severity> severities{{"info", detect::severity::info},
                                                          {"warning", detect::severity::warning},
                                                          {"error", detect::severity::error}};
-const std::map<std::string, app::color_choice> color_choices{
-    {"auto", app::color_choice::automatic},
-    {"always", app::color_choice::always},
-    {"never", app::color_choice::never}};
+const std::map<std::string, app::color_choice> color_choices{{"auto", app::color_choice::automatic},
+                                                             {"always", app::color_choice::always},
+                                                             {"never", app::color_choice::never}};
 
 // Options shared by the commands that read logs.
 void add_input_options(CLI::App& command, app::options& opts, std::string& input_format) {
@@ -81,7 +80,7 @@ void add_report_options(CLI::App& command, app::options& opts, choice_words& wor
 }
 
 bool is_subcommand_name(std::string_view word) {
-  static const std::vector<std::string_view> names{"analyze", "events", "sessions", "rules",
+  static const std::vector<std::string_view> names{"analyze", "events",  "sessions", "rules",
                                                    "merge",   "formats", "help"};
   return std::find(names.begin(), names.end(), word) != names.end();
 }
@@ -140,9 +139,9 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`.
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);
-  const bool top_level_flag = argc > 1 && (std::string_view(argv[1]) == "--help" ||
-                                           std::string_view(argv[1]) == "-h" ||
-                                           std::string_view(argv[1]) == "--version");
+  const bool top_level_flag =
+      argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
+                   std::string_view(argv[1]) == "--version");
   if (argc == 1 || (!top_level_flag && !is_subcommand_name(argv[1]))) args.emplace_back("analyze");
 
   try {

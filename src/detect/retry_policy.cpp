@@ -6,7 +6,7 @@ retriable codex_turn_layer_retries(int status, std::string_view error_class) {
   if (error_class == "ServerOverloaded" || error_class == "RetryLimit") return retriable::no;
   if (status == 400 || status == 429) return retriable::no;  // InvalidRequest / RetryLimit
   if (status != 0) return retriable::yes;                    // UnexpectedStatus, 5xx
-  if (!error_class.empty()) return retriable::yes;            // stream drops, timeouts
+  if (!error_class.empty()) return retriable::yes;           // stream drops, timeouts
   return retriable::unknown;
 }
 

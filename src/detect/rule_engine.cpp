@@ -85,8 +85,11 @@ std::optional<root_cause> find_cause(const rule& r, const session::turn& t,
     }
     const event* chosen = candidates.front();
     switch (r.cause.pick) {
-      case cause_pick::first: break;
-      case cause_pick::last: chosen = candidates.back(); break;
+      case cause_pick::first:
+        break;
+      case cause_pick::last:
+        chosen = candidates.back();
+        break;
       case cause_pick::last_before_loop:
         if (loop_timed) {
           for (const event* c : candidates) {
@@ -190,9 +193,8 @@ void apply_severity(const rule& r, finding& f, turn_outcome outcome) {
     if (s.outcome && *s.outcome != outcome) continue;
     if (s.iterations_at_least && f.iterations < *s.iterations_at_least) continue;
     if (s.iterations_below && f.iterations >= *s.iterations_below) continue;
-    if (!s.statuses.empty() &&
-        (!f.cause || std::find(s.statuses.begin(), s.statuses.end(), f.cause->http.status) ==
-                         s.statuses.end())) {
+    if (!s.statuses.empty() && (!f.cause || std::find(s.statuses.begin(), s.statuses.end(),
+                                                      f.cause->http.status) == s.statuses.end())) {
       continue;
     }
     if (s.retriable) {
@@ -258,7 +260,8 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
     // The cause's own line, when it is not already part of the loop's evidence.
     for (const event& e : t.events) {
       if (e.http.status == f.cause->http.status && e.message == f.cause->message &&
-          lane_of(e.source) == (f.cause->source == cause_source::proxy ? lane::proxy : lane_of(e.source)) &&
+          lane_of(e.source) ==
+              (f.cause->source == cause_source::proxy ? lane::proxy : lane_of(e.source)) &&
           (e.http.status != 0 || !e.error_class.empty())) {
         const bool listed = std::any_of(f.evidence.begin(), f.evidence.end(),
                                         [&](const evidence_line& l) { return l.where == e.where; });
@@ -298,7 +301,8 @@ void detect_cycles(const rule& r, const session::turn& t, const lane_pick& pick,
     }
     if (next_selected < pick.events.size() && pick.events[next_selected] == &e) {
       if (r.maxpause_ms && previous && previous->time && e.time &&
-          (e.time->micros - previous->time->micros) / 1000 > *r.maxpause_ms && !segments.back().empty()) {
+          (e.time->micros - previous->time->micros) / 1000 > *r.maxpause_ms &&
+          !segments.back().empty()) {
         segments.emplace_back();
       }
       segments.back().push_back(&e);
@@ -322,8 +326,9 @@ void detect_cycles(const rule& r, const session::turn& t, const lane_pick& pick,
       finding f = start_finding(r, t);
       f.iterations = walk.iterations;
       for (const std::size_t id : walk.cycle) f.cycle.push_back(names[id]);
-      std::vector<const event*> loop(segment.begin() + static_cast<std::ptrdiff_t>(walk.first_step),
-                                     segment.begin() + static_cast<std::ptrdiff_t>(walk.last_step) + 1);
+      std::vector<const event*> loop(
+          segment.begin() + static_cast<std::ptrdiff_t>(walk.first_step),
+          segment.begin() + static_cast<std::ptrdiff_t>(walk.last_step) + 1);
       complete(r, f, t, pick.which, loop, max_evidence);
       if (r.maxspan_ms && f.duration_ms() && *f.duration_ms() > *r.maxspan_ms) continue;
       out.push_back(std::move(f));
@@ -332,10 +337,9 @@ void detect_cycles(const rule& r, const session::turn& t, const lane_pick& pick,
 }
 
 const std::set<std::string>& stop_words() {
-  static const std::set<std::string> words{"a",   "an",  "the", "and", "then", "to",  "of",
-                                           "it",  "is",  "be",  "now", "so",   "just", "will",
-                                           "i",   "me",  "my",  "we",  "let",  "us",  "ll",
-                                           "s",   "in",  "on",  "for", "with", "this", "that"};
+  static const std::set<std::string> words{
+      "a", "an", "the", "and", "then", "to", "of", "it", "is", "be", "now", "so",   "just", "will",
+      "i", "me", "my",  "we",  "let",  "us", "ll", "s",  "in", "on", "for", "with", "this", "that"};
   return words;
 }
 
@@ -400,8 +404,9 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
           f.iterations = std::max(f.iterations, proven);
         }
         std::string signature = graph::signature_of(*pick.events.front());
-        f.cycle.push_back(signature.empty() ? std::string(event_kind_name(pick.events.front()->kind))
-                                            : signature);
+        f.cycle.push_back(signature.empty()
+                              ? std::string(event_kind_name(pick.events.front()->kind))
+                              : signature);
         complete(r, f, t, pick.which, pick.events, settings_.max_evidence_lines);
         found.push_back(std::move(f));
         break;
@@ -515,7 +520,8 @@ void rule_engine::mark_recurrences(std::vector<finding*>& findings) const {
       }
       for (finding* f : findings) {
         if (f->session != session || f->turn == 0) continue;
-        if (std::find(turn_numbers.begin(), turn_numbers.end(), f->turn) == turn_numbers.end()) continue;
+        if (std::find(turn_numbers.begin(), turn_numbers.end(), f->turn) == turn_numbers.end())
+          continue;
         f->recurs_in_turns = turn_numbers;
       }
     }
@@ -552,8 +558,9 @@ std::vector<finding> rule_engine::finish() {
           f.start = records[i].start;
           f.end = records[j - 1].end;
           f.cause = records[i].cause;
-          f.cycle.push_back(r.key == turn_key::failure_message ? "turn failed: " + records[i].key
-                                                                : "agent_message " + records[i].shown);
+          f.cycle.push_back(r.key == turn_key::failure_message
+                                ? "turn failed: " + records[i].key
+                                : "agent_message " + records[i].shown);
           for (std::size_t k = i; k < j; ++k) {
             for (const evidence_line& e : records[k].evidence) {
               if (f.evidence.size() < settings_.max_evidence_lines) f.evidence.push_back(e);

@@ -21,12 +21,12 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::set<std::string> rule_keys{
-    "id",      "title",       "kind",     "severity", "description", "references", "tags",
-    "detect",  "match",       "lanes",    "reset_on", "root_cause",  "severity_rules",
-    "summary", "advice",      "examples"};
-const std::set<std::string> detect_keys{"mode",     "min_iterations", "max_period", "measure",
-                                        "maxspan",  "maxpause",       "key",
-                                        "similarity", "suppressed_by"};
+    "id",     "title",   "kind",  "severity", "description", "references",     "tags",
+    "detect", "match",   "lanes", "reset_on", "root_cause",  "severity_rules", "summary",
+    "advice", "examples"};
+const std::set<std::string> detect_keys{"mode",    "min_iterations", "max_period",
+                                        "measure", "maxspan",        "maxpause",
+                                        "key",     "similarity",     "suppressed_by"};
 
 class parser {
  public:
@@ -42,7 +42,8 @@ class parser {
     if (root.IsMap()) {
       for (const auto& entry : root) {
         const std::string key = entry.first.as<std::string>();
-        if (key != "rules" && key != "schema") error(entry.first, fmt::format("unknown top-level field '{}'", key));
+        if (key != "rules" && key != "schema")
+          error(entry.first, fmt::format("unknown top-level field '{}'", key));
       }
       list = root["rules"];
     }
@@ -160,7 +161,8 @@ class parser {
   }
 
   // "a and not (b or c)"
-  std::optional<condition_node> parse_condition(const YAML::Node& node, const event_filter& filter) {
+  std::optional<condition_node> parse_condition(const YAML::Node& node,
+                                                const event_filter& filter) {
     const std::string text = scalar(node, "condition");
     std::vector<std::string> tokens;
     std::string current;
@@ -258,7 +260,8 @@ class parser {
       }
       for (const auto& entry : item) {
         const std::string key = entry.first.as<std::string>();
-        if (key != "lane" && key != "match") error(entry.first, fmt::format("unknown lane field '{}'", key));
+        if (key != "lane" && key != "match")
+          error(entry.first, fmt::format("unknown lane field '{}'", key));
       }
       const std::optional<lane> which = lane_from_name(scalar(item["lane"], "lane"));
       if (!which) {
@@ -273,7 +276,8 @@ class parser {
   std::optional<finding_kind> kind_from(const YAML::Node& node) {
     const std::string name = scalar(node, "kind");
     for (int k = 0; k <= static_cast<int>(finding_kind::turn_failure); ++k) {
-      if (finding_kind_name(static_cast<finding_kind>(k)) == name) return static_cast<finding_kind>(k);
+      if (finding_kind_name(static_cast<finding_kind>(k)) == name)
+        return static_cast<finding_kind>(k);
     }
     error(node, fmt::format("unknown kind '{}'", name));
     return std::nullopt;
@@ -337,7 +341,8 @@ class parser {
     }
     for (const auto& entry : node) {
       const std::string key = entry.first.as<std::string>();
-      if (detect_keys.count(key) == 0) error(entry.first, fmt::format("unknown detect field '{}'", key));
+      if (detect_keys.count(key) == 0)
+        error(entry.first, fmt::format("unknown detect field '{}'", key));
     }
     const std::string mode = node["mode"] ? scalar(node["mode"], "mode") : "";
     if (mode == "count") {
@@ -349,7 +354,8 @@ class parser {
     } else if (mode == "failed_turn") {
       r.mode = detection_mode::failed_turn;
     } else {
-      error(node, fmt::format("unknown mode '{}' (count, cycle, consecutive_turns, failed_turn)", mode));
+      error(node,
+            fmt::format("unknown mode '{}' (count, cycle, consecutive_turns, failed_turn)", mode));
     }
     try {
       if (node["min_iterations"]) r.min_iterations = node["min_iterations"].as<int>();
@@ -404,7 +410,8 @@ class parser {
     }
     for (const auto& entry : node) {
       const std::string key = entry.first.as<std::string>();
-      if (key != "pick" && key != "lanes") error(entry.first, fmt::format("unknown root_cause field '{}'", key));
+      if (key != "pick" && key != "lanes")
+        error(entry.first, fmt::format("unknown root_cause field '{}'", key));
     }
     if (node["lanes"]) r.cause.lanes = parse_lanes(node["lanes"]);
     if (node["pick"]) {
@@ -544,7 +551,8 @@ loaded_rules load_rules(const std::string& path) {
   if (fs::is_directory(path, ec)) {
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       const std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+        files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
     if (files.empty()) all.errors.push_back({path, 0, "", "no .yaml rule files in this directory"});
@@ -571,7 +579,8 @@ loaded_rules builtin_rules() {
   for (const auto& [name, text] : detail::builtin_rule_files()) {
     // Named by where the pack came from, so `rules test` finds the examples' samples from a
     // checkout wherever it runs.
-    loaded_rules one = parse_rules(text, std::string(LOOPSCOPE_RULES_DIR) + "/" + std::string(name));
+    loaded_rules one =
+        parse_rules(text, std::string(LOOPSCOPE_RULES_DIR) + "/" + std::string(name));
     for (rule& r : one.rules) all.rules.push_back(std::move(r));
     for (rule_error& e : one.errors) all.errors.push_back(std::move(e));
   }

@@ -1,9 +1,9 @@
 // Evaluating rule selectors against normalized events.
 #include <re2/re2.h>
 
+#include <fmt/format.h>
 #include <array>
 #include <charconv>
-#include <fmt/format.h>
 
 #include "loopscope/detect/rule.hpp"
 
@@ -11,9 +11,10 @@ namespace loopscope::detect {
 namespace {
 
 constexpr std::array known_fields{
-    "kind",  "source",  "lane",        "method",   "path",         "status",   "transport",
-    "attempt", "attempt_limit", "delay_ms", "model", "model_group", "error_class", "message",
-    "template", "tool", "session", "turn_id", "request_id", "client", "outcome", "tokens"};
+    "kind",        "source",  "lane",          "method",   "path",    "status",
+    "transport",   "attempt", "attempt_limit", "delay_ms", "model",   "model_group",
+    "error_class", "message", "template",      "tool",     "session", "turn_id",
+    "request_id",  "client",  "outcome",       "tokens"};
 
 std::optional<double> as_number(const std::string& text) {
   double value = 0;
@@ -25,7 +26,8 @@ std::optional<double> as_number(const std::string& text) {
 bool holds(const field_test& test, const event& e) {
   const std::optional<std::string> value = field_value(e, test.field);
   switch (test.op) {
-    case test_op::exists: return value.has_value() == test.expected;
+    case test_op::exists:
+      return value.has_value() == test.expected;
     case test_op::equals: {
       if (!value) return !test.expected;
       bool any = false;
@@ -44,11 +46,20 @@ bool holds(const field_test& test, const event& e) {
       if (!number) return !test.expected;
       bool result = false;
       switch (test.op) {
-        case test_op::greater: result = *number > test.number; break;
-        case test_op::greater_equal: result = *number >= test.number; break;
-        case test_op::less: result = *number < test.number; break;
-        case test_op::less_equal: result = *number <= test.number; break;
-        default: break;
+        case test_op::greater:
+          result = *number > test.number;
+          break;
+        case test_op::greater_equal:
+          result = *number >= test.number;
+          break;
+        case test_op::less:
+          result = *number < test.number;
+          break;
+        case test_op::less_equal:
+          result = *number <= test.number;
+          break;
+        default:
+          break;
       }
       return result == test.expected;
     }
@@ -89,10 +100,14 @@ bool evaluate(const condition_node& node, const event_filter& filter, const even
 
 std::string_view lane_name(lane l) {
   switch (l) {
-    case lane::proxy: return "proxy";
-    case lane::trace: return "trace";
-    case lane::exec: return "exec";
-    case lane::rollout: return "rollout";
+    case lane::proxy:
+      return "proxy";
+    case lane::trace:
+      return "trace";
+    case lane::exec:
+      return "exec";
+    case lane::rollout:
+      return "rollout";
   }
   return "proxy";
 }
@@ -108,10 +123,14 @@ lane lane_of(format_id source) {
   switch (source) {
     case format_id::litellm_text:
     case format_id::litellm_json:
-    case format_id::uvicorn_access: return lane::proxy;
-    case format_id::codex_trace: return lane::trace;
-    case format_id::codex_rollout: return lane::rollout;
-    default: return lane::exec;
+    case format_id::uvicorn_access:
+      return lane::proxy;
+    case format_id::codex_trace:
+      return lane::trace;
+    case format_id::codex_rollout:
+      return lane::rollout;
+    default:
+      return lane::exec;
   }
 }
 
@@ -132,16 +151,20 @@ std::optional<std::string> field_value(const event& e, std::string_view field) {
   if (field == "lane") return std::string(lane_name(lane_of(e.source)));
   if (field == "method") return text(e.http.method);
   if (field == "path") return text(e.http.path);
-  if (field == "status") return e.http.status ? std::optional(fmt::format("{}", e.http.status)) : std::nullopt;
+  if (field == "status")
+    return e.http.status ? std::optional(fmt::format("{}", e.http.status)) : std::nullopt;
   if (field == "transport") {
-    return e.http.transport == transport_kind::unknown ? std::nullopt
-                                                       : std::optional(std::string(transport_name(e.http.transport)));
+    return e.http.transport == transport_kind::unknown
+               ? std::nullopt
+               : std::optional(std::string(transport_name(e.http.transport)));
   }
-  if (field == "attempt") return e.attempt ? std::optional(fmt::format("{}", e.attempt)) : std::nullopt;
+  if (field == "attempt")
+    return e.attempt ? std::optional(fmt::format("{}", e.attempt)) : std::nullopt;
   if (field == "attempt_limit") {
     return e.attempt_limit ? std::optional(fmt::format("{}", e.attempt_limit)) : std::nullopt;
   }
-  if (field == "delay_ms") return e.delay_ms >= 0 ? std::optional(fmt::format("{}", e.delay_ms)) : std::nullopt;
+  if (field == "delay_ms")
+    return e.delay_ms >= 0 ? std::optional(fmt::format("{}", e.delay_ms)) : std::nullopt;
   if (field == "model") return text(e.model);
   if (field == "model_group") return text(e.model_group);
   if (field == "error_class") return text(e.error_class);
@@ -153,10 +176,12 @@ std::optional<std::string> field_value(const event& e, std::string_view field) {
   if (field == "request_id") return text(e.request_id);
   if (field == "client") return text(e.client);
   if (field == "outcome") {
-    return e.outcome == turn_outcome::none ? std::nullopt
-                                           : std::optional(std::string(turn_outcome_name(e.outcome)));
+    return e.outcome == turn_outcome::none
+               ? std::nullopt
+               : std::optional(std::string(turn_outcome_name(e.outcome)));
   }
-  if (field == "tokens") return e.tokens >= 0 ? std::optional(fmt::format("{}", e.tokens)) : std::nullopt;
+  if (field == "tokens")
+    return e.tokens >= 0 ? std::optional(fmt::format("{}", e.tokens)) : std::nullopt;
   return std::nullopt;
 }
 

@@ -11,7 +11,9 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool digits_at(std::string_view text, std::size_t pos, std::size_t count) {
   if (text.size() < pos + count) return false;
@@ -62,7 +64,8 @@ format_id sniff_json(std::string_view line) {
   }
   const std::string prefix = compact_json_prefix(line);
   // The rollout check looks for "payload" after the first bytes; the prefix may end before it.
-  if (prefix.starts_with(R"({"timestamp":")") && prefix.find(R"(","type":")") != std::string::npos &&
+  if (prefix.starts_with(R"({"timestamp":")") &&
+      prefix.find(R"(","type":")") != std::string::npos &&
       line.find("\"payload\"") != std::string_view::npos) {
     return format_id::codex_rollout;
   }
@@ -144,8 +147,8 @@ bool is_trace_line(std::string_view line) {
   const std::size_t zone = line.find('Z', 19);
   if (zone == std::string_view::npos || zone > 40) return false;
   const std::string_view rest = trim_leading_space(line.substr(zone + 1));
-  return starts_with(rest, "TRACE ") || starts_with(rest, "DEBUG ") ||
-         starts_with(rest, "INFO ") || starts_with(rest, "WARN ") || starts_with(rest, "ERROR ");
+  return starts_with(rest, "TRACE ") || starts_with(rest, "DEBUG ") || starts_with(rest, "INFO ") ||
+         starts_with(rest, "WARN ") || starts_with(rest, "ERROR ");
 }
 
 bool is_litellm_text(std::string_view line) {
@@ -200,8 +203,8 @@ bool is_uvicorn_line(std::string_view line) {
 bool is_exec_stderr_line(std::string_view line) {
   // "Reconnecting... 2/5" / "Re-connecting... 2/5": Codex's retry notice, in any rendering.
   const auto is_reconnecting = [](std::string_view text) {
-    for (const std::string_view word : {std::string_view("Reconnecting... "),
-                                        std::string_view("Re-connecting... ")}) {
+    for (const std::string_view word :
+         {std::string_view("Reconnecting... "), std::string_view("Re-connecting... ")}) {
       if (starts_with(text, word)) return digits_at(text, word.size(), 1);
     }
     return false;
@@ -239,7 +242,8 @@ std::string_view unwrap_markdown_item(std::string_view line) {
   } else {
     return line;
   }
-  if (rest.size() < 3 || rest.back() != '`' || rest.substr(1, rest.size() - 2).find('`') != std::string_view::npos) {
+  if (rest.size() < 3 || rest.back() != '`' ||
+      rest.substr(1, rest.size() - 2).find('`') != std::string_view::npos) {
     return line;
   }
   return rest.substr(1, rest.size() - 2);
@@ -281,10 +285,12 @@ std::string_view sample_line(format_id id) {
     case format_id::codex_exec_jsonl:
       return R"x({"type":"error","message":"Reconnecting... 1/5 (We're currently experiencing high demand, which may cause temporary errors.)"})x";
     case format_id::codex_trace:
-      return "2026-11-29T01:07:35.993860Z ERROR codex_api::endpoint::responses_websocket: failed to "
+      return "2026-11-29T01:07:35.993860Z ERROR codex_api::endpoint::responses_websocket: failed "
+             "to "
              "connect to websocket: HTTP error: 405 Method Not Allowed, url: "
              "ws://127.0.0.1:8765/v1/responses";
-    case format_id::codex_exec_stderr: return "ERROR: Reconnecting... 2/5";
+    case format_id::codex_exec_stderr:
+      return "ERROR: Reconnecting... 2/5";
     case format_id::litellm_text:
       return "16:43:23 - LiteLLM Router:INFO: fallback_event_handlers.py:128 - Falling back to "
              "model_group = {'model': 'model1'}";
@@ -292,26 +298,37 @@ std::string_view sample_line(format_id id) {
       return R"({"message": "Retrying request with num_retries: 3", "level": "INFO", "timestamp": "2025-01-01T12:00:00.123456"})";
     case format_id::uvicorn_access:
       return R"(INFO:     127.0.0.1:50412 - "WebSocket /v1/responses" 403)";
-    case format_id::unknown: return "";
+    case format_id::unknown:
+      return "";
   }
   return "";
 }
 
 std::string_view format_description(format_id id) {
   switch (id) {
-    case format_id::codex_rollout: return "Codex session file ($CODEX_HOME/sessions/**/rollout-*.jsonl)";
-    case format_id::codex_exec_jsonl: return "stdout of `codex exec --json`";
-    case format_id::codex_trace: return "Codex tracing log (codex-tui.log, or exec stderr with RUST_LOG)";
-    case format_id::codex_exec_stderr: return "stderr of human-mode `codex exec`";
-    case format_id::litellm_text: return "LiteLLM proxy text log";
-    case format_id::litellm_json: return "LiteLLM proxy log with JSON_LOGS=true";
-    case format_id::uvicorn_access: return "uvicorn access and WebSocket lines in front of LiteLLM";
-    case format_id::unknown: return "no known format";
+    case format_id::codex_rollout:
+      return "Codex session file ($CODEX_HOME/sessions/**/rollout-*.jsonl)";
+    case format_id::codex_exec_jsonl:
+      return "stdout of `codex exec --json`";
+    case format_id::codex_trace:
+      return "Codex tracing log (codex-tui.log, or exec stderr with RUST_LOG)";
+    case format_id::codex_exec_stderr:
+      return "stderr of human-mode `codex exec`";
+    case format_id::litellm_text:
+      return "LiteLLM proxy text log";
+    case format_id::litellm_json:
+      return "LiteLLM proxy log with JSON_LOGS=true";
+    case format_id::uvicorn_access:
+      return "uvicorn access and WebSocket lines in front of LiteLLM";
+    case format_id::unknown:
+      return "no known format";
   }
   return "";
 }
 
-void format_tally::count(format_id id) { ++counts_[static_cast<std::size_t>(id)]; }
+void format_tally::count(format_id id) {
+  ++counts_[static_cast<std::size_t>(id)];
+}
 
 format_id format_tally::dominant() const {
   std::size_t best = 0;

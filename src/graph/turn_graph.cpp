@@ -53,9 +53,8 @@ turn_graph build_turn_graph(const session::turn& t) {
   result.component.resize(boost::num_vertices(result.graph));
   if (!result.component.empty()) {
     boost::strong_components(
-        result.graph,
-        boost::make_iterator_property_map(result.component.begin(),
-                                          boost::get(boost::vertex_index, result.graph)));
+        result.graph, boost::make_iterator_property_map(
+                          result.component.begin(), boost::get(boost::vertex_index, result.graph)));
   }
   return result;
 }

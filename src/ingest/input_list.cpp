@@ -27,9 +27,10 @@ struct walker {
       return;
     }
     if (!visited_directories.insert(canonical).second) {
-      out.problems.push_back({diagnostic_level::warning, {},
-                              fmt::format("{}: directory already visited (symlink loop?); skipped",
-                                          shown)});
+      out.problems.push_back(
+          {diagnostic_level::warning,
+           {},
+           fmt::format("{}: directory already visited (symlink loop?); skipped", shown)});
       return;
     }
     std::vector<fs::directory_entry> entries;
@@ -43,8 +44,9 @@ struct walker {
       entries.push_back(*it);
     }
     if (ec) problem(shown, ec.message());
-    std::sort(entries.begin(), entries.end(),
-              [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return a.path().filename() < b.path().filename();
+    });
     for (const auto& entry : entries) {
       const fs::path& path = entry.path();
       const std::string child_shown = (fs::path(shown) / path.filename()).string();

@@ -21,14 +21,17 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
       return {line_outcome::malformed, false};
     }
     const std::string_view type = string_field(root, "type");
-    if (type.empty() && root["method"].is_string()) return normalize_notification(root, where, line, sink);
+    if (type.empty() && root["method"].is_string())
+      return normalize_notification(root, where, line, sink);
     if (type.empty()) return {line_outcome::malformed, false};
 
     auto emit = [&](event e) {
       e.session_key = session_key_;
       sink.on_event(std::move(e));
     };
-    auto make = [&](event_kind kind) { return make_event(kind, format_id::codex_exec_jsonl, where, line); };
+    auto make = [&](event_kind kind) {
+      return make_event(kind, format_id::codex_exec_jsonl, where, line);
+    };
 
     if (type == "thread.started") {
       const std::string_view thread_id = string_field(root, "thread_id");
@@ -131,8 +134,8 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
     }
     if (item_type == "mcp_tool_call" && (started || completed)) {
       event e = make(started ? event_kind::tool_call : event_kind::tool_output);
-      e.tool_name = std::string(string_field(item, "server")) + "." +
-                    std::string(string_field(item, "tool"));
+      e.tool_name =
+          std::string(string_field(item, "server")) + "." + std::string(string_field(item, "tool"));
       e.arguments_hash = stable_hash(simdjson::to_string(item["arguments"]));
       emit(std::move(e));
       return {line_outcome::used, false};

@@ -39,8 +39,10 @@ source_role role_of(format_id format) {
   switch (format) {
     case format_id::litellm_text:
     case format_id::litellm_json:
-    case format_id::uvicorn_access: return source_role::proxy;
-    default: return source_role::client;
+    case format_id::uvicorn_access:
+      return source_role::proxy;
+    default:
+      return source_role::client;
   }
 }
 
@@ -199,8 +201,8 @@ void event_source::continue_json_block(std::string_view text) {
   if (!closed && block->lines < max_lines && block->compact.size() < max_bytes) return;
   json_block finished = std::move(*json_block_);
   json_block_.reset();
-  const format_id format =
-      closed && !forced_ ? formats::sniff_line(finished.compact) : (forced_ ? *forced_ : format_id::unknown);
+  const format_id format = closed && !forced_ ? formats::sniff_line(finished.compact)
+                                              : (forced_ ? *forced_ : format_id::unknown);
   if (format == format_id::unknown) {
     stats_.skipped += finished.lines;
     tally_.count(format_id::unknown);
@@ -226,9 +228,15 @@ void event_source::continue_json_block(std::string_view text) {
 void event_source::count(const line_result& result) {
   if (result.unknown_type) ++stats_.unknown_types;
   switch (result.outcome) {
-    case line_outcome::malformed: ++stats_.malformed; break;
-    case line_outcome::used: ++stats_.used; break;
-    case line_outcome::skipped: ++stats_.skipped; break;
+    case line_outcome::malformed:
+      ++stats_.malformed;
+      break;
+    case line_outcome::used:
+      ++stats_.used;
+      break;
+    case line_outcome::skipped:
+      ++stats_.skipped;
+      break;
   }
 }
 

@@ -16,7 +16,7 @@ static_assert(ingest::line_padding >= simdjson::SIMDJSON_PADDING,
 
 // Parses in place (the reader guarantees readable padding). Returns an error on invalid JSON.
 inline simdjson::simdjson_result<simdjson::dom::element> parse_padded(simdjson::dom::parser& parser,
-                                                                     std::string_view line) {
+                                                                      std::string_view line) {
   return parser.parse(line.data(), line.size(), /*realloc_if_needed=*/false);
 }
 

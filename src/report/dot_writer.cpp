@@ -47,7 +47,8 @@ void write_dot(const report& r, std::ostream& out, const render_options& options
     const detect::graph_sketch& g = f.turn_graph;
     if (!g.nodes.empty()) {
       for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-        const bool in_cycle = std::find(f.cycle.begin(), f.cycle.end(), g.nodes[i]) != f.cycle.end();
+        const bool in_cycle =
+            std::find(f.cycle.begin(), f.cycle.end(), g.nodes[i]) != f.cycle.end();
         out << fmt::format("    c{}_{} [label={}{}];\n", cluster, i,
                            dot_string(redact_if(g.nodes[i], options.redact)),
                            in_cycle ? ", color=red" : "");

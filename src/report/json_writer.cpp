@@ -127,16 +127,16 @@ void write_json(const report& r, std::ostream& out, const render_options& option
     entry["sources"] = std::move(sources);
     json turns = json::array();
     for (const session::turn_summary& t : s.turns) {
-      turns.push_back({{"index", t.index},
-                       {"id", t.id.empty() ? json(nullptr) : json(t.id)},
-                       {"start", time_or_null(t.start)},
-                       {"end", time_or_null(t.end)},
-                       {"status", turn_outcome_name(t.outcome)},
-                       {"requests", t.requests},
-                       {"joined", {{"header", t.joined.by_header},
-                                   {"id", t.joined.by_id},
-                                   {"time", t.joined.by_time}}},
-                       {"events", t.events}});
+      turns.push_back(
+          {{"index", t.index},
+           {"id", t.id.empty() ? json(nullptr) : json(t.id)},
+           {"start", time_or_null(t.start)},
+           {"end", time_or_null(t.end)},
+           {"status", turn_outcome_name(t.outcome)},
+           {"requests", t.requests},
+           {"joined",
+            {{"header", t.joined.by_header}, {"id", t.joined.by_id}, {"time", t.joined.by_time}}},
+           {"events", t.events}});
     }
     entry["turns"] = std::move(turns);
     entry["proxy_only"] = s.proxy_only;
@@ -169,7 +169,8 @@ void write_json(const report& r, std::ostream& out, const render_options& option
     entry["duration_ms"] = duration ? json(*duration) : json(nullptr);
     entry["tokens"] = f.tokens < 0 ? json(nullptr) : json(f.tokens);
     json cycle = json::array();
-    for (const std::string& signature : f.cycle) cycle.push_back(redact_if(signature, options.redact));
+    for (const std::string& signature : f.cycle)
+      cycle.push_back(redact_if(signature, options.redact));
     entry["cycle"] = std::move(cycle);
     entry["root_cause"] = f.cause ? cause_json(*f.cause, options) : json(nullptr);
     entry["recurs_in_turns"] = f.recurs_in_turns;
@@ -351,8 +352,8 @@ std::string read_json_report(std::string_view text, report& out) {
       turn.id = text_of(t, "id");
       turn.start = time_of(t, "start");
       turn.end = time_of(t, "end");
-      turn.outcome =
-          enum_named(text_of(t, "status"), all_outcomes, turn_outcome_name).value_or(turn_outcome::none);
+      turn.outcome = enum_named(text_of(t, "status"), all_outcomes, turn_outcome_name)
+                         .value_or(turn_outcome::none);
       turn.requests = number_of<std::uint64_t>(t, "requests");
       const any_json& joined = object_of(t, "joined");
       turn.joined.by_header = number_of<std::uint64_t>(joined, "header");
@@ -362,7 +363,8 @@ std::string read_json_report(std::string_view text, report& out) {
       s.turns.push_back(std::move(turn));
     }
     s.proxy_only = flag_of(entry, "proxy_only");
-    s.proxy_requests_outside_turns = number_of<std::uint64_t>(entry, "proxy_requests_outside_turns");
+    s.proxy_requests_outside_turns =
+        number_of<std::uint64_t>(entry, "proxy_requests_outside_turns");
     const any_json& codex = object_of(entry, "codex");
     s.cli_version = text_of(codex, "cli_version");
     s.originator = text_of(codex, "originator");
@@ -382,7 +384,8 @@ std::string read_json_report(std::string_view text, report& out) {
     const auto parsed_kind = enum_named(kind, all_kinds, detect::finding_kind_name);
     if (!parsed_kind) return "finding " + n.id + ": unknown kind '" + kind + "'";
     f.kind = *parsed_kind;
-    f.level = detect::severity_from_name(text_of(entry, "severity")).value_or(detect::severity::info);
+    f.level =
+        detect::severity_from_name(text_of(entry, "severity")).value_or(detect::severity::info);
     f.session = text_of(entry, "session");
     f.turn = number_of<int>(entry, "turn");
     f.turn_id = text_of(entry, "turn_id");
@@ -422,8 +425,9 @@ std::string read_json_report(std::string_view text, report& out) {
       f.cause = std::move(cause);
     }
     for (const any_json& line : array_of(entry, "evidence")) {
-      f.evidence.push_back({{index_for(text_of(line, "path")), number_of<std::uint64_t>(line, "line")},
-                            text_of(line, "text")});
+      f.evidence.push_back(
+          {{index_for(text_of(line, "path")), number_of<std::uint64_t>(line, "line")},
+           text_of(line, "text")});
     }
     f.summary = text_of(entry, "summary");
     f.advice = text_of(entry, "advice");

@@ -15,9 +15,9 @@ struct rule {
 
 // Header and field names whose value is a credential, whatever the value looks like. The suffix
 // forms (api[-_]?key, …token) also catch prefixed names: x-litellm-api-key, x-goog-api-key.
-#define LOOPSCOPE_SECRET_NAMES                                                               \
+#define LOOPSCOPE_SECRET_NAMES                                                             \
   "(?:proxy-)?authorization|set-cookie|cookie|api[-_]?key|x-api-key|openai[-_]api[-_]key|" \
-  "(?:access|refresh|id|auth|session|bearer|api)[-_]?token|x-amz-security-token|"           \
+  "(?:access|refresh|id|auth|session|bearer|api)[-_]?token|x-amz-security-token|"          \
   "aws_secret_access_key|secret_access_key|client_secret|password|passwd"
 
 // What separates a name from its value in every rendering we have met:
@@ -28,7 +28,7 @@ struct rule {
 //   (b'authorization', b'Bearer …')  (ASGI raw header tuples)
 //   "cookie": ["a=b"]                (header lists)
 //   authorization=Bearer …           (key=value logs, environment dumps)
-#define LOOPSCOPE_SEPARATOR                                                        \
+#define LOOPSCOPE_SEPARATOR \
   R"re((?:\\*["']?\s*[:=]\s*\[?\s*(?:b?\\*["'])?|\\*["']\s*,\s*b?\\*["']))re"
 
 const std::array<rule, 10>& rules() {
@@ -54,11 +54,11 @@ const std::array<rule, 10>& rules() {
       {std::make_unique<RE2>(
            R"(\bsk-(?:proj-|ant-(?:[a-z]+\d*-)?|svcacct-|admin-)?[A-Za-z0-9_-]{4,})"),
        "sk-[REDACTED]"},
-      {std::make_unique<RE2>(
-           R"(\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}))"),
+      {std::make_unique<RE2>(R"(\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}))"),
        "[REDACTED]"},
       // AWS access key ids (long-term AKIA, temporary ASIA and the other documented prefixes).
-      {std::make_unique<RE2>(R"(\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b)"),
+      {std::make_unique<RE2>(
+           R"(\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b)"),
        "[REDACTED]"},
       // JWTs: base64url header "eyJ…" . payload . signature.
       {std::make_unique<RE2>(R"(\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,})"),
@@ -84,9 +84,9 @@ const std::array<rule, 10>& rules() {
 // Every rule needs one of these (lower-case) substrings; lines without any skip the regexes.
 // Matching is on a lower-cased copy so that "AUTHORIZATION" or "X-Api-Key" cannot slip past.
 bool may_hold_secret(std::string_view text) {
-  static constexpr std::array hints{"author", "cookie", "key",   "bearer", "basic", "sk-",
-                                    "gh",     "github_pat_", "eyj", "=",    "token", "secret",
-                                    "passw",  "private", "xox",   "aiza"};
+  static constexpr std::array hints{"author", "cookie",      "key", "bearer", "basic", "sk-",
+                                    "gh",     "github_pat_", "eyj", "=",      "token", "secret",
+                                    "passw",  "private",     "xox", "aiza"};
   std::string lower(text);
   for (char& c : lower) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

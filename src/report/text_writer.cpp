@@ -95,10 +95,10 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
 
   if (!f.summary.empty()) out << detail::wrap(clean(f.summary, options), finding_indent, width);
   if (f.recurs_in_turns.size() > 1) {
-    out << detail::wrap(fmt::format("The same loop recurs in turns {}–{} ({} turns in a row).",
-                                    f.recurs_in_turns.front(), f.recurs_in_turns.back(),
-                                    f.recurs_in_turns.size()),
-                        finding_indent, width);
+    out << detail::wrap(
+        fmt::format("The same loop recurs in turns {}–{} ({} turns in a row).",
+                    f.recurs_in_turns.front(), f.recurs_in_turns.back(), f.recurs_in_turns.size()),
+        finding_indent, width);
   }
   if (f.cause) {
     out << detail::wrap("cause: " + clean(detail::cause_sentence(*f.cause), options),

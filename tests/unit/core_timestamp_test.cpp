@@ -18,7 +18,8 @@ TEST_CASE("offsets, spaces and missing fractions") {
   CHECK(format_rfc3339(*parse_rfc3339("2026-04-20T12:15:00+02:00")) == "2026-04-20T10:15:00.000Z");
   CHECK(format_rfc3339(*parse_rfc3339("2026-04-20 10:15:01.037")) == "2026-04-20T10:15:01.037Z");
   CHECK(format_rfc3339(*parse_rfc3339("1970-01-01T00:00:00Z")) == "1970-01-01T00:00:00.000Z");
-  CHECK(format_rfc3339(*parse_rfc3339("2024-02-29T23:59:59.999999Z")) == "2024-02-29T23:59:59.999Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2024-02-29T23:59:59.999999Z")) ==
+        "2024-02-29T23:59:59.999Z");
 }
 
 TEST_CASE("garbage is rejected, not guessed") {

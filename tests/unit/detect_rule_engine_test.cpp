@@ -110,7 +110,11 @@ TEST_CASE("polling whose results progress is not a repeat; a file edit resets th
   CHECK(engine.on_turn(polling.t).empty());
 
   turn_builder edited;
-  edited.step(1, 10).step(1, 10).add(event_kind::tool_call, "apply_patch", 99).step(1, 10).step(1, 10);
+  edited.step(1, 10)
+      .step(1, 10)
+      .add(event_kind::tool_call, "apply_patch", 99)
+      .step(1, 10)
+      .step(1, 10);
   CHECK(engine.on_turn(edited.t).empty());  // two and two, never three in a row
 }
 

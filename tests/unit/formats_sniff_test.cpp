@@ -14,9 +14,12 @@ TEST_CASE("each format's own sample line is recognized as that format") {
 }
 
 TEST_CASE("exec JSON and rollout lines are told apart") {
-  CHECK(sniff_line(R"({"type":"thread.started","thread_id":"01a2"})") == format_id::codex_exec_jsonl);
-  CHECK(sniff_line(R"({"type":"turn.failed","error":{"message":"x"}})") == format_id::codex_exec_jsonl);
-  CHECK(sniff_line(R"({"timestamp":"2026-11-29T01:06:56.498Z","type":"session_meta","payload":{}})") ==
+  CHECK(sniff_line(R"({"type":"thread.started","thread_id":"01a2"})") ==
+        format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"type":"turn.failed","error":{"message":"x"}})") ==
+        format_id::codex_exec_jsonl);
+  CHECK(sniff_line(
+            R"({"timestamp":"2026-11-29T01:06:56.498Z","type":"session_meta","payload":{}})") ==
         format_id::codex_rollout);
   CHECK(sniff_line("") == format_id::unknown);
   CHECK(sniff_line("just some prose") == format_id::unknown);
@@ -24,7 +27,8 @@ TEST_CASE("exec JSON and rollout lines are told apart") {
 }
 
 TEST_CASE("docker compose prefixes are stripped, other text is left alone") {
-  CHECK(strip_container_prefix("litellm-1  | INFO:     127.0.0.1:1 - \"POST /v1/responses HTTP/1.1\" 200 OK") ==
+  CHECK(strip_container_prefix(
+            "litellm-1  | INFO:     127.0.0.1:1 - \"POST /v1/responses HTTP/1.1\" 200 OK") ==
         "INFO:     127.0.0.1:1 - \"POST /v1/responses HTTP/1.1\" 200 OK");
   CHECK(strip_container_prefix("proxy_1 | x") == "x");
   CHECK(strip_container_prefix("INFO:     x") == "INFO:     x");
@@ -44,10 +48,13 @@ TEST_CASE("the tally names the dominant known format and notices mixtures") {
 }
 
 TEST_CASE("JSON printed with spaces (jq, Python) is recognized like Codex's compact JSON") {
-  CHECK(sniff_line(R"({"type": "thread.started", "thread_id": "t"})") == format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"type": "thread.started", "thread_id": "t"})") ==
+        format_id::codex_exec_jsonl);
   CHECK(sniff_line(R"({ "type" : "turn.started" })") == format_id::codex_exec_jsonl);
-  CHECK(sniff_line(R"({"timestamp": "2026-11-29T01:06:56.498Z", "type": "session_meta", "payload": {}})") ==
-        format_id::codex_rollout);
+  CHECK(
+      sniff_line(
+          R"({"timestamp": "2026-11-29T01:06:56.498Z", "type": "session_meta", "payload": {}})") ==
+      format_id::codex_rollout);
   CHECK(sniff_line(R"({"kind": "something else"})") == format_id::unknown);
 }
 

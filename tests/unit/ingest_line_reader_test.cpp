@@ -35,9 +35,8 @@ class trickle_buf final : public std::streambuf {
 
  protected:
   std::streamsize xsgetn(char* s, std::streamsize n) override {
-    const auto take = static_cast<std::size_t>(
-        std::min<std::streamsize>(n, static_cast<std::streamsize>(
-                                         std::min(piece_, data_.size() - pos_))));
+    const auto take = static_cast<std::size_t>(std::min<std::streamsize>(
+        n, static_cast<std::streamsize>(std::min(piece_, data_.size() - pos_))));
     data_.copy(s, take, pos_);
     pos_ += take;
     return static_cast<std::streamsize>(take);
@@ -139,7 +138,8 @@ TEST_CASE("a truncated archive yields what was read and says it is incomplete") 
 
 TEST_CASE("corrupt compressed data stops with a diagnostic, not a crash") {
   std::string archive = zstd(std::string(100000, 'x') + "\n");
-  for (std::size_t i = 20; i < archive.size(); i += 7) archive[i] = static_cast<char>(archive[i] ^ 0x5a);
+  for (std::size_t i = 20; i < archive.size(); i += 7)
+    archive[i] = static_cast<char>(archive[i] ^ 0x5a);
   read_outcome outcome;
   read_all(archive, 1 << 20, {}, &outcome);
   CHECK_FALSE(outcome.complete);
@@ -153,7 +153,8 @@ TEST_CASE("a line over the cap is counted as truncated and skipped; the next lin
   read_limits limits;
   limits.max_line_bytes = 1000;
   limits.chunk_bytes = 64;
-  const std::string text = "short\n" + std::string(5000, 'y') + "\nafter\n" + std::string(1001, 'z');
+  const std::string text =
+      "short\n" + std::string(5000, 'y') + "\nafter\n" + std::string(1001, 'z');
   const recorded_lines got = read_all(text, 13, limits);
   CHECK(got.lines == std::vector<std::string>{"short", "after"});
   CHECK(got.truncated == std::vector<std::uint64_t>{2, 4});
@@ -175,7 +176,8 @@ TEST_CASE("lines are handed out with readable padding after them") {
     void on_line(std::string_view line, std::uint64_t) override {
       // Reading past the end must be within the buffer: touch every padding byte.
       volatile char sum = 0;
-      for (std::size_t i = 0; i < loopscope::ingest::line_padding; ++i) sum = static_cast<char>(sum + line.data()[line.size() + i]);
+      for (std::size_t i = 0; i < loopscope::ingest::line_padding; ++i)
+        sum = static_cast<char>(sum + line.data()[line.size() + i]);
       (void)sum;
     }
     void on_truncated_line(std::uint64_t, std::uint64_t) override {}

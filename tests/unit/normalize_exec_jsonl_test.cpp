@@ -54,12 +54,13 @@ TEST_CASE("items: commands, messages, web searches with duplicate id keys") {
   const auto searches = got.of_kind(event_kind::web_search);
   REQUIRE(searches.size() == 1);
   CHECK(searches[0].message == "litellm websocket");
-  CHECK(got.of_kind(event_kind::agent_message)[0].text_template == "I will run the tests <n> times.");
+  CHECK(got.of_kind(event_kind::agent_message)[0].text_template ==
+        "I will run the tests <n> times.");
   CHECK(got.of_kind(event_kind::turn_end)[0].tokens == 120);
   CHECK(got.results[6].outcome == line_outcome::skipped);
   CHECK_FALSE(got.results[6].unknown_type);  // todo_list is known and irrelevant
-  CHECK(got.results[7].unknown_type);         // a new item type is counted
-  CHECK(got.results[9].unknown_type);         // so is a new event type
+  CHECK(got.results[7].unknown_type);        // a new item type is counted
+  CHECK(got.results[9].unknown_type);        // so is a new event type
   CHECK(got.outcomes(line_outcome::malformed) == 0);
 }
 

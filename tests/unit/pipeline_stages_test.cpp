@@ -85,7 +85,8 @@ TEST_CASE("exhausted stream retries in a failed turn: an error finding and a tur
   t.outcome = turn_outcome::failed;
   t.events.push_back(exec_line(make(event_kind::turn_start, "s1", 1)));
   for (int attempt = 1; attempt <= 5; ++attempt) {
-    t.events.push_back(exec_line(make(event_kind::stream_retry, "s1", 1 + static_cast<std::uint64_t>(attempt), attempt, 5)));
+    t.events.push_back(exec_line(
+        make(event_kind::stream_retry, "s1", 1 + static_cast<std::uint64_t>(attempt), attempt, 5)));
   }
   event gave_up = exec_line(make(event_kind::turn_error, "s1", 7));
   gave_up.http.status = 500;

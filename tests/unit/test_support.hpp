@@ -15,10 +15,16 @@ namespace loopscope::test {
 
 // The in-repo copy of shared/corpus (tests/data/corpus, see its PROVENANCE.md): real excerpts
 // and real Codex output, kept with the tests so a clean clone can run them.
-inline std::string shared_corpus_dir() { return std::string(LOOPSCOPE_SOURCE_DIR) + "/tests/data/corpus"; }
-inline std::string source_dir() { return LOOPSCOPE_SOURCE_DIR; }
+inline std::string shared_corpus_dir() {
+  return std::string(LOOPSCOPE_SOURCE_DIR) + "/tests/data/corpus";
+}
+inline std::string source_dir() {
+  return LOOPSCOPE_SOURCE_DIR;
+}
 
-inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+inline bool file_exists(const std::string& path) {
+  return std::ifstream(path).good();
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -12,8 +12,8 @@ enum class diagnostic_level : unsigned char { note, warning, error };
 
 struct diagnostic {
   diagnostic_level level = diagnostic_level::warning;
-  origin where;          // line 0 when the problem concerns the whole input
-  std::string message;   // one sentence, no trailing period
+  origin where;         // line 0 when the problem concerns the whole input
+  std::string message;  // one sentence, no trailing period
 };
 
 using diagnostics = std::vector<diagnostic>;

@@ -14,7 +14,7 @@
 namespace loopscope {
 
 enum class event_kind : unsigned char {
-  session_start,       // a session (thread) begins or is resumed
+  session_start,  // a session (thread) begins or is resumed
   turn_start,
   turn_end,            // see event::outcome
   turn_error,          // the error that ended a turn (Codex gave up)
@@ -35,7 +35,7 @@ enum class event_kind : unsigned char {
   user_message,
   reasoning,
   token_count,
-  compaction,          // the conversation was compacted
+  compaction,  // the conversation was compacted
   warning,
   error,
   other,
@@ -69,8 +69,8 @@ struct event {
   std::string client;       // the proxy's view of the caller, "127.0.0.1:50412"
 
   http_facts http;
-  int attempt = 0;         // n of "n/N"
-  int attempt_limit = 0;   // N of "n/N"
+  int attempt = 0;        // n of "n/N"
+  int attempt_limit = 0;  // N of "n/N"
   std::int64_t delay_ms = -1;
 
   std::string model;
@@ -79,8 +79,8 @@ struct event {
   std::string cli_version;
   std::string originator;
   std::string provider;
-  std::string error_class;  // e.g. "litellm.InternalServerError", "response_stream_disconnected"
-  std::string message;      // the human text, as written (redaction happens at output)
+  std::string error_class;    // e.g. "litellm.InternalServerError", "response_stream_disconnected"
+  std::string message;        // the human text, as written (redaction happens at output)
   std::string text_template;  // message with numbers, ids and hex masked: what repeats compare
 
   std::string tool_name;

@@ -24,17 +24,25 @@ std::string_view lane_name(lane l);
 std::optional<lane> lane_from_name(std::string_view name);
 lane lane_of(format_id source);
 
-enum class test_op : unsigned char { equals, regex, exists, greater, greater_equal, less, less_equal };
+enum class test_op : unsigned char {
+  equals,
+  regex,
+  exists,
+  greater,
+  greater_equal,
+  less,
+  less_equal
+};
 
 // One test on one field: `status: 405`, `status: ">=500"`, `message|re: "…"`, `tool: [a, b]`,
 // `turn_id|exists: true`.
 struct field_test {
   std::string field;
   test_op op = test_op::equals;
-  std::vector<std::string> values;       // equals: any of
-  double number = 0;                     // comparisons
+  std::vector<std::string> values;  // equals: any of
+  double number = 0;                // comparisons
   std::shared_ptr<const re2::RE2> pattern;
-  bool expected = true;                  // exists: true/false; negation for `not`
+  bool expected = true;  // exists: true/false; negation for `not`
 };
 
 // All tests hold.
@@ -87,11 +95,11 @@ struct severity_rule {
 
 struct rule_example {
   bool should_match = true;
-  std::string sample;               // a file or directory, relative to the rule file
-  std::vector<std::string> lines;   // or inline log lines (one input)
-  int turn = 0;                     // when given, the finding's turn
-  int iterations = 0;               // when given, the finding's iterations
-  int line = 0;                     // in the rule file
+  std::string sample;              // a file or directory, relative to the rule file
+  std::vector<std::string> lines;  // or inline log lines (one input)
+  int turn = 0;                    // when given, the finding's turn
+  int iterations = 0;              // when given, the finding's iterations
+  int line = 0;                    // in the rule file
 };
 
 struct rule {
@@ -106,14 +114,14 @@ struct rule {
   int line = 0;
 
   detection_mode mode = detection_mode::count;
-  event_filter match;                                 // common to every lane
-  std::vector<std::pair<lane, event_filter>> lanes;   // where to look, in order
+  event_filter match;                                // common to every lane
+  std::vector<std::pair<lane, event_filter>> lanes;  // where to look, in order
   int min_iterations = 1;
   // count mode: iterations are the events, or — for Codex's "n/N" retries, whose first lines a
   // log may hide — the retries their attempt numbers prove (per sampling request, summed).
   enum class measure : unsigned char { events, attempts } measured = measure::events;
-  std::size_t max_period = 1;        // cycle mode
-  event_filter reset_on;             // cycle mode: progress between repeats breaks the run
+  std::size_t max_period = 1;  // cycle mode
+  event_filter reset_on;       // cycle mode: progress between repeats breaks the run
   std::optional<std::int64_t> maxspan_ms;
   std::optional<std::int64_t> maxpause_ms;
   turn_key key = turn_key::failure_message;  // consecutive_turns mode

@@ -36,8 +36,8 @@ class rule_engine {
   struct turn_record {
     int index = 0;
     std::string turn_id;
-    std::string key;                  // failure_message: the masked failure text
-    std::set<std::string> words;      // agent_message: the message's normalized words
+    std::string key;              // failure_message: the masked failure text
+    std::set<std::string> words;  // agent_message: the message's normalized words
     std::optional<root_cause> cause;
     std::vector<evidence_line> evidence;
     std::optional<timestamp> start;

@@ -10,8 +10,8 @@
 namespace loopscope::ingest {
 
 struct input_spec {
-  std::string display_path;        // as named, or the path found under a named directory
-  std::filesystem::path file_path; // empty for stdin
+  std::string display_path;         // as named, or the path found under a named directory
+  std::filesystem::path file_path;  // empty for stdin
   bool is_stdin = false;
 };
 

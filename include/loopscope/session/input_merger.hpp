@@ -18,9 +18,9 @@
 namespace loopscope::session {
 
 struct merge_settings {
-  std::size_t survey_events = 512;               // events read ahead per input to align clocks
+  std::size_t survey_events = 512;                   // events read ahead per input to align clocks
   std::int64_t max_clock_skew_micros = 600'000'000;  // offsets beyond ±10 min are not looked for
-  std::size_t keep_open_inputs = 16;             // up to this many, surveyed inputs stay open
+  std::size_t keep_open_inputs = 16;                 // up to this many, surveyed inputs stay open
 };
 
 struct clock_alignment {

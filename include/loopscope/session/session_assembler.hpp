@@ -24,10 +24,11 @@ class turn_sink {
 };
 
 struct join_settings {
-  std::int64_t grace_micros = 10'000'000;       // late lines of an ended turn still join it
-  std::int64_t lead_in_micros = 15'000'000;     // prewarm/handshakes before a turn belong to it
+  std::int64_t grace_micros = 10'000'000;    // late lines of an ended turn still join it
+  std::int64_t lead_in_micros = 15'000'000;  // prewarm/handshakes before a turn belong to it
   std::int64_t proxy_burst_gap_micros = 30'000'000;  // proxy-only turns: a pause this long splits
-  std::int64_t decision_delay_micros = 5'000'000;    // wait this long to see the turns around a request
+  std::int64_t decision_delay_micros =
+      5'000'000;  // wait this long to see the turns around a request
 };
 
 class session_assembler final : public normalize::event_sink {
