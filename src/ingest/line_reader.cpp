@@ -83,7 +83,10 @@ class decoding_line_stream final : public line_stream {
   std::ptrdiff_t raw_read(char* into, std::size_t size) {
     for (;;) {
       const std::ptrdiff_t got = raw_(into, size);
-      if (got >= 0) return got;
+      if (got >= 0) {
+        raw_bytes_ += static_cast<std::uint64_t>(got);
+        return got;
+      }
       if (errno == EINTR) continue;
       fail(fmt::format("read error: {}", std::strerror(errno)));
       return -1;
@@ -97,13 +100,22 @@ class decoding_line_stream final : public line_stream {
 
   void finish_input() { mode_ = decoder::finished; }
 
-  // False once the decompressed-size bound is hit.
+  // False once a decompressed-size bound is hit.
   bool deliver(std::size_t count) {
     outcome_.bytes += count;
     splitter_.commit(count);
+    if (mode_ != decoder::gzip && mode_ != decoder::zstd) return true;
     if (limits_.max_decompressed_bytes != 0 && outcome_.bytes > limits_.max_decompressed_bytes) {
       fail(fmt::format("decompressed size exceeds the bound of {} bytes; the rest is not read",
                        limits_.max_decompressed_bytes));
+      finish_input();
+      return false;
+    }
+    if (limits_.max_expansion_ratio != 0 && outcome_.bytes > limits_.expansion_floor_bytes &&
+        outcome_.bytes / limits_.max_expansion_ratio > raw_bytes_) {
+      fail(fmt::format("decompressed size exceeds {} times the {} compressed bytes read "
+                       "(a decompression bomb?); the rest is not read",
+                       limits_.max_expansion_ratio, raw_bytes_));
       finish_input();
       return false;
     }
@@ -268,6 +280,7 @@ class decoding_line_stream final : public line_stream {
   std::vector<char> input_;
   read_outcome outcome_;
   decoder mode_ = decoder::sniffing;
+  std::uint64_t raw_bytes_ = 0;  // compressed bytes read so far, for the expansion bound
   bool raw_done_ = false;
   z_stream gzip_{};
   bool gzip_ready_ = false;

@@ -167,8 +167,12 @@ void input_merger::run(session_assembler& assembler, const merged_event_observer
     const normalize::source_role role = normalize::role_of(next.e.source);
     const std::optional<timestamp> when = next.when;
     assembler.on_merged(std::move(next.e), when, role);
-    // Closing expired turns walks every session: once per second of log time is enough.
-    if (when && (!advanced_to || when->micros - advanced_to->micros >= second)) {
+    // Closing expired turns walks every session: once per second of log time is enough. A clock
+    // that jumps back (inputs out of date order, a reset clock) counts too: measured only
+    // forward, nothing would close again until the log passed its old maximum, and every later
+    // turn would stay in memory.
+    if (when && (!advanced_to || when->micros - advanced_to->micros >= second ||
+                 advanced_to->micros - when->micros >= second)) {
       assembler.advance(*when);
       advanced_to = when;
     }

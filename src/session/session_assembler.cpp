@@ -442,8 +442,12 @@ void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
 void session_assembler::close_expired(session_state& s, std::optional<timestamp> now) {
   for (std::size_t i = 0; i < s.open.size();) {
     open_turn& t = *s.open[i];
-    const bool expired = !now || (t.ended && (!t.ended_at || now->micros - t.ended_at->micros >
-                                                                 settings_.grace_micros));
+    // A clock that jumped back past an ended turn by more than the grace expires it too:
+    // waiting for the log to pass its end again would keep every later turn in memory.
+    const bool expired =
+        !now || (t.ended && (!t.ended_at ||
+                             now->micros - t.ended_at->micros > settings_.grace_micros ||
+                             t.ended_at->micros - now->micros > settings_.grace_micros));
     // Hand on in index order only, so a session's turns are reported in sequence.
     if (expired && i == 0) {
       hand_on(s, i);

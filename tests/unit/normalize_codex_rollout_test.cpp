@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "loopscope/formats/sniff.hpp"
+#include "loopscope/normalize/text_template.hpp"
 #include "test_support.hpp"
 
 using namespace loopscope;
@@ -246,5 +247,52 @@ TEST_CASE("recorded samples: every rollout line is a used or skipped rollout lin
     for (const auto& r : got.results) CHECK_FALSE(r.unknown_type);
     CHECK(got.count(event_kind::turn_start) == got.count(event_kind::turn_end));
     CHECK(got.count(event_kind::turn_start) > 0);
+  }
+}
+
+// The output hash is computed without building the masked text (a hot path); it must stay
+// stable_hash(mask_text(output without its per-call header lines)), bit for bit.
+TEST_CASE("tool output hash equals the hash of the masked output") {
+  const std::vector<std::string> outputs = {
+      "",
+      "\n\n",
+      "Chunk ID: ab12\nWall time: 0.1 seconds\nProcess exited with code 0\nOutput:\nok\n",
+      "  leading space, trailing space  \n",
+      "id 0123abcd-ef45-6789-abcd-ef0123456789 then deadbeef1 and cafe_babe123 and abcdef12g",
+      "v1.2.3 and 3.14. and .5 and 12345678 beef 0x1F\tbad\rface 99bottles",
+      "Überprüfung — ✅ 42\nline\r\nCRLF 7\n",
+      "abc\nChunk ID: not first\nWall time: 3\nx 1-2-3-4-5-6-7-8 a-b-c-d-e-f-1-2",
+      std::string("nul\0inside 12", 13),
+  };
+  for (const std::string& output : outputs) {
+    CAPTURE(output);
+    std::string line = R"({"timestamp":"2026-04-20T10:15:06.222Z","type":"response_item",)"
+                       R"("payload":{"type":"function_call_output","call_id":"c1","output":)";
+    std::string escaped;
+    for (const char c : output) {
+      if (c == '\n') escaped += "\\n";
+      else if (c == '\r') escaped += "\\r";
+      else if (c == '\t') escaped += "\\t";
+      else if (c == '\0') escaped += "\\u0000";
+      else if (c == '"' || c == '\\') escaped += std::string("\\") + c;
+      else escaped += c;
+    }
+    line += "\"" + escaped + "\"}}";
+    const test::collected got = test::normalize_lines(format_id::codex_rollout, {line});
+    const auto tool_outputs = got.of_kind(event_kind::tool_output);
+    REQUIRE(tool_outputs.size() == 1);
+    std::string kept;
+    std::size_t start = 0;
+    while (start <= output.size()) {
+      std::size_t end = output.find('\n', start);
+      if (end == std::string::npos) end = output.size();
+      const std::string_view part = std::string_view(output).substr(start, end - start);
+      if (!part.starts_with("Chunk ID: ") && !part.starts_with("Wall time: ")) {
+        kept.append(part);
+        kept.push_back('\n');
+      }
+      start = end + 1;
+    }
+    CHECK(tool_outputs[0].output_hash == normalize::stable_hash(normalize::mask_text(kept)));
   }
 }

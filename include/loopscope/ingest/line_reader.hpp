@@ -31,8 +31,15 @@ inline constexpr std::size_t line_padding = 64;
 struct read_limits {
   std::size_t max_line_bytes = std::size_t{64} << 20;  // 64 MiB
   std::size_t chunk_bytes = std::size_t{1} << 20;      // read granularity of the raw input
-  // Bound on decompressed output, so a decompression bomb cannot run forever. 0 = no bound.
-  std::uint64_t max_decompressed_bytes = 0;
+  // Bounds on the output of a gzip/zstd input, so a decompression bomb cannot run for hours: the
+  // rest of the input is not read and the input is reported partial. Plain inputs are not bound
+  // (their size is real). 0 = no bound.
+  std::uint64_t max_decompressed_bytes = std::uint64_t{64} << 30;  // 64 GiB
+  // Past `expansion_floor_bytes` of output, also stop when the output exceeds this many times the
+  // compressed bytes read so far. Real logs expand 3-50x; constant data under zstd about 30000x
+  // (gzip cannot pass 1032x, so only the absolute bound applies to it).
+  std::uint64_t max_expansion_ratio = 4096;
+  std::uint64_t expansion_floor_bytes = std::uint64_t{1} << 30;  // 1 GiB
 };
 
 struct read_outcome {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz and runs each for a given time,
+# one at a time and at low priority, seeded from samples/ and tests/data/corpus/.
+#
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]     default 600 s, every target
+#   FUZZ_BUILD=dir FUZZ_WORK=dir bash scripts/fuzz.sh 60 fuzz_sniff
+#
+# Crashes land in $FUZZ_WORK/<target>/ as crash-*/leak-*/timeout-*; a summary line per target
+# gives executions and time. Turn a crash into a regression test by copying it to
+# tests/hostile/regressions/<target>-<name> (replayed by the hostile ctest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-600}
+shift || true
+build=${FUZZ_BUILD:-$root/build-fuzz}
+work=${FUZZ_WORK:-/tmp/loopscope-fuzz}
+
+cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLOOPSCOPE_BUILD_TESTS=OFF -DLOOPSCOPE_FUZZ=ON \
+  -DCMAKE_PROJECT_INCLUDE="$root/cmake/fuzzing.cmake" >/dev/null
+nice -n 19 cmake --build "$build" -j2 >/dev/null
+
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+  mapfile -t targets < <(cd "$build/fuzz" && ls fuzz_* | sort)
+fi
+
+# Seeds: whole files for the reader and the pipeline; single lines are in them too.
+seeds=$work/seeds
+mkdir -p "$seeds"
+find "$root/samples" "$root/tests/data/corpus" -type f \
+  \( -name '*.jsonl' -o -name '*.log' -o -name '*.txt' -o -name '*.json' \) -size -200k \
+  -exec cp -t "$seeds" --backup=numbered {} + 2>/dev/null || true
+# Compressed seeds, so the reader's gzip and zstd paths start covered.
+for f in "$root"/samples/healthy/*.jsonl; do
+  gzip -c "$f" >"$seeds/$(basename "$f").gz"
+  zstd -q -c "$f" >"$seeds/$(basename "$f").zst"
+done
+
+status=0
+for target in "${targets[@]}"; do
+  corpus=$work/$target/corpus
+  mkdir -p "$corpus"
+  log=$work/$target/fuzz.log
+  # -rss_limit_mb: the pipeline must stay small; -max_len keeps whole sample files possible.
+  (cd "$work/$target" && nice -n 19 "$build/fuzz/$target" "$corpus" "$seeds" \
+      -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=30 \
+      -print_final_stats=1 >"$log" 2>&1) || status=1
+  runs=$(awk -F': *' '/stat::number_of_executed_units/ {print $2}' "$log")
+  took=$(awk -F': *' '/Done [0-9]+ runs in/ {print}' "$log" | tail -1)
+  crashes=$(find "$work/$target" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' \
+    -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | wc -l)
+  echo "$target: ${runs:-?} executions, ${seconds}s budget, ${crashes} crash files (${took:-see $log})"
+done
+exit $status
