@@ -1,10 +1,12 @@
 #include "loopscope/ingest/line_reader.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -306,8 +308,19 @@ std::unique_ptr<line_stream> line_stream::open(const input_spec& input, const re
     stream->mark_unopened(fmt::format("cannot open: {}", std::strerror(error)));
     return stream;
   }
+  // A regular file is read up to the size it had when opened: a log that keeps growing (a live
+  // session) would otherwise be followed forever. What came later is for the next run.
+  struct stat info {};
+  std::int64_t remaining = -1;
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) remaining = info.st_size;
   return std::make_unique<decoding_line_stream>(
-      [fd](char* into, std::size_t size) { return ::read(fd, into, size); },
+      [fd, remaining](char* into, std::size_t size) mutable -> std::ptrdiff_t {
+        if (remaining == 0) return 0;
+        if (remaining > 0) size = std::min<std::size_t>(size, static_cast<std::size_t>(remaining));
+        const std::ptrdiff_t got = ::read(fd, into, size);
+        if (got > 0 && remaining > 0) remaining -= got;
+        return got;
+      },
       [fd] { ::close(fd); }, limits);
 }
 

@@ -28,6 +28,7 @@ session_assembler::session_state& session_assembler::state_for(const std::string
     summaries_.push_back(std::move(summary));
   }
   summaries_[it->second.slot].sources.insert(input);
+  active_.insert(key);
   return it->second;
 }
 
@@ -440,6 +441,17 @@ void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
 }
 
 void session_assembler::close_expired(session_state& s, std::optional<timestamp> now) {
+  // A turn no source ever ends (a trace or a proxy log alone) ends once nothing has happened in
+  // it for a long while: otherwise every finished session would stay in memory to the end.
+  if (now) {
+    for (auto& open : s.open) {
+      if (!open->ended && open->last_seen &&
+          now->micros - open->last_seen->micros > settings_.idle_close_micros) {
+        open->ended = true;
+        open->ended_at = open->last_seen;
+      }
+    }
+  }
   for (std::size_t i = 0; i < s.open.size();) {
     open_turn& t = *s.open[i];
     // A clock that jumped back past an ended turn by more than the grace expires it too:
@@ -460,9 +472,16 @@ void session_assembler::close_expired(session_state& s, std::optional<timestamp>
 void session_assembler::advance(timestamp now) {
   if (!now_ || *now_ < now) now_ = now;
   decide_unjoined(now);
-  for (auto& [key, s] : states_) {
+  // Only sessions with something open or waiting need a look; the others are done.
+  for (auto it = active_.begin(); it != active_.end();) {
+    session_state& s = states_.at(*it);
     drop_stale_waiting(s, now);
     close_expired(s, now);
+    if (s.open.empty() && s.waiting.empty() && s.exec_turns.empty()) {
+      it = active_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 

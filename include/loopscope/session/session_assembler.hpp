@@ -29,6 +29,7 @@ struct join_settings {
   std::int64_t proxy_burst_gap_micros = 30'000'000;  // proxy-only turns: a pause this long splits
   std::int64_t decision_delay_micros =
       5'000'000;  // wait this long to see the turns around a request
+  std::int64_t idle_close_micros = 1'800'000'000;  // a turn without an end line: 30 min idle
 };
 
 class session_assembler final : public normalize::event_sink {
@@ -94,6 +95,7 @@ class session_assembler final : public normalize::event_sink {
   join_settings settings_;
   std::set<std::string> timed_sessions_;
   std::map<std::string, session_state> states_;
+  std::set<std::string> active_;  // sessions with open turns or waiting events
   std::vector<session_summary> summaries_;
   std::map<std::string, std::string> session_of_request_id_;
   std::map<input_index, std::vector<std::pair<event, std::optional<timestamp>>>>
