@@ -47,8 +47,9 @@ class decoding_line_stream final : public line_stream {
 
   std::optional<line> next() override {
     for (;;) {
-      const detail::input_state state =
-          mode_ == decoder::finished ? detail::input_state::ended : detail::input_state::more_may_come;
+      const detail::input_state state = mode_ == decoder::finished
+                                            ? detail::input_state::ended
+                                            : detail::input_state::more_may_come;
       if (auto taken = splitter_.take(state)) {
         outcome_.lines = splitter_.lines();
         return taken;
@@ -74,11 +75,20 @@ class decoding_line_stream final : public line_stream {
   // One unit of work: read and/or decode one chunk. Sets mode_ = finished at the end.
   void step() {
     switch (mode_) {
-      case decoder::sniffing: start(); break;
-      case decoder::plain: step_plain(); break;
-      case decoder::gzip: step_gzip(); break;
-      case decoder::zstd: step_zstd(); break;
-      case decoder::finished: break;
+      case decoder::sniffing:
+        start();
+        break;
+      case decoder::plain:
+        step_plain();
+        break;
+      case decoder::gzip:
+        step_gzip();
+        break;
+      case decoder::zstd:
+        step_zstd();
+        break;
+      case decoder::finished:
+        break;
     }
   }
 
@@ -115,9 +125,10 @@ class decoding_line_stream final : public line_stream {
     }
     if (limits_.max_expansion_ratio != 0 && outcome_.bytes > limits_.expansion_floor_bytes &&
         outcome_.bytes / limits_.max_expansion_ratio > raw_bytes_) {
-      fail(fmt::format("decompressed size exceeds {} times the {} compressed bytes read "
-                       "(a decompression bomb?); the rest is not read",
-                       limits_.max_expansion_ratio, raw_bytes_));
+      fail(
+          fmt::format("decompressed size exceeds {} times the {} compressed bytes read "
+                      "(a decompression bomb?); the rest is not read",
+                      limits_.max_expansion_ratio, raw_bytes_));
       finish_input();
       return false;
     }
@@ -175,7 +186,8 @@ class decoding_line_stream final : public line_stream {
         zstd_in_ = {input_.data(), head, 0};
         break;
       case decoder::sniffing:
-      case decoder::finished: break;
+      case decoder::finished:
+        break;
     }
   }
 
@@ -204,7 +216,8 @@ class decoding_line_stream final : public line_stream {
       }
     }
     if (gzip_.avail_in == 0 && raw_done_) {
-      if (gzip_member_open_) fail("gzip stream is truncated: the input ends inside a compressed block");
+      if (gzip_member_open_)
+        fail("gzip stream is truncated: the input ends inside a compressed block");
       finish_input();
       return;
     }
@@ -247,7 +260,8 @@ class decoding_line_stream final : public line_stream {
     const std::size_t hint = ZSTD_decompressStream(zstd_, &out, &zstd_in_);
     if (ZSTD_isError(hint)) {
       if (out.pos > 0) deliver(out.pos);
-      fail(fmt::format("zstd data is corrupt ({}); read what came before", ZSTD_getErrorName(hint)));
+      fail(
+          fmt::format("zstd data is corrupt ({}); read what came before", ZSTD_getErrorName(hint)));
       finish_input();
       return;
     }

@@ -178,8 +178,8 @@ class masked_hasher {
         }
       }
       if (is_digit(c)) {
-        while (i < n && (is_digit(text[i]) ||
-                         (text[i] == '.' && i + 1 < n && is_digit(text[i + 1])))) {
+        while (i < n &&
+               (is_digit(text[i]) || (text[i] == '.' && i + 1 < n && is_digit(text[i + 1])))) {
           ++i;
         }
         emit("<n>");

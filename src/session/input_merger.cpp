@@ -80,17 +80,19 @@ void input_merger::align(std::vector<survey>& surveys) {
     survey& s = surveys[i];
     if (s.exact_client || s.moments.empty()) continue;
     // Whole days first: "HH:MM:SS" stamps got a guessed date.
-    const std::int64_t days =
-        (codex_median - median(s.moments) + (codex_median >= median(s.moments) ? day / 2 : -day / 2)) /
-        day;
+    const std::int64_t days = (codex_median - median(s.moments) +
+                               (codex_median >= median(s.moments) ? day / 2 : -day / 2)) /
+                              day;
     const std::int64_t day_shift = days * day;
     // Then the offset that lines up most proxy requests with a Codex attempt (1 s buckets: the
     // proxy's stamps have whole seconds).
     std::map<std::int64_t, std::size_t> votes;
     for (const std::int64_t p : s.moments) {
       const std::int64_t shifted = p + day_shift;
-      auto lo = std::lower_bound(codex.begin(), codex.end(), shifted - settings_.max_clock_skew_micros);
-      auto hi = std::upper_bound(codex.begin(), codex.end(), shifted + settings_.max_clock_skew_micros);
+      auto lo =
+          std::lower_bound(codex.begin(), codex.end(), shifted - settings_.max_clock_skew_micros);
+      auto hi =
+          std::upper_bound(codex.begin(), codex.end(), shifted + settings_.max_clock_skew_micros);
       std::set<std::int64_t> buckets;  // one vote per request and bucket
       for (auto it = lo; it != hi; ++it) {
         const std::int64_t delta = *it - shifted;
@@ -108,8 +110,8 @@ void input_merger::align(std::vector<survey>& surveys) {
       }
     }
     // Enough requests line up, or every one of a short log does.
-    const bool convincing = (best >= 3 && best * 10 >= s.moments.size() * 3) ||
-                            (best >= 2 && best == s.moments.size());
+    const bool convincing =
+        (best >= 3 && best * 10 >= s.moments.size() * 3) || (best >= 2 && best == s.moments.size());
     const std::int64_t offset = day_shift + (convincing ? best_bucket * second : 0);
     if (offset == 0) continue;
     source.set_clock_offset(source.clock_offset() + offset);

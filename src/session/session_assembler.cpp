@@ -11,7 +11,9 @@ bool is_proxy_request(const event& e) {
          e.kind == event_kind::ws_connect;
 }
 
-bool is_synthetic_key(const std::string& key) { return key.empty() || key.starts_with("input:"); }
+bool is_synthetic_key(const std::string& key) {
+  return key.empty() || key.starts_with("input:");
+}
 
 // finish() drains everything: what still waits then, stamped or not, is stale.
 constexpr std::int64_t end_of_time_micros = std::numeric_limits<std::int64_t>::max() / 2;
@@ -19,7 +21,7 @@ constexpr std::int64_t end_of_time_micros = std::numeric_limits<std::int64_t>::m
 }  // namespace
 
 session_assembler::session_state& session_assembler::state_for(const std::string& key,
-                                                                input_index input) {
+                                                               input_index input) {
   auto [it, inserted] = states_.try_emplace(key);
   if (inserted) {
     it->second.slot = summaries_.size();
@@ -211,7 +213,8 @@ bool session_assembler::join_by_time(event& e, std::optional<timestamp> when) {
       if (!candidate.t.start) continue;
       const std::int64_t start = candidate.t.start->micros;
       const bool over = candidate.ended && candidate.ended_at;
-      const std::int64_t end = over ? candidate.ended_at->micros : std::numeric_limits<std::int64_t>::max() / 2;
+      const std::int64_t end =
+          over ? candidate.ended_at->micros : std::numeric_limits<std::int64_t>::max() / 2;
       if (start - tolerance <= t && t <= end + tolerance) {
         if (containing == nullptr || *containing->t.start < *candidate.t.start) {
           containing = &candidate;
@@ -231,7 +234,7 @@ bool session_assembler::join_by_time(event& e, std::optional<timestamp> when) {
     }
   }
   open_turn* chosen = containing != nullptr ? containing : upcoming != nullptr ? upcoming : recent;
-  session_state* chosen_state = containing != nullptr  ? containing_state
+  session_state* chosen_state = containing != nullptr ? containing_state
                                 : upcoming != nullptr ? upcoming_state
                                                       : recent_state;
   if (chosen == nullptr) return false;
@@ -352,7 +355,8 @@ void session_assembler::hand_on(session_state& s, std::size_t position) {
   // Exec JSON of this turn (matched by position) joins it now.
   if (auto it = s.exec_turns.find(t.t.index); it != s.exec_turns.end()) {
     for (event& e : it->second) {
-      if (e.kind == event_kind::turn_end && t.t.outcome == turn_outcome::none) t.t.outcome = e.outcome;
+      if (e.kind == event_kind::turn_end && t.t.outcome == turn_outcome::none)
+        t.t.outcome = e.outcome;
       if (e.kind == event_kind::turn_end && e.outcome == turn_outcome::failed) {
         t.t.outcome = turn_outcome::failed;  // exec says it failed; a rollout may not
       }
@@ -457,9 +461,9 @@ void session_assembler::close_expired(session_state& s, std::optional<timestamp>
     // A clock that jumped back past an ended turn by more than the grace expires it too:
     // waiting for the log to pass its end again would keep every later turn in memory.
     const bool expired =
-        !now || (t.ended && (!t.ended_at ||
-                             now->micros - t.ended_at->micros > settings_.grace_micros ||
-                             t.ended_at->micros - now->micros > settings_.grace_micros));
+        !now ||
+        (t.ended && (!t.ended_at || now->micros - t.ended_at->micros > settings_.grace_micros ||
+                     t.ended_at->micros - now->micros > settings_.grace_micros));
     // Hand on in index order only, so a session's turns are reported in sequence.
     if (expired && i == 0) {
       hand_on(s, i);

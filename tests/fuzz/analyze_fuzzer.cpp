@@ -23,8 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::fclose(file);
 
   // The built-in pack, as the command line gives it (a request must name its rules).
-  static const auto rules =
-      std::make_shared<const detect::rule_set>(detect::builtin_rules().rules);
+  static const auto rules = std::make_shared<const detect::rule_set>(detect::builtin_rules().rules);
   app::analysis_request request;
   request.rules = rules;
   request.inputs = {path};

@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   ingest::read_limits limits;
   const std::uint8_t knobs = data[0];
-  limits.chunk_bytes = std::size_t{16} << (knobs & 0x7);          // 16 B … 2 KiB
+  limits.chunk_bytes = std::size_t{16} << (knobs & 0x7);           // 16 B … 2 KiB
   limits.max_line_bytes = std::size_t{8} << ((knobs >> 3) & 0x7);  // 8 B … 1 KiB
   limits.max_decompressed_bytes = (knobs & 0x40) != 0 ? 4096 : 0;
   std::istringstream stream(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));

@@ -270,12 +270,18 @@ TEST_CASE("tool output hash equals the hash of the masked output") {
                        R"("payload":{"type":"function_call_output","call_id":"c1","output":)";
     std::string escaped;
     for (const char c : output) {
-      if (c == '\n') escaped += "\\n";
-      else if (c == '\r') escaped += "\\r";
-      else if (c == '\t') escaped += "\\t";
-      else if (c == '\0') escaped += "\\u0000";
-      else if (c == '"' || c == '\\') escaped += std::string("\\") + c;
-      else escaped += c;
+      if (c == '\n')
+        escaped += "\\n";
+      else if (c == '\r')
+        escaped += "\\r";
+      else if (c == '\t')
+        escaped += "\\t";
+      else if (c == '\0')
+        escaped += "\\u0000";
+      else if (c == '"' || c == '\\')
+        escaped += std::string("\\") + c;
+      else
+        escaped += c;
     }
     line += "\"" + escaped + "\"}}";
     const test::collected got = test::normalize_lines(format_id::codex_rollout, {line});

@@ -49,7 +49,7 @@ struct read_outcome {
   std::uint64_t bytes = 0;  // decompressed
   std::string compression;  // "", "gzip", "zstd"
   bool opened = true;
-  bool complete = true;     // false: truncated/corrupt archive or read error (see problems)
+  bool complete = true;  // false: truncated/corrupt archive or read error (see problems)
   diagnostics problems;
 };
 
