@@ -113,13 +113,16 @@ report::render_options render_options_for(const options& opts, const output_targ
   return render;
 }
 
-std::optional<analysis_request> request_for(const options& opts, std::vector<std::string> inputs,
-                                            const std::string& version) {
+// The inputs (named, piped or the newest session) and the rules of a command that reads logs;
+// nothing when either could not be had (the reason is already on stderr).
+std::optional<analysis_request> request_for(const options& opts, const std::string& version) {
+  auto inputs = resolve_inputs(opts);
+  if (!inputs) return std::nullopt;
   auto rules = resolve_rules(opts.rule_paths);
   if (!rules) return std::nullopt;
   analysis_request request;
   request.rules = std::move(*rules);
-  request.inputs = std::move(inputs);
+  request.inputs = std::move(*inputs);
   request.forced_format = opts.input_format;
   request.tool_version = version;
   request.jobs = opts.jobs != 0 ? opts.jobs : std::max(1U, std::thread::hardware_concurrency());
@@ -178,9 +181,7 @@ int findings_status(const options& opts, const report::report& model) {
 }
 
 int run_analyze(const options& opts, const std::string& version) {
-  auto inputs = resolve_inputs(opts);
-  if (!inputs) return exit_trouble;
-  auto request = request_for(opts, std::move(*inputs), version);
+  auto request = request_for(opts, version);
   if (!request) return exit_trouble;
   const analysis_result result = analyze(*request);
   report_input_problems(result.model);
@@ -217,14 +218,12 @@ int run_merge(const options& opts, const std::string& version) {
 }
 
 int run_events(const options& opts, const std::string& version) {
-  auto inputs = resolve_inputs(opts);
-  if (!inputs) return exit_trouble;
   output_target target(opts.output);
   std::ostream& out = target.stream();
   const report::redaction redact = opts.no_redact ? report::redaction::off : report::redaction::on;
   const report::message_visibility messages =
       opts.show_messages ? report::message_visibility::shown : report::message_visibility::hidden;
-  auto request = request_for(opts, std::move(*inputs), version);
+  auto request = request_for(opts, version);
   if (!request) return exit_trouble;
   request->event_observer = [&](const event& e, std::string_view path) {
     write_event_json(e, path, out, redact, messages);
@@ -236,9 +235,7 @@ int run_events(const options& opts, const std::string& version) {
 }
 
 int run_sessions(const options& opts, const std::string& version) {
-  auto inputs = resolve_inputs(opts);
-  if (!inputs) return exit_trouble;
-  auto request = request_for(opts, std::move(*inputs), version);
+  auto request = request_for(opts, version);
   if (!request) return exit_trouble;
   const analysis_result result = analyze(*request);
   report_input_problems(result.model);
