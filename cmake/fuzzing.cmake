@@ -2,6 +2,7 @@
 # coverage and with ASan + UBSan, so give it its own build directory:
 #   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DLOOPSCOPE_FUZZ=ON
 # scripts/fuzz.sh does that and runs each target.
+include_guard(GLOBAL)
 option(LOOPSCOPE_FUZZ "Build the libFuzzer targets in tests/fuzz (needs clang)" OFF)
 
 function(loopscope_setup_fuzzing)

@@ -4,6 +4,7 @@
 #
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]     default 600 s, every target
 #   FUZZ_BUILD=dir FUZZ_WORK=dir bash scripts/fuzz.sh 60 fuzz_sniff
+#   FUZZ_JOBS=2 runs two targets at a time; FUZZ_SKIP_BUILD=1 uses the binaries already built.
 #
 # Crashes land in $FUZZ_WORK/<target>/ as crash-*/leak-*/timeout-*; a summary line per target
 # gives executions and time. Turn a crash into a regression test by copying it to
@@ -16,10 +17,12 @@ shift || true
 build=${FUZZ_BUILD:-$root/build-fuzz}
 work=${FUZZ_WORK:-/tmp/loopscope-fuzz}
 
+if [[ ${FUZZ_SKIP_BUILD:-0} != 1 ]]; then
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DLOOPSCOPE_BUILD_TESTS=OFF -DLOOPSCOPE_FUZZ=ON \
-  -DCMAKE_PROJECT_INCLUDE="$root/cmake/fuzzing.cmake" >/dev/null
+  -DLOOPSCOPE_BUILD_TESTS=OFF -DLOOPSCOPE_FUZZ=ON -U CMAKE_PROJECT_INCLUDE >/dev/null
 nice -n 19 cmake --build "$build" -j2 >/dev/null
+fi
+jobs=${FUZZ_JOBS:-1}
 
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
@@ -38,19 +41,33 @@ for f in "$root"/samples/healthy/*.jsonl; do
   zstd -q -c "$f" >"$seeds/$(basename "$f").zst"
 done
 
-status=0
-for target in "${targets[@]}"; do
-  corpus=$work/$target/corpus
+run_target() {
+  local target=$1 corpus=$work/$1/corpus log=$work/$1/fuzz.log
   mkdir -p "$corpus"
-  log=$work/$target/fuzz.log
-  # -rss_limit_mb: the pipeline must stay small; -max_len keeps whole sample files possible.
+  # -rss_limit_mb: the pipeline must stay small. -max_len 32 KiB: long enough for many lines of
+  # every format, short enough that each execution stays fast; the seeds' first 32 KiB are used.
   (cd "$work/$target" && nice -n 19 "$build/fuzz/$target" "$corpus" "$seeds" \
-      -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=30 \
-      -print_final_stats=1 >"$log" 2>&1) || status=1
-  runs=$(awk -F': *' '/stat::number_of_executed_units/ {print $2}' "$log")
-  took=$(awk -F': *' '/Done [0-9]+ runs in/ {print}' "$log" | tail -1)
-  crashes=$(find "$work/$target" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' \
-    -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | wc -l)
-  echo "$target: ${runs:-?} executions, ${seconds}s budget, ${crashes} crash files (${took:-see $log})"
+      -max_total_time="$seconds" -max_len=32768 -rss_limit_mb=2048 -timeout=30 \
+      -print_final_stats=1 >"$log" 2>&1)
+  local rc=$?
+  local runs took crashes
+  runs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log")
+  took=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second\(s\)' "$log" | tail -1)
+  crashes=$(find "$work/$target" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' \
+    -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  echo "$target: ${runs:-?} executions, ${seconds}s budget, exit $rc, ${crashes} crash files (${took:-see $log})"
+  return $rc
+}
+
+status=0
+pids=()
+for target in "${targets[@]}"; do
+  run_target "$target" &
+  pids+=($!)
+  if (( ${#pids[@]} >= jobs )); then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
 done
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 exit $status

@@ -16,9 +16,11 @@
 
 #include "batch_state.hpp"
 #include "loopscope/detect/rule_engine.hpp"
+#include "loopscope/detect/rule_loader.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/report/aggregate_merge.hpp"
+#include "loopscope/report/report_builder.hpp"
 #include "loopscope/report/writers.hpp"
 #include "loopscope/session/input_merger.hpp"
 #include "loopscope/session/session_assembler.hpp"
@@ -26,26 +28,27 @@
 namespace loopscope::app {
 namespace {
 
-// Turns finished turns into findings; keeps nothing of the turn itself.
+// Turns finished turns into findings, and ended sessions into the report; keeps nothing of a
+// turn, and of a session only its findings until it ends.
 class turn_analyzer final : public session::turn_sink {
  public:
-  turn_analyzer(std::shared_ptr<const detect::rule_set> rules,
-                std::vector<report::numbered_finding>& findings)
-      : engine_(std::move(rules)), findings_(findings) {}
+  turn_analyzer(std::shared_ptr<const detect::rule_set> rules, report::report_builder& builder)
+      : engine_(std::move(rules)), builder_(builder) {}
 
   void on_turn(const session::turn& t) override {
-    for (detect::finding& f : engine_.on_turn(t)) findings_.push_back({{}, std::move(f)});
+    for (detect::finding& f : engine_.on_turn(t)) builder_.add_finding(std::move(f));
   }
-  void finish() {
-    for (detect::finding& f : engine_.finish()) findings_.push_back({{}, std::move(f)});
-    std::vector<detect::finding*> all;
-    for (report::numbered_finding& n : findings_) all.push_back(&n.finding);
-    engine_.mark_recurrences(all);
+  void on_session(session::session_summary&& ended) override {
+    const std::vector<detect::finding*> earlier = builder_.open_findings(ended.id);
+    for (detect::finding& f : engine_.finish_session(ended.id, earlier)) {
+      builder_.add_finding(std::move(f));
+    }
+    builder_.end_session(std::move(ended));
   }
 
  private:
   detect::rule_engine engine_;
-  std::vector<report::numbered_finding>& findings_;
+  report::report_builder& builder_;
 };
 
 // Inputs that must be merged together to be joined: see `grouping`. Members are positions in the
@@ -59,10 +62,9 @@ struct join_group {
 // What one group contributes to the report.
 struct group_outcome {
   std::vector<report::input_report> inputs;  // in member order
-  std::vector<session::session_summary> sessions;
-  std::vector<report::numbered_finding> findings;
-  bool reused = false;                // taken from --state, no file read
-  std::optional<cached_group> cache;  // what --state keeps of it for the next run
+  report::report part;                       // its sessions, findings and counts
+  bool reused = false;                       // taken from --state, no file read
+  std::optional<cached_group> cache;         // what --state keeps of it for the next run
 };
 
 std::vector<join_group> plan_groups(const ingest::input_list& inputs,
@@ -139,7 +141,8 @@ class batch_run {
       sources.push_back(std::make_unique<normalize::event_source>(
           index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits));
     }
-    turn_analyzer analyzer(request_.rules, outcome.findings);
+    report::report_builder builder(request_.window, request_.detail);
+    turn_analyzer analyzer(request_.rules, builder);
     session::session_assembler assembler(analyzer);
     session::input_merger merger(std::move(sources));
     session::merged_event_observer observer;
@@ -149,7 +152,6 @@ class batch_run {
       };
     }
     merger.run(assembler, observer);
-    analyzer.finish();
 
     for (const auto& source : merger.sources()) {
       report::input_report entry;
@@ -161,7 +163,7 @@ class batch_run {
       }
       outcome.inputs.push_back(std::move(entry));
     }
-    outcome.sessions = assembler.sessions();
+    outcome.part = std::move(builder.result());
     return outcome;
   }
 
@@ -175,16 +177,14 @@ class batch_run {
       const auto it = local.find(global);
       return it == local.end() ? global : it->second;
     };
-    report::report part;
+    report::report part = outcome.part;
     part.tool_version = request_.tool_version;
     part.inputs = outcome.inputs;
-    part.sessions = outcome.sessions;
     for (session::session_summary& s : part.sessions) {
       std::set<input_index> sources;
       for (const input_index i : s.sources) sources.insert(to_local(i));
       s.sources = std::move(sources);
     }
-    part.findings = outcome.findings;
     for (report::numbered_finding& n : part.findings) {
       for (detect::evidence_line& line : n.finding.evidence) {
         line.where.input = to_local(line.where.input);
@@ -217,14 +217,14 @@ class batch_run {
       std::set<input_index> sources;
       for (const input_index i : s.sources) sources.insert(global.at(i));
       s.sources = std::move(sources);
-      outcome.sessions.push_back(std::move(s));
     }
     for (report::numbered_finding& n : part.findings) {
       for (detect::evidence_line& line : n.finding.evidence) {
         line.where.input = global.at(line.where.input);
       }
-      outcome.findings.push_back(std::move(n));
     }
+    part.inputs.clear();
+    outcome.part = std::move(part);
     outcome.cache = cached;
     return outcome;
   }
@@ -245,6 +245,11 @@ std::string state_settings(const analysis_request& request) {
 }  // namespace
 
 analysis_result analyze(const analysis_request& request) {
+  if (!request.rules) {
+    analysis_request with_rules = request;
+    with_rules.rules = std::make_shared<const detect::rule_set>(detect::builtin_rules().rules);
+    return analyze(with_rules);
+  }
   analysis_result result;
   report::report& model = result.model;
   model.tool_version = request.tool_version;
@@ -282,9 +287,32 @@ analysis_result analyze(const analysis_request& request) {
   }
   progress_meter progress(request.progress, inputs.inputs.size(), disk_total);
 
-  // Each worker takes the next group; results land in the group's slot, so the combined report
-  // does not depend on which worker finished first.
-  std::vector<group_outcome> outcomes(groups.size());
+  // Each worker takes the next group; finished groups are folded into the report in group
+  // order, so the report does not depend on which worker finished first, and a group's details
+  // are let go as soon as the groups before it are done.
+  std::optional<batch_state> next_state;
+  if (state) next_state = state->emptied();
+  model.inputs.resize(inputs.unreadable.size() + inputs.inputs.size());
+  report::report_builder combined(request.window, request.detail);
+  std::vector<std::optional<group_outcome>> finished(groups.size());
+  std::size_t next_to_fold = 0;
+  std::mutex fold_mutex;
+  auto fold_in_order = [&] {
+    for (; next_to_fold < groups.size() && finished[next_to_fold]; ++next_to_fold) {
+      const std::size_t g = next_to_fold;
+      group_outcome outcome = std::move(*finished[g]);
+      finished[g].reset();
+      for (std::size_t i = 0; i < groups[g].members.size(); ++i) {
+        report::input_report& entry = outcome.inputs[i];
+        if (entry.stats.status != read_status::complete) result.input_problem = true;
+        model.inputs[run.index_of(groups[g].members[i])] = std::move(entry);
+      }
+      if (outcome.reused) model.summary.inputs_skipped_unchanged += groups[g].members.size();
+      combined.add_part(std::move(outcome.part));
+      if (next_state && outcome.cache) next_state->put(groups[g].key, std::move(*outcome.cache));
+    }
+  };
+
   std::atomic<std::size_t> next{0};
   std::mutex failure_mutex;
   std::exception_ptr failure;
@@ -293,11 +321,15 @@ analysis_result analyze(const analysis_request& request) {
       const std::size_t g = next.fetch_add(1);
       if (g >= groups.size()) return;
       try {
-        outcomes[g] = run.run_group(groups[g]);
+        group_outcome outcome = run.run_group(groups[g]);
         std::uint64_t disk = 0, read = 0;
         for (const std::size_t member : groups[g].members) disk += disk_size[member];
-        for (const report::input_report& input : outcomes[g].inputs) read += input.stats.bytes;
-        progress.group_done(groups[g].members.size(), disk, read, outcomes[g].sessions.size());
+        for (const report::input_report& input : outcome.inputs) read += input.stats.bytes;
+        progress.group_done(groups[g].members.size(), disk, read,
+                            outcome.part.sessions.size() + outcome.part.omitted.aggregate.sessions);
+        const std::lock_guard lock(fold_mutex);
+        finished[g] = std::move(outcome);
+        fold_in_order();
       } catch (...) {
         const std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();
@@ -318,21 +350,10 @@ analysis_result analyze(const analysis_request& request) {
   progress.finish();
   if (failure) std::rethrow_exception(failure);
 
-  std::optional<batch_state> next_state;
-  if (state) next_state = state->emptied();
-  model.inputs.resize(inputs.unreadable.size() + inputs.inputs.size());
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    group_outcome& outcome = outcomes[g];
-    for (std::size_t i = 0; i < groups[g].members.size(); ++i) {
-      report::input_report& entry = outcome.inputs[i];
-      if (entry.stats.status != read_status::complete) result.input_problem = true;
-      model.inputs[run.index_of(groups[g].members[i])] = std::move(entry);
-    }
-    if (outcome.reused) model.summary.inputs_skipped_unchanged += groups[g].members.size();
-    std::move(outcome.sessions.begin(), outcome.sessions.end(), std::back_inserter(model.sessions));
-    std::move(outcome.findings.begin(), outcome.findings.end(), std::back_inserter(model.findings));
-    if (next_state && outcome.cache) next_state->put(groups[g].key, std::move(*outcome.cache));
-  }
+  report::report& built = combined.result();
+  model.sessions = std::move(built.sessions);
+  model.findings = std::move(built.findings);
+  model.omitted = std::move(built.omitted);
   model.window = request.window;
   report::finalize(model);
 

@@ -28,13 +28,14 @@ struct analysis_request {
   std::optional<format_id> forced_format;  // --input-format
   ingest::read_limits limits;
   std::string tool_version;
-  std::shared_ptr<const detect::rule_set> rules;  // the rules to apply
+  std::shared_ptr<const detect::rule_set> rules;  // the rules to apply; none: the built-in pack
   // Sees every normalized event in input order (the `events` command); may be empty.
   // Then the groups are read one after the other on the calling thread, in group order.
   std::function<void(const event&, std::string_view input_path)> event_observer;
   std::size_t jobs = 1;  // worker threads, one group each at a time
   grouping groups = grouping::directory;
   report::time_window window;             // --since/--until
+  report::detail_limits detail;           // --max-sessions/--max-findings
   std::optional<std::string> state_path;  // --state
   progress_display progress = progress_display::off;
 };

@@ -128,6 +128,7 @@ std::optional<analysis_request> request_for(const options& opts, const std::stri
   request.jobs = opts.jobs != 0 ? opts.jobs : std::max(1U, std::thread::hardware_concurrency());
   request.groups = opts.group_by;
   request.window = opts.window;
+  request.detail = opts.detail;
   request.state_path = opts.state;
   request.progress = ::isatty(STDERR_FILENO) ? progress_display::terminal : progress_display::off;
   return request;
@@ -247,9 +248,10 @@ int run_sessions(const options& opts, const std::string& version) {
     for (const input_index i : s.sources) {
       sources.push_back(i < model.inputs.size() ? model.inputs[i].stats.path : "?");
     }
+    const std::uint64_t turns = s.turns.size() + s.turns_omitted;
     out << fmt::format("session {}{}  ({} turn{}; sources: {})\n", s.id,
-                       s.proxy_only ? " (proxy only)" : "", s.turns.size(),
-                       s.turns.size() == 1 ? "" : "s", fmt::join(sources, ", "));
+                       s.proxy_only ? " (proxy only)" : "", turns, turns == 1 ? "" : "s",
+                       fmt::join(sources, ", "));
     if (!s.cli_version.empty() || !s.provider.empty()) {
       out << fmt::format("  codex {} ({}), provider {}, model {}\n",
                          s.cli_version.empty() ? "?" : s.cli_version,
@@ -268,12 +270,23 @@ int run_sessions(const options& opts, const std::string& version) {
           how.empty() ? "" : fmt::format(" ({})", fmt::join(how, ", ")), t.events,
           t.events == 1 ? "" : "s", t.id.empty() ? "" : "  id " + t.id);
     }
+    if (s.turns_omitted > 0) {
+      out << fmt::format("  … {} more turn{}, not listed\n", s.turns_omitted,
+                         s.turns_omitted == 1 ? "" : "s");
+    }
     if (s.proxy_requests_outside_turns > 0) {
       out << fmt::format("  {} proxy request{} fit no turn\n", s.proxy_requests_outside_turns,
                          s.proxy_requests_outside_turns == 1 ? "" : "s");
     }
   }
-  if (model.sessions.empty()) out << "no sessions found\n";
+  if (model.omitted.aggregate.sessions > 0) {
+    out << fmt::format("… and {} more session{}, not listed (--max-sessions)\n",
+                       model.omitted.aggregate.sessions,
+                       model.omitted.aggregate.sessions == 1 ? "" : "s");
+  }
+  if (model.sessions.empty() && model.omitted.aggregate.sessions == 0) {
+    out << "no sessions found\n";
+  }
   if (finish(target) != exit_clean) return exit_trouble;
   return result.input_problem ? exit_trouble : exit_clean;
 }

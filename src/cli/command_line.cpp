@@ -65,6 +65,20 @@ void add_window_options(CLI::App& command, choice_words& words) {
                      "end of that day)");
 }
 
+// How much a report lists in full; the rest is counted (memory stays bounded).
+void add_detail_options(CLI::App& command, app::options& opts) {
+  command
+      .add_option("--max-sessions", opts.detail.sessions,
+                  "List at most N sessions; later ones are counted in the summary and aggregates "
+                  "only (default 2000)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10'000'000}));
+  command
+      .add_option("--max-findings", opts.detail.findings,
+                  "List at most N findings with their evidence; sessions beyond are counted only "
+                  "(default 1000)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10'000'000}));
+}
+
 void add_report_options(CLI::App& command, app::options& opts, choice_words& words) {
   add_choice(command, "--format", words.format, report_formats,
              "Report format: text (default), markdown, json or dot");
@@ -103,6 +117,7 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   choice_words words;
   add_report_options(*analyze, opts, words);
   add_window_options(*analyze, words);
+  add_detail_options(*analyze, opts);
   add_choice(*analyze, "--group-by", words.group_by, groupings,
              "Join groups read in parallel: directory (default: files named here form one, each "
              "directory found under a named one another) or none (all inputs joined together)");
@@ -115,6 +130,7 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
 
   CLI::App* sessions = app.add_subcommand("sessions", "List sessions and their turns");
   add_input_options(*sessions, opts, input_format);
+  add_detail_options(*sessions, opts);
 
   CLI::App* formats = app.add_subcommand("formats", "List the input formats, with a sample line");
   formats->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");

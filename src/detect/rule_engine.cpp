@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -343,6 +344,39 @@ const std::set<std::string>& stop_words() {
   return words;
 }
 
+// One session's recurrences: where the turns' signatures repeat, the findings of those turns (of
+// this session, among `findings`) are given the turns' numbers.
+void mark_session_recurrences(const std::string& session,
+                              const std::vector<std::pair<int, std::string>>& turns,
+                              std::span<finding* const> findings) {
+  std::map<std::string, std::size_t> ids;
+  std::vector<std::size_t> steps;
+  std::vector<std::string> names;
+  for (const auto& [index, signature] : turns) {
+    auto [it, inserted] = ids.try_emplace(signature, names.size());
+    if (inserted) names.push_back(signature);
+    steps.push_back(it->second);
+  }
+  // Period 1: the same rules every turn; 2–3: a pattern of turns (fails, recovers, fails…).
+  for (const graph::repeated_walk& walk : graph::find_repeated_walks(steps, 3)) {
+    if (walk.iterations < 2) continue;
+    bool any = false;
+    for (const std::size_t id : walk.cycle) any = any || !names[id].empty();
+    if (!any) continue;  // clean turns repeating is not a loop
+    std::vector<int> turn_numbers;
+    for (std::size_t step = walk.first_step; step <= walk.last_step; ++step) {
+      turn_numbers.push_back(turns[step].first);
+    }
+    // A walk may span thousands of turns, each with findings: a set, not a scan per finding.
+    const std::unordered_set<int> in_walk(turn_numbers.begin(), turn_numbers.end());
+    for (finding* f : findings) {
+      if (f->session != session || f->turn == 0) continue;
+      if (in_walk.count(f->turn) == 0) continue;
+      f->recurs_in_turns = turn_numbers;
+    }
+  }
+}
+
 }  // namespace
 
 std::set<std::string> message_words(std::string_view text) {
@@ -377,10 +411,9 @@ rule_engine::rule_engine(std::shared_ptr<const rule_set> rules, engine_settings 
 
 std::vector<finding> rule_engine::on_turn(const session::turn& t) {
   std::vector<finding> found;
-  if (session_records_.find(t.session_key) == session_records_.end()) {
-    session_order_.push_back(t.session_key);
-    session_records_[t.session_key];
-  }
+  const auto [seen, is_new] = sessions_.try_emplace(t.session_key);
+  if (is_new) seen->second.first_seen = sessions_seen_++;
+  session_state& state = seen->second;
   for (std::size_t index = 0; index < rules_->size(); ++index) {
     const rule& r = (*rules_)[index];
     switch (r.mode) {
@@ -449,7 +482,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
         for (const event* e : pick.events) {
           if (record.evidence.size() < 3) record.evidence.push_back({e->where, e->excerpt});
         }
-        session_records_[t.session_key][index].push_back(std::move(record));
+        extend_run(r, t.session_key, state.runs[index], std::move(record));
         break;
       }
     }
@@ -494,89 +527,120 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
   }
   std::string signature;
   for (const std::string& id : fired) signature += id + ";";
-  turn_signatures_[t.session_key].emplace_back(t.index, std::move(signature));
+  // Turns past the cap are not recorded: recurrences are only marked among a session's first
+  // max_recurrence_turns turns, so a session never ending costs bounded memory.
+  auto& signatures = turn_signatures_[t.session_key];
+  if (signatures.size() < settings_.max_recurrence_turns) {
+    signatures.emplace_back(t.index, std::move(signature));
+  }
   return kept;
 }
 
 void rule_engine::mark_recurrences(std::vector<finding*>& findings) const {
   for (const auto& [session, turns] : turn_signatures_) {
-    std::map<std::string, std::size_t> ids;
-    std::vector<std::size_t> steps;
-    std::vector<std::string> names;
-    for (const auto& [index, signature] : turns) {
-      auto [it, inserted] = ids.try_emplace(signature, names.size());
-      if (inserted) names.push_back(signature);
-      steps.push_back(it->second);
-    }
-    // Period 1: the same rules every turn; 2–3: a pattern of turns (fails, recovers, fails…).
-    for (const graph::repeated_walk& walk : graph::find_repeated_walks(steps, 3)) {
-      if (walk.iterations < 2) continue;
-      bool any = false;
-      for (const std::size_t id : walk.cycle) any = any || !names[id].empty();
-      if (!any) continue;  // clean turns repeating is not a loop
-      std::vector<int> turn_numbers;
-      for (std::size_t step = walk.first_step; step <= walk.last_step; ++step) {
-        turn_numbers.push_back(turns[step].first);
-      }
-      for (finding* f : findings) {
-        if (f->session != session || f->turn == 0) continue;
-        if (std::find(turn_numbers.begin(), turn_numbers.end(), f->turn) == turn_numbers.end())
-          continue;
-        f->recurs_in_turns = turn_numbers;
-      }
-    }
+    mark_session_recurrences(session, turns, findings);
   }
 }
 
-std::vector<finding> rule_engine::finish() {
-  std::vector<finding> found;
-  for (const std::string& session : session_order_) {
-    for (auto& [index, records] : session_records_[session]) {
-      const rule& r = (*rules_)[index];
-      std::size_t i = 0;
-      while (i < records.size()) {
-        if (records[i].key.empty()) {
-          ++i;
-          continue;
+void rule_engine::extend_run(const rule& r, const std::string& session, run_tracker& tracker,
+                             turn_record record) const {
+  if (tracker.open && !record.key.empty()) {
+    const turn_record& first = tracker.open->first;
+    // Compared with the run's first turn, not the previous one: near-duplicates must not drift.
+    const bool same = r.key == turn_key::failure_message
+                          ? record.key == first.key
+                          : word_similarity(record.words, first.words) >= r.similarity;
+    if (same) {
+      open_run& run = *tracker.open;
+      ++run.turns;
+      run.end = record.end;
+      for (evidence_line& e : record.evidence) {
+        if (run.evidence.size() < settings_.max_evidence_lines) {
+          run.evidence.push_back(std::move(e));
         }
-        std::size_t j = i + 1;
-        while (j < records.size() && !records[j].key.empty() &&
-               (r.key == turn_key::failure_message
-                    ? records[j].key == records[i].key
-                    : word_similarity(records[j].words, records[i].words) >= r.similarity)) {
-          ++j;
-        }
-        const int run = static_cast<int>(j - i);
-        if (run >= r.min_iterations && run >= 2) {
-          finding f;
-          f.rule = r.id;
-          f.kind = r.kind;
-          f.session = session;
-          f.turn = records[i].index;
-          f.turn_id = records[i].turn_id;
-          f.iterations = run;
-          f.start = records[i].start;
-          f.end = records[j - 1].end;
-          f.cause = records[i].cause;
-          f.cycle.push_back(r.key == turn_key::failure_message
-                                ? "turn failed: " + records[i].key
-                                : "agent_message " + records[i].shown);
-          for (std::size_t k = i; k < j; ++k) {
-            for (const evidence_line& e : records[k].evidence) {
-              if (f.evidence.size() < settings_.max_evidence_lines) f.evidence.push_back(e);
-            }
-          }
-          apply_severity(r, f, turn_outcome::none);
-          f.summary = r.summary.empty() ? r.title : fill_template(r.summary, f, "codex");
-          f.advice = fill_template(r.advice, f, "codex");
-          found.push_back(std::move(f));
-        }
-        i = j;
       }
+      return;
     }
   }
-  session_records_.clear();
-  session_order_.clear();
+  if (tracker.open) {
+    close_run(r, session, std::move(*tracker.open), tracker.closed);
+    tracker.open.reset();
+  }
+  if (record.key.empty()) return;  // a turn without the key starts nothing
+  open_run run;
+  run.end = record.end;
+  for (evidence_line& e : record.evidence) {
+    if (run.evidence.size() < settings_.max_evidence_lines) run.evidence.push_back(std::move(e));
+  }
+  record.evidence.clear();
+  run.first = std::move(record);
+  tracker.open = std::move(run);
+}
+
+void rule_engine::close_run(const rule& r, const std::string& session, open_run run,
+                            std::vector<finding>& out) const {
+  if (run.turns < r.min_iterations || run.turns < 2) return;
+  finding f;
+  f.rule = r.id;
+  f.kind = r.kind;
+  f.session = session;
+  f.turn = run.first.index;
+  f.turn_id = std::move(run.first.turn_id);
+  f.iterations = run.turns;
+  f.start = run.first.start;
+  f.end = run.end;
+  f.cause = std::move(run.first.cause);
+  f.cycle.push_back(r.key == turn_key::failure_message ? "turn failed: " + run.first.key
+                                                       : "agent_message " + run.first.shown);
+  f.evidence = std::move(run.evidence);
+  apply_severity(r, f, turn_outcome::none);
+  f.summary = r.summary.empty() ? r.title : fill_template(r.summary, f, "codex");
+  f.advice = fill_template(r.advice, f, "codex");
+  out.push_back(std::move(f));
+}
+
+std::vector<finding> rule_engine::close_session(const std::string& session,
+                                                session_state& state) const {
+  std::vector<finding> found;
+  for (auto& [index, tracker] : state.runs) {
+    for (finding& f : tracker.closed) found.push_back(std::move(f));
+    tracker.closed.clear();
+    if (tracker.open) {
+      close_run((*rules_)[index], session, std::move(*tracker.open), found);
+      tracker.open.reset();
+    }
+  }
+  return found;
+}
+
+std::vector<finding> rule_engine::finish_session(const std::string& session_key,
+                                                 std::span<finding* const> earlier) {
+  std::vector<finding> found;
+  if (const auto it = sessions_.find(session_key); it != sessions_.end()) {
+    found = close_session(session_key, it->second);
+    sessions_.erase(it);
+  }
+  if (const auto it = turn_signatures_.find(session_key); it != turn_signatures_.end()) {
+    std::vector<finding*> marked(earlier.begin(), earlier.end());
+    for (finding& f : found) marked.push_back(&f);
+    mark_session_recurrences(session_key, it->second, marked);
+    turn_signatures_.erase(it);
+  }
+  return found;
+}
+
+std::vector<finding> rule_engine::finish() {
+  std::vector<std::pair<std::uint64_t, const std::string*>> order;
+  order.reserve(sessions_.size());
+  for (const auto& [session, state] : sessions_) order.emplace_back(state.first_seen, &session);
+  std::sort(order.begin(), order.end());
+  std::vector<finding> found;
+  for (const auto& [first_seen, session] : order) {
+    for (finding& f : close_session(*session, sessions_.at(*session)))
+      found.push_back(std::move(f));
+  }
+  // The signatures stay: mark_recurrences runs after finish().
+  sessions_.clear();
   return found;
 }
 

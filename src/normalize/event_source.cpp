@@ -177,7 +177,7 @@ void event_source::normalize_line(format_id format, std::string_view text, origi
 void event_source::continue_json_block(std::string_view text) {
   constexpr std::size_t max_lines = 512;
   constexpr std::size_t max_bytes = 1 << 20;
-  json_block* block = &*json_block_;
+  pending_json_block* block = &*json_block_;
   ++block->lines;
   for (const char c : text) {
     if (block->in_string) {
@@ -199,7 +199,7 @@ void event_source::continue_json_block(std::string_view text) {
   }
   const bool closed = block->depth <= 0 && !block->in_string;
   if (!closed && block->lines < max_lines && block->compact.size() < max_bytes) return;
-  json_block finished = std::move(*json_block_);
+  pending_json_block finished = std::move(*json_block_);
   json_block_.reset();
   const format_id format = closed && !forced_ ? formats::sniff_line(finished.compact)
                                               : (forced_ ? *forced_ : format_id::unknown);

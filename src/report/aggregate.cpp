@@ -41,61 +41,112 @@ std::optional<timestamp> parse_time_bound(std::string_view text, bound_side side
   return parse_rfc3339(text);
 }
 
+namespace {
+
+std::tuple<int, std::string, std::string> cause_key_of(const detect::finding& f) {
+  if (!f.cause) return {0, "", ""};
+  return {f.cause->http.status, f.cause->http.path,
+          f.cause->http.transport == transport_kind::unknown
+              ? std::string()
+              : std::string(transport_name(f.cause->http.transport))};
+}
+
+bool offender_first(const offender& x, const offender& y) {
+  if (x.findings != y.findings) return x.findings > y.findings;
+  if (x.time_lost_ms != y.time_lost_ms) return x.time_lost_ms > y.time_lost_ms;
+  return x.session < y.session;
+}
+
+}  // namespace
+
+aggregates figures_of(const detect::finding& f) {
+  aggregates a;
+  const std::int64_t ms = f.duration_ms().value_or(0);
+  const std::int64_t tokens = f.tokens >= 0 ? f.tokens : 0;
+  a.by_kind[std::string(detect::finding_kind_name(f.kind))] = 1;
+  a.by_rule[f.rule] = 1;
+  a.time_lost_ms = ms;
+  a.tokens_lost = tokens;
+  a.findings_with_tokens = f.tokens >= 0 ? 1 : 0;
+  cause_row row;
+  std::tie(row.status, row.path, row.transport) = cause_key_of(f);
+  row.findings = 1;
+  row.time_lost_ms = ms;
+  row.tokens_lost = tokens;
+  a.by_root_cause.push_back(std::move(row));
+  return a;
+}
+
+void add_to(summary_counts& into, const summary_counts& more) {
+  into.findings += more.findings;
+  for (const auto& [kind, count] : more.by_kind) into.by_kind[kind] += count;
+  for (const auto& [level, count] : more.by_severity) into.by_severity[level] += count;
+  into.loop_time_ms += more.loop_time_ms;
+}
+
+void add_to(aggregates& into, const aggregates& more) {
+  for (const auto& [kind, count] : more.by_kind) into.by_kind[kind] += count;
+  for (const auto& [rule, count] : more.by_rule) into.by_rule[rule] += count;
+  for (const cause_row& row : more.by_root_cause) {
+    auto same =
+        std::find_if(into.by_root_cause.begin(), into.by_root_cause.end(), [&](const cause_row& r) {
+          return r.status == row.status && r.path == row.path && r.transport == row.transport;
+        });
+    if (same == into.by_root_cause.end()) {
+      into.by_root_cause.push_back(row);
+    } else {
+      same->findings += row.findings;
+      same->time_lost_ms += row.time_lost_ms;
+      same->tokens_lost += row.tokens_lost;
+    }
+  }
+  std::sort(into.by_root_cause.begin(), into.by_root_cause.end(),
+            [](const cause_row& x, const cause_row& y) {
+              if (x.findings != y.findings) return x.findings > y.findings;
+              return std::tie(x.status, x.path, x.transport) <
+                     std::tie(y.status, y.path, y.transport);
+            });
+  into.sessions += more.sessions;
+  into.sessions_affected += more.sessions_affected;
+  into.turns += more.turns;
+  into.turns_affected += more.turns_affected;
+  into.time_lost_ms += more.time_lost_ms;
+  into.tokens_lost += more.tokens_lost;
+  into.findings_with_tokens += more.findings_with_tokens;
+  into.top_offenders.insert(into.top_offenders.end(), more.top_offenders.begin(),
+                            more.top_offenders.end());
+  std::sort(into.top_offenders.begin(), into.top_offenders.end(), offender_first);
+  if (into.top_offenders.size() > top_offender_count) {
+    into.top_offenders.resize(top_offender_count);
+  }
+  into.sessions_outside_window += more.sessions_outside_window;
+}
+
 aggregates compute_aggregates(const report& r) {
   aggregates a;
-  a.window = r.window;
   a.sessions = r.sessions.size();
-  for (const session::session_summary& s : r.sessions) a.turns += s.turns.size();
+  for (const session::session_summary& s : r.sessions) a.turns += s.turns.size() + s.turns_omitted;
 
-  using cause_key = std::tuple<int, std::string, std::string>;
-  std::map<cause_key, cause_row> causes;
   std::map<std::string, offender> per_session;
   std::set<std::pair<std::string, int>> turns_hit;
   for (const numbered_finding& n : r.findings) {
     const detect::finding& f = n.finding;
-    const std::int64_t ms = f.duration_ms().value_or(0);
-    const std::int64_t tokens = f.tokens >= 0 ? f.tokens : 0;
-    ++a.by_kind[std::string(detect::finding_kind_name(f.kind))];
-    ++a.by_rule[f.rule];
-    a.time_lost_ms += ms;
-    a.tokens_lost += tokens;
-    if (f.tokens >= 0) ++a.findings_with_tokens;
+    add_to(a, figures_of(f));
     if (f.turn != 0) turns_hit.emplace(f.session, f.turn);
-
-    cause_key key{0, "", ""};
-    if (f.cause) {
-      key = {f.cause->http.status, f.cause->http.path,
-             f.cause->http.transport == transport_kind::unknown
-                 ? std::string()
-                 : std::string(transport_name(f.cause->http.transport))};
-    }
-    cause_row& row = causes[key];
-    std::tie(row.status, row.path, row.transport) = key;
-    ++row.findings;
-    row.time_lost_ms += ms;
-    row.tokens_lost += tokens;
-
     offender& o = per_session[f.session];
     o.session = f.session;
     ++o.findings;
-    o.time_lost_ms += ms;
-    o.tokens_lost += tokens;
+    o.time_lost_ms += f.duration_ms().value_or(0);
+    o.tokens_lost += f.tokens >= 0 ? f.tokens : 0;
   }
   a.turns_affected = turns_hit.size();
   a.sessions_affected = per_session.size();
-
-  for (auto& [key, row] : causes) a.by_root_cause.push_back(std::move(row));
-  // The map already ordered equal counts by (status, path, transport); a stable sort keeps that.
-  std::stable_sort(a.by_root_cause.begin(), a.by_root_cause.end(),
-                   [](const cause_row& x, const cause_row& y) { return x.findings > y.findings; });
-
   for (auto& [id, o] : per_session) a.top_offenders.push_back(std::move(o));
-  std::stable_sort(a.top_offenders.begin(), a.top_offenders.end(),
-                   [](const offender& x, const offender& y) {
-                     if (x.findings != y.findings) return x.findings > y.findings;
-                     return x.time_lost_ms > y.time_lost_ms;
-                   });
+  std::sort(a.top_offenders.begin(), a.top_offenders.end(), offender_first);
   if (a.top_offenders.size() > top_offender_count) a.top_offenders.resize(top_offender_count);
+
+  add_to(a, r.omitted.aggregate);
+  a.window = r.window;
   return a;
 }
 

@@ -44,6 +44,9 @@ report merge_reports(std::vector<report> parts, const time_window& window) {
   std::map<std::string, input_report> by_path;
   for (report& part : parts) {
     merged.summary.inputs_skipped_unchanged += part.summary.inputs_skipped_unchanged;
+    // What a part only counted cannot be told apart from the others' lists: its counts add up.
+    add_to(merged.omitted.summary, part.omitted.summary);
+    add_to(merged.omitted.aggregate, part.omitted.aggregate);
     for (input_report& input : part.inputs) {
       auto [it, inserted] = by_path.try_emplace(input.stats.path, input);
       if (!inserted && input_rank(it->second) < input_rank(input)) it->second = input;

@@ -82,6 +82,24 @@ json aggregate_json(const aggregates& a) {
   return out;
 }
 
+// Sessions and findings counted but not listed (detail limits), with their own figures so that
+// merge and --state can add them up again.
+json omitted_json(const omitted_details& o) {
+  json out;
+  out["sessions"] = o.aggregate.sessions;
+  out["findings"] = o.summary.findings;
+  json summary;
+  summary["findings"] = o.summary.findings;
+  summary["by_kind"] = json::object();
+  for (const auto& [kind, count] : o.summary.by_kind) summary["by_kind"][kind] = count;
+  summary["by_severity"] = json::object();
+  for (const auto& [level, count] : o.summary.by_severity) summary["by_severity"][level] = count;
+  summary["loop_time_ms"] = o.summary.loop_time_ms;
+  out["summary"] = std::move(summary);
+  out["aggregate"] = aggregate_json(o.aggregate);
+  return out;
+}
+
 }  // namespace
 
 void write_json(const report& r, std::ostream& out, const render_options& options) {
@@ -139,6 +157,8 @@ void write_json(const report& r, std::ostream& out, const render_options& option
            {"events", t.events}});
     }
     entry["turns"] = std::move(turns);
+    // Only a session longer than the kept turn summaries has it.
+    if (s.turns_omitted > 0) entry["turns_omitted"] = s.turns_omitted;
     entry["proxy_only"] = s.proxy_only;
     entry["proxy_requests_outside_turns"] = s.proxy_requests_outside_turns;
     entry["codex"] = {{"cli_version", s.cli_version.empty() ? json(nullptr) : json(s.cli_version)},
@@ -193,14 +213,14 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   for (const auto& [kind, count] : r.summary.by_kind) summary["by_kind"][kind] = count;
   summary["by_severity"] = json::object();
   for (const auto& [level, count] : r.summary.by_severity) summary["by_severity"][level] = count;
-  summary["sessions"] = r.sessions.size();
-  std::size_t turns = 0;
-  for (const auto& s : r.sessions) turns += s.turns.size();
-  summary["turns"] = turns;
+  // Listed and omitted alike: the summary counts everything read.
+  summary["sessions"] = r.aggregate.sessions;
+  summary["turns"] = r.aggregate.turns;
   summary["loop_time_ms"] = r.summary.loop_time_ms;
   summary["inputs_skipped_unchanged"] = r.summary.inputs_skipped_unchanged;
   doc["summary"] = std::move(summary);
   doc["aggregate"] = aggregate_json(r.aggregate);
+  if (r.omitted.any()) doc["omitted"] = omitted_json(r.omitted);
 
   // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
   out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
@@ -278,6 +298,36 @@ void restore_duration(detect::finding& f, const any_json& entry) {
       return;
     }
   }
+}
+
+aggregates aggregate_of(const any_json& obj) {
+  aggregates a;
+  a.sessions = number_of<std::size_t>(obj, "sessions");
+  a.sessions_affected = number_of<std::size_t>(obj, "sessions_affected");
+  a.turns = number_of<std::size_t>(obj, "turns");
+  a.turns_affected = number_of<std::size_t>(obj, "turns_affected");
+  a.time_lost_ms = number_of<std::int64_t>(obj, "time_lost_ms");
+  a.tokens_lost = number_of<std::int64_t>(obj, "tokens_lost");
+  a.findings_with_tokens = number_of<std::size_t>(obj, "findings_with_tokens");
+  for (const auto& [kind, count] : object_of(obj, "by_kind").items()) {
+    if (count.is_number_unsigned()) a.by_kind[kind] = count.get<std::size_t>();
+  }
+  for (const auto& [rule, count] : object_of(obj, "by_rule").items()) {
+    if (count.is_number_unsigned()) a.by_rule[rule] = count.get<std::size_t>();
+  }
+  for (const any_json& row : array_of(obj, "by_root_cause")) {
+    a.by_root_cause.push_back({number_of<int>(row, "status"), text_of(row, "path"),
+                               text_of(row, "transport"), number_of<std::size_t>(row, "findings"),
+                               number_of<std::int64_t>(row, "time_lost_ms"),
+                               number_of<std::int64_t>(row, "tokens_lost")});
+  }
+  for (const any_json& row : array_of(obj, "top_offenders")) {
+    a.top_offenders.push_back({text_of(row, "session"), number_of<std::size_t>(row, "findings"),
+                               number_of<std::int64_t>(row, "time_lost_ms"),
+                               number_of<std::int64_t>(row, "tokens_lost")});
+  }
+  a.sessions_outside_window = number_of<std::size_t>(object_of(obj, "window"), "sessions_outside");
+  return a;
 }
 
 }  // namespace
@@ -362,6 +412,7 @@ std::string read_json_report(std::string_view text, report& out) {
       turn.events = number_of<std::uint64_t>(t, "events");
       s.turns.push_back(std::move(turn));
     }
+    s.turns_omitted = number_of<std::uint64_t>(entry, "turns_omitted");
     s.proxy_only = flag_of(entry, "proxy_only");
     s.proxy_requests_outside_turns =
         number_of<std::uint64_t>(entry, "proxy_requests_outside_turns");
@@ -435,6 +486,23 @@ std::string read_json_report(std::string_view text, report& out) {
   }
   out.summary.inputs_skipped_unchanged =
       number_of<std::size_t>(object_of(doc, "summary"), "inputs_skipped_unchanged");
+  if (const any_json& omitted = object_of(doc, "omitted"); !omitted.empty()) {
+    const any_json& summary = object_of(omitted, "summary");
+    out.omitted.summary.findings = number_of<std::size_t>(summary, "findings");
+    for (const auto& [kind, count] : object_of(summary, "by_kind").items()) {
+      if (count.is_number_unsigned()) out.omitted.summary.by_kind[kind] = count.get<std::size_t>();
+    }
+    for (const auto& [level, count] : object_of(summary, "by_severity").items()) {
+      if (count.is_number_unsigned()) {
+        out.omitted.summary.by_severity[level] = count.get<std::size_t>();
+      }
+    }
+    out.omitted.summary.loop_time_ms = number_of<std::int64_t>(summary, "loop_time_ms");
+    out.omitted.aggregate = aggregate_of(object_of(omitted, "aggregate"));
+  }
+  // Sessions this report left out for its window stay counted when it is merged or reused.
+  out.omitted.aggregate.sessions_outside_window =
+      number_of<std::size_t>(object_of(object_of(doc, "aggregate"), "window"), "sessions_outside");
   return {};
 }
 

@@ -91,22 +91,25 @@ void write_evidence(const report& r, const detect::finding& f, std::ostream& out
 }  // namespace
 
 void write_markdown(const report& r, std::ostream& out, const render_options& options) {
-  std::size_t turns = 0;
-  for (const auto& s : r.sessions) turns += s.turns.size();
+  const std::size_t sessions = r.aggregate.sessions;
+  const std::size_t turns = r.aggregate.turns;
   out << "## loopscope report\n\n";
   out << fmt::format("loopscope {} read {} input{}: {} session{}, {} turn{}, {}", r.tool_version,
-                     r.inputs.size(), detail::plural(r.inputs.size()), r.sessions.size(),
-                     detail::plural(r.sessions.size()), turns, detail::plural(turns),
+                     r.inputs.size(), detail::plural(r.inputs.size()), sessions,
+                     detail::plural(sessions), turns, detail::plural(turns),
                      detail::severity_counts(r.summary));
   if (r.summary.loop_time_ms > 0) {
     out << fmt::format(", {} in loops", detail::human_duration(r.summary.loop_time_ms));
   }
   out << ".\n\n";
+  if (const std::string note = detail::omitted_note(r); !note.empty()) {
+    out << detail::markdown_text(note) << "\n\n";
+  }
   write_environment(r, out);
   write_inputs(r, out);
 
   if (r.findings.empty()) {
-    out << "No loops or failed turns found.\n";
+    if (r.summary.findings == 0) out << "No loops or failed turns found.\n";
     return;
   }
   const bool many_sessions = r.sessions.size() > 1;

@@ -1,4 +1,5 @@
 #include "loopscope/report/report.hpp"
+#include "loopscope/report/report_builder.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -15,17 +16,6 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 0xcbf29ce4842223
     hash *= 0x100000001b3ULL;
   }
   return hash;
-}
-
-// A session's time span, from whichever ends the logs gave.
-bool overlaps(const session::session_summary& s, const time_window& window) {
-  const std::optional<timestamp> first = s.start ? s.start : s.end;
-  const std::optional<timestamp> last = s.end ? s.end : s.start;
-  // A session the logs give no time cannot be placed in the window, so it is left out.
-  if (!first || !last) return false;
-  if (window.since && *last < *window.since) return false;
-  if (window.until && !(*first < *window.until)) return false;
-  return true;
 }
 
 std::size_t apply_window(report& r) {
@@ -88,8 +78,9 @@ void finalize(report& r) {
     ++r.summary.by_severity[std::string(detect::severity_name(f.level))];
     if (auto ms = f.duration_ms()) r.summary.loop_time_ms += *ms;
   }
+  add_to(r.summary, r.omitted.summary);
   r.aggregate = compute_aggregates(r);
-  r.aggregate.sessions_outside_window = outside_window;
+  r.aggregate.sessions_outside_window += outside_window;
 }
 
 }  // namespace loopscope::report

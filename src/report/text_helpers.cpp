@@ -52,6 +52,18 @@ std::string human_duration(std::int64_t milliseconds) {
   return fmt::format("{}h{:02}m", milliseconds / 3'600'000, (milliseconds / 60'000) % 60);
 }
 
+std::string omitted_note(const report& r) {
+  if (!r.omitted.any()) return {};
+  const std::size_t sessions = r.omitted.aggregate.sessions;
+  const std::size_t findings = r.omitted.summary.findings;
+  return fmt::format(
+      "Listed: {} session{} and {} finding{}. {} more session{} with {} finding{} are counted in "
+      "every figure here but not listed (raise --max-sessions / --max-findings, or split the "
+      "inputs).",
+      r.sessions.size(), plural(r.sessions.size()), r.findings.size(), plural(r.findings.size()),
+      sessions, plural(sessions), findings, plural(findings));
+}
+
 std::string severity_counts(const summary_counts& summary) {
   if (summary.findings == 0) return "no findings";
   std::string text = fmt::format("{} finding{} (", summary.findings, plural(summary.findings));

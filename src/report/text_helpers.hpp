@@ -19,6 +19,8 @@ std::string upper(std::string_view text);
 std::string human_duration(std::int64_t milliseconds);
 // "3 findings (1 error, 2 warning)", or "no findings".
 std::string severity_counts(const summary_counts& summary);
+// What the report counts but does not list (detail limits): one sentence, or "" when nothing.
+std::string omitted_note(const report& r);
 // One sentence: "HTTP 405 on GET /v1/responses over websocket (UnexpectedStatus), not retriable".
 std::string cause_sentence(const detect::root_cause& cause);
 // Greedy word wrap; every line indented. Words longer than the room are cut, never overflow.

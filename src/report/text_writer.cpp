@@ -165,23 +165,28 @@ void write_timeline(const report& r, std::string_view session, int turn, std::os
 void write_text(const report& r, std::ostream& out, const render_options& options) {
   const painter paint{options.color};
   const std::size_t width = std::max(options.width, narrowest);
-  std::size_t turns = 0;
-  for (const auto& s : r.sessions) turns += s.turns.size();
+  // Every session read, listed or only counted (detail limits).
+  const std::size_t sessions = r.aggregate.sessions;
+  const std::size_t turns = r.aggregate.turns;
   out << detail::wrap(
       fmt::format("loopscope {} — {} input{}, {} session{}, {} turn{}, {}{}", r.tool_version,
-                  r.inputs.size(), detail::plural(r.inputs.size()), r.sessions.size(),
-                  detail::plural(r.sessions.size()), turns, detail::plural(turns),
+                  r.inputs.size(), detail::plural(r.inputs.size()), sessions,
+                  detail::plural(sessions), turns, detail::plural(turns),
                   detail::severity_counts(r.summary),
                   r.summary.loop_time_ms > 0
                       ? fmt::format(", {} in loops", detail::human_duration(r.summary.loop_time_ms))
                       : std::string()),
       0, width);
+  if (const std::string note = detail::omitted_note(r); !note.empty()) {
+    out << detail::wrap(note, 0, width);
+  }
   write_inputs(r, out, options, paint, width);
 
   for (const session::session_summary& s : r.sessions) {
     const detail::session_tally tally = detail::tally_session(r, s.id);
-    std::string head = fmt::format(" — {} turn{}, {}", s.turns.size(),
-                                   detail::plural(s.turns.size()), detail::tally_text(tally));
+    const std::size_t session_turns = s.turns.size() + s.turns_omitted;
+    std::string head = fmt::format(" — {} turn{}, {}", session_turns, detail::plural(session_turns),
+                                   detail::tally_text(tally));
     if (tally.loop_time_ms > 0)
       head += fmt::format(", {} in loops", detail::human_duration(tally.loop_time_ms));
     const std::string name = fmt::format("Session {}", detail::printable(s.id));
@@ -216,7 +221,7 @@ void write_text(const report& r, std::ostream& out, const render_options& option
     }
     if (previous != nullptr) close_turn(previous->finding);
   }
-  // Findings of sessions the model does not list (none today) must not vanish from the report.
+  // Findings of sessions the model does not list (a hand-edited report merged) must not vanish.
   for (const numbered_finding& n : r.findings) {
     const bool listed = std::any_of(r.sessions.begin(), r.sessions.end(),
                                     [&](const auto& s) { return s.id == n.finding.session; });
@@ -225,9 +230,9 @@ void write_text(const report& r, std::ostream& out, const render_options& option
         << paint(fmt::format("Session {}", detail::printable(n.finding.session)), "1") << '\n';
     write_finding(r, n.finding, out, options, paint, width);
   }
-  if (r.findings.empty()) out << "\nNo loops or failed turns found.\n";
+  if (r.summary.findings == 0) out << "\nNo loops or failed turns found.\n";
   // Over many sessions, what is common: by kind, rule and cause, and the worst sessions.
-  if (r.sessions.size() > 1) out << '\n' << aggregate_text(r.aggregate);
+  if (sessions > 1) out << '\n' << aggregate_text(r.aggregate);
 }
 
 }  // namespace loopscope::report

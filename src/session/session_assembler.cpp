@@ -23,15 +23,21 @@ constexpr std::int64_t end_of_time_micros = std::numeric_limits<std::int64_t>::m
 session_assembler::session_state& session_assembler::state_for(const std::string& key,
                                                                input_index input) {
   auto [it, inserted] = states_.try_emplace(key);
+  session_state& s = it->second;
   if (inserted) {
-    it->second.slot = summaries_.size();
-    session_summary summary;
-    summary.id = key;
-    summaries_.push_back(std::move(summary));
+    s.summary.id = key;
+    s.order = sessions_seen_++;
+    if (auto retired = retired_turn_counts_.find(key); retired != retired_turn_counts_.end()) {
+      s.created = retired->second;
+      retired_turn_counts_.erase(retired);
+    }
   }
-  summaries_[it->second.slot].sources.insert(input);
+  s.summary.sources.insert(input);
+  // The line's own place in time, not the furthest time seen: after a clock jump backwards a
+  // session must not look stale while its lines are still coming.
+  if (placed_at_) s.last_activity = placed_at_;
   active_.insert(key);
-  return it->second;
+  return s;
 }
 
 session_assembler::open_turn* session_assembler::find_turn(session_state& s,
@@ -60,7 +66,7 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
     }
   }
   auto fresh = std::make_unique<open_turn>();
-  fresh->t.session_key = summaries_[s.slot].id;
+  fresh->t.session_key = s.summary.id;
   fresh->t.index = ++s.created;
   fresh->t.id = id;
   fresh->t.start = when;
@@ -71,7 +77,7 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
   // proxy requests without join keys that no turn has claimed yet.
   std::vector<std::pair<event, std::optional<timestamp>>> waiting = std::move(s.waiting);
   s.waiting.clear();
-  if (!is_synthetic_key(summaries_[s.slot].id) && when) {
+  if (!is_synthetic_key(s.summary.id) && when) {
     for (auto& [key, other] : states_) {
       if (!is_synthetic_key(key)) continue;
       std::size_t kept = 0;
@@ -94,9 +100,9 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
     if (recent && after_previous) {
       add_to_turn(s, t, std::move(e), at);
     } else {
-      ++summaries_[s.slot].events_outside_turns;
+      ++s.summary.events_outside_turns;
       if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
-        ++summaries_[s.slot].proxy_requests_outside_turns;
+        ++s.summary.proxy_requests_outside_turns;
       }
     }
   }
@@ -105,7 +111,8 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
 
 void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
                                     std::optional<timestamp> when) {
-  summaries_[s.slot].sources.insert(e.where.input);
+  s.summary.sources.insert(e.where.input);
+  if (when) s.last_activity = when;
   if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
     ++t.t.requests;
     if (!is_synthetic_key(e.session_key) && e.session_key == t.t.session_key) {
@@ -144,7 +151,7 @@ void session_assembler::route_untimed_client(session_state& s, event&& e) {
     s.exec_in_turn = true;
   }
   if (!s.exec_in_turn && e.kind != event_kind::turn_start) {
-    ++summaries_[s.slot].events_outside_turns;
+    ++s.summary.events_outside_turns;
     return;
   }
   const bool ends = e.kind == event_kind::turn_end;
@@ -155,7 +162,7 @@ void session_assembler::route_untimed_client(session_state& s, event&& e) {
 }
 
 void session_assembler::route_client(session_state& s, event&& e, std::optional<timestamp> when) {
-  session_summary& summary = summaries_[s.slot];
+  session_summary& summary = s.summary;
   if (!e.cli_version.empty()) summary.cli_version = e.cli_version;
   if (!e.originator.empty()) summary.originator = e.originator;
   if (!e.provider.empty()) summary.provider = e.provider;
@@ -252,7 +259,7 @@ void session_assembler::decide_unjoined(std::optional<timestamp> now) {
     if (join_by_time(pending, when)) continue;
     // No turn fits: the request stays with the proxy's own session (proxy-only turns).
     session_state& own = state_for(pending.session_key, pending.where.input);
-    summaries_[own.slot].proxy_only = true;
+    own.summary.proxy_only = true;
     own.waiting.emplace_back(std::move(pending), when);
   }
 }
@@ -261,7 +268,10 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
   // Strongest evidence first: the session and turn named in Codex's request headers.
   if (!is_synthetic_key(e.session_key)) {
     session_state& s = state_for(e.session_key, e.where.input);
-    if (!e.request_id.empty()) session_of_request_id_[e.request_id] = e.session_key;
+    if (!e.request_id.empty() &&
+        session_of_request_id_.insert_or_assign(e.request_id, e.session_key).second) {
+      s.request_ids.push_back(e.request_id);
+    }
     open_turn* t = find_turn(s, e.turn_key);
     if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) == 0) {
       t = &start_turn(s, e.turn_key, when);  // the proxy saw the turn before Codex's logs did
@@ -271,8 +281,8 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
       return;
     }
     if (t == nullptr) {
-      ++summaries_[s.slot].events_outside_turns;
-      if (is_proxy_request(e)) ++summaries_[s.slot].proxy_requests_outside_turns;
+      ++s.summary.events_outside_turns;
+      if (is_proxy_request(e)) ++s.summary.proxy_requests_outside_turns;
       return;
     }
     add_to_turn(s, *t, std::move(e), when);
@@ -289,7 +299,7 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
   }
   if (!when) {
     session_state& own = state_for(e.session_key, e.where.input);
-    summaries_[own.slot].proxy_only = true;
+    own.summary.proxy_only = true;
     own.waiting.emplace_back(std::move(e), when);
     return;
   }
@@ -300,6 +310,7 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
 void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
                                   normalize::source_role role) {
   if (when && (!now_ || *now_ < *when)) now_ = when;
+  placed_at_ = when;
   if (role == normalize::source_role::proxy) {
     route_proxy(std::move(e), when);
     return;
@@ -392,9 +403,13 @@ void session_assembler::hand_on(session_state& s, std::size_t position) {
   });
   if (!t.t.id.empty()) s.closed_ids.insert(t.t.id);
   sink_.on_turn(t.t);
-  session_summary& summary = summaries_[s.slot];
-  summary.turns.push_back(turn_summary{t.t.index, t.t.id, t.t.start, t.t.end, t.t.outcome,
-                                       t.t.requests, t.t.joined, t.t.events.size()});
+  session_summary& summary = s.summary;
+  if (summary.turns.size() < settings_.max_turn_summaries) {
+    summary.turns.push_back(turn_summary{t.t.index, t.t.id, t.t.start, t.t.end, t.t.outcome,
+                                         t.t.requests, t.t.joined, t.t.events.size()});
+  } else {
+    ++summary.turns_omitted;
+  }
   if (t.t.start && (!summary.start || *t.t.start < *summary.start)) summary.start = t.t.start;
   if (t.t.end && (!summary.end || *summary.end < *t.t.end)) summary.end = t.t.end;
   s.open.erase(s.open.begin() + static_cast<std::ptrdiff_t>(position));
@@ -417,7 +432,7 @@ void session_assembler::drop_stale_waiting(session_state& s, timestamp now) {
   s.waiting.resize(kept);
   if (stale.empty()) return;
 
-  session_summary& summary = summaries_[s.slot];
+  session_summary& summary = s.summary;
   // A proxy log's own session, or a session whose logs never name a turn (logs_2.sqlite keeps
   // no spans): bursts of its events become its turns.
   const bool proxy_own = is_synthetic_key(summary.id) || s.created == 0;
@@ -473,19 +488,72 @@ void session_assembler::close_expired(session_state& s, std::optional<timestamp>
   }
 }
 
+bool session_assembler::is_idle(const session_state& s) const {
+  return s.open.empty() && s.waiting.empty() && s.exec_turns.empty();
+}
+
+void session_assembler::retire(std::map<std::string, session_state>::iterator it) {
+  session_state& s = it->second;
+  for (const std::string& id : s.request_ids) {
+    // Unless a later session took the id over.
+    if (auto known = session_of_request_id_.find(id);
+        known != session_of_request_id_.end() && known->second == it->first) {
+      session_of_request_id_.erase(known);
+    }
+  }
+  if (s.created > 0 && retired_turn_counts_.insert_or_assign(it->first, s.created).second) {
+    retired_order_.push_back(it->first);
+    if (retired_order_.size() > retired_memory) {
+      retired_turn_counts_.erase(retired_order_.front());
+      retired_order_.pop_front();
+    }
+  }
+  active_.erase(it->first);
+  session_summary summary = std::move(s.summary);
+  states_.erase(it);
+  // A proxy log whose every request joined a Codex session leaves an empty shell: not a session.
+  if (is_synthetic_key(summary.id) && summary.turns.empty() && summary.turns_omitted == 0) return;
+  std::sort(summary.turns.begin(), summary.turns.end(),
+            [](const turn_summary& a, const turn_summary& b) { return a.index < b.index; });
+  sink_.on_session(std::move(summary));
+}
+
 void session_assembler::advance(timestamp now) {
   if (!now_ || *now_ < now) now_ = now;
   decide_unjoined(now);
   // Only sessions with something open or waiting need a look; the others are done.
+  std::vector<std::string> quiet;
   for (auto it = active_.begin(); it != active_.end();) {
     session_state& s = states_.at(*it);
     drop_stale_waiting(s, now);
     close_expired(s, now);
-    if (s.open.empty() && s.waiting.empty() && s.exec_turns.empty()) {
+    if (is_idle(s)) {
+      quiet.push_back(*it);
       it = active_.erase(it);
     } else {
       ++it;
     }
+  }
+  for (std::string& key : quiet) idle_.emplace_back(std::move(key));
+  // Sessions quiet for long are handed on; idle_ is in the order they fell quiet, roughly by
+  // last activity, so the front tells when to stop looking.
+  while (!idle_.empty()) {
+    const auto it = states_.find(idle_.front());
+    if (it == states_.end() || !is_idle(it->second) || active_.count(it->first) != 0) {
+      idle_.pop_front();  // already retired, or active again (it will fall quiet again)
+      continue;
+    }
+    const std::optional<timestamp>& last = it->second.last_activity;
+    if (!last) {
+      idle_.pop_front();  // never placed in time (exec JSON alone): kept to the end
+      continue;
+    }
+    if (now.micros - last->micros < settings_.retire_after_micros &&
+        last->micros - now.micros < settings_.retire_after_micros) {
+      break;
+    }
+    idle_.pop_front();
+    retire(it);
   }
 }
 
@@ -496,9 +564,9 @@ void session_assembler::finish() {
   for (auto& [key, s] : states_) {
     drop_stale_waiting(s, end_of_time);
     for (auto& [e, at] : s.waiting) {  // untimed leftovers
-      ++summaries_[s.slot].events_outside_turns;
+      ++s.summary.events_outside_turns;
       if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
-        ++summaries_[s.slot].proxy_requests_outside_turns;
+        ++s.summary.proxy_requests_outside_turns;
       }
     }
     s.waiting.clear();
@@ -512,19 +580,12 @@ void session_assembler::finish() {
       hand_on(s, s.open.size() - 1);
     }
   }
-}
-
-std::vector<session_summary> session_assembler::sessions() const {
-  std::vector<session_summary> out;
-  for (const session_summary& s : summaries_) {
-    // A proxy log whose every request joined a Codex session leaves an empty shell: not a session.
-    if (is_synthetic_key(s.id) && s.turns.empty()) continue;
-    session_summary copy = s;
-    std::sort(copy.turns.begin(), copy.turns.end(),
-              [](const turn_summary& a, const turn_summary& b) { return a.index < b.index; });
-    out.push_back(std::move(copy));
-  }
-  return out;
+  std::vector<std::map<std::string, session_state>::iterator> remaining;
+  for (auto it = states_.begin(); it != states_.end(); ++it) remaining.push_back(it);
+  std::sort(remaining.begin(), remaining.end(),
+            [](const auto& a, const auto& b) { return a->second.order < b->second.order; });
+  for (const auto& it : remaining) retire(it);
+  idle_.clear();
 }
 
 }  // namespace loopscope::session

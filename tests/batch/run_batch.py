@@ -172,6 +172,39 @@ def main():
             compare("findings of the merged shards and of the whole", by_id(doc["findings"]),
                     by_id(whole["findings"]), problems)
 
+        elif check == "detail_limits":
+            # Past --max-sessions/--max-findings a report lists less and counts the same.
+            limits = ["--max-sessions", "4", "--max-findings", "6"]
+            for jobs in ("1", "2"):
+                doc = json.loads(report(loopscope, limits + ["--jobs", jobs, "archive"], tmp))
+                omitted = doc.get("omitted")
+                if not omitted:
+                    problems.append(f"--jobs {jobs}: nothing omitted")
+                    continue
+                if len(doc["sessions"]) > 4 or len(doc["findings"]) > 6:
+                    problems.append(f"--jobs {jobs}: {len(doc['sessions'])} sessions, "
+                                    f"{len(doc['findings'])} findings listed")
+                if len(doc["sessions"]) + omitted["sessions"] != len(whole["sessions"]):
+                    problems.append(f"--jobs {jobs}: listed + omitted sessions != all sessions")
+                listed = {s["id"] for s in doc["sessions"]}
+                if any(f["session"] not in listed for f in doc["findings"]):
+                    problems.append(f"--jobs {jobs}: a finding of an unlisted session")
+                compare(f"--jobs {jobs} limited summary and the whole's", doc["summary"],
+                        whole["summary"], problems)
+                compare(f"--jobs {jobs} limited aggregate and the whole's", doc["aggregate"],
+                        whole["aggregate"], problems)
+            # Limited halves merged, and a limited --state run reused: the same figures.
+            for name, args in (("a.json", half_a), ("b.json", half_b)):
+                with open(os.path.join(tmp, name), "wb") as fh:
+                    fh.write(report(loopscope, limits + args, tmp))
+            doc = json.loads(merged(loopscope, ["a.json", "b.json"], tmp))
+            compare("aggregate of limited halves merged", doc["aggregate"], whole["aggregate"],
+                    problems)
+            report(loopscope, limits + ["--state", "state.json", "archive"], tmp)
+            again = json.loads(report(loopscope, limits + ["--state", "state.json", "archive"], tmp))
+            compare("aggregate of a limited --state rerun", again["aggregate"], whole["aggregate"],
+                    problems)
+
         elif check == "merge_refuses_schema":
             with open(os.path.join(tmp, "good.json"), "wb") as fh:
                 fh.write(whole_text)

@@ -115,7 +115,28 @@ def check(report):
     summary = _typed(p, report, "summary", (dict,), "report")
     if summary:
         n = _typed(p, summary, "findings", (int,), "summary")
-        _expect(p, "summary", n == len(report.get("findings") or []), "findings count differs from the list")
+        omitted = report.get("omitted")
+        omitted_findings = omitted_sessions = 0
+        if omitted is not None:
+            _typed(p, report, "omitted", (dict,), "report")
+            omitted_findings = _typed(p, omitted, "findings", (int,), "omitted") or 0
+            omitted_sessions = _typed(p, omitted, "sessions", (int,), "omitted") or 0
+            _expect(p, "omitted", omitted_findings > 0 or omitted_sessions > 0,
+                    "present but empty")
+            osum = _typed(p, omitted, "summary", (dict,), "omitted") or {}
+            _expect(p, "omitted", osum.get("findings") == omitted_findings,
+                    "summary.findings differs from findings")
+            oagg = _typed(p, omitted, "aggregate", (dict,), "omitted") or {}
+            _expect(p, "omitted", oagg.get("sessions") == omitted_sessions,
+                    "aggregate.sessions differs from sessions")
+        _expect(p, "summary", n == len(report.get("findings") or []) + omitted_findings,
+                "findings count differs from the list (plus omitted)")
+        sessions = _typed(p, summary, "sessions", (int,), "summary")
+        _expect(p, "summary", sessions == len(report.get("sessions") or []) + omitted_sessions,
+                "sessions count differs from the list (plus omitted)")
+        agg = report.get("aggregate") or {}
+        _expect(p, "summary", agg.get("sessions") == sessions,
+                "aggregate.sessions differs from summary.sessions")
         by_kind = _typed(p, summary, "by_kind", (dict,), "summary") or {}
         by_sev = _typed(p, summary, "by_severity", (dict,), "summary") or {}
         _expect(p, "summary", sum(by_kind.values()) == n, "by_kind does not add up")

@@ -12,7 +12,9 @@ namespace {
 
 struct kept_turns final : session::turn_sink {
   std::vector<session::turn> turns;
+  std::vector<session::session_summary> sessions;
   void on_turn(const session::turn& t) override { turns.push_back(t); }
+  void on_session(session::session_summary&& s) override { sessions.push_back(std::move(s)); }
 };
 
 event make(event_kind kind, std::string session, std::uint64_t line, int attempt = 0,
@@ -53,7 +55,7 @@ TEST_CASE("turns are cut at turn_start/turn_end and numbered per session") {
   CHECK(sink.turns[0].index == 1);
   CHECK(sink.turns[0].outcome == turn_outcome::completed);
   CHECK(sink.turns[0].events.size() == 3);
-  const auto& sessions = assembler.sessions();
+  const auto& sessions = sink.sessions;
   REQUIRE(sessions.size() == 2);
   CHECK(sessions[0].id == "s1");
   REQUIRE(sessions[0].turns.size() == 2);

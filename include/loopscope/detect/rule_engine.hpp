@@ -2,10 +2,14 @@
 // consecutive turns). One engine per worker; the rules are shared and read-only.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loopscope/detect/finding.hpp"
@@ -17,14 +21,29 @@ namespace loopscope::detect {
 
 struct engine_settings {
   std::size_t max_evidence_lines = 20;
+  // Recurrences (recurs_in_turns) are only marked among a session's first N turns: the signatures
+  // of later turns are not kept, so a session of any length costs bounded memory.
+  std::size_t max_recurrence_turns = 10'000;
 };
 
+// Memory: per open session, one run per consecutive_turns rule (bounded by max_evidence_lines),
+// the findings of runs already closed, and at most max_recurrence_turns turn signatures. A caller
+// that knows when a session ends retires it with finish_session; finish() retires them all.
 class rule_engine {
  public:
   explicit rule_engine(std::shared_ptr<const rule_set> rules, engine_settings settings = {});
 
   std::vector<finding> on_turn(const session::turn& t);
-  // Findings that need a whole session (consecutive turns), for every session seen.
+
+  // The session has ended: findings that need the whole session (runs of consecutive turns still
+  // open, and those closed since), then recurrence marks (recurs_in_turns) over `earlier` (this
+  // session's findings from on_turn, as the caller kept them) and the new ones; then forgets the
+  // session. If the key is seen again later, it starts afresh.
+  std::vector<finding> finish_session(const std::string& session_key,
+                                      std::span<finding* const> earlier);
+
+  // Findings that need a whole session (consecutive turns), for every session not yet finished, in
+  // the order the sessions were first seen. Keeps the turn signatures for mark_recurrences.
   std::vector<finding> finish();
 
   // Across turns: each turn's signature is the set of rules that fired in it; where that
@@ -33,6 +52,7 @@ class rule_engine {
   void mark_recurrences(std::vector<finding*>& findings) const;
 
  private:
+  // What a consecutive_turns rule retains of one turn.
   struct turn_record {
     int index = 0;
     std::string turn_id;
@@ -45,12 +65,40 @@ class rule_engine {
     std::string shown;  // the message as written, for the summary
   };
 
+  // Consecutive turns sharing the key of the run's first turn: only the first turn is kept (later
+  // turns are compared with it), with the run's length, evidence and end.
+  struct open_run {
+    turn_record first;  // its evidence moved to `evidence`
+    int turns = 1;
+    std::vector<evidence_line> evidence;  // of the run's turns in order, max_evidence_lines at most
+    std::optional<timestamp> end;         // the last turn's
+  };
+
+  // One consecutive_turns rule in one session.
+  struct run_tracker {
+    std::optional<open_run> open;
+    std::vector<finding> closed;  // runs ended by a later turn, in order, until the session ends
+  };
+
+  struct session_state {
+    std::uint64_t first_seen = 0;             // finish() reports sessions in this order
+    std::map<std::size_t, run_tracker> runs;  // by rule index
+  };
+
+  void extend_run(const rule& r, const std::string& session, run_tracker& tracker,
+                  turn_record record) const;
+  // Appends the finding of a run long enough to be one.
+  void close_run(const rule& r, const std::string& session, open_run run,
+                 std::vector<finding>& out) const;
+  // The queued findings and the open runs of a session, rules in index order.
+  std::vector<finding> close_session(const std::string& session, session_state& state) const;
+
   std::shared_ptr<const rule_set> rules_;
   engine_settings settings_;
-  // session → rule index → records of its turns, in order
-  std::map<std::string, std::map<std::size_t, std::vector<turn_record>>> session_records_;
-  std::vector<std::string> session_order_;
-  // session → the signature of each turn, in order ("" for a turn without findings)
+  std::map<std::string, session_state> sessions_;  // sessions seen and not yet finished
+  std::uint64_t sessions_seen_ = 0;
+  // session → the signature of each of its first max_recurrence_turns turns, in order ("" for a
+  // turn without findings)
   std::map<std::string, std::vector<std::pair<int, std::string>>> turn_signatures_;
 };
 

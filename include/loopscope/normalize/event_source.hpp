@@ -30,6 +30,17 @@ struct sourced_event {
   std::optional<timestamp> when;
 };
 
+// A pretty-printed JSON object being gathered line by line. Outside event_source: clang 14 does
+// not see a nested struct with member initializers as default-constructible inside its class.
+struct pending_json_block {
+  origin first;
+  std::string compact;
+  std::size_t lines = 0;
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+};
+
 class event_source final : private event_sink {
  public:
   event_source(input_index index, ingest::input_spec spec, std::optional<format_id> forced,
@@ -83,15 +94,7 @@ class event_source final : private event_sink {
   std::deque<sourced_event> queue_;
   // A proxy's "request received" record waits for the access line that gives its status.
   std::optional<event> held_request_;
-  struct json_block {
-    origin first;
-    std::string compact;
-    std::size_t lines = 0;
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-  };
-  std::optional<json_block> json_block_;
+  std::optional<pending_json_block> json_block_;
   std::optional<timestamp> last_stamp_;
   std::int64_t offset_micros_ = 0;
   input_stats stats_;

@@ -33,6 +33,21 @@ struct summary_counts {
   std::size_t inputs_skipped_unchanged = 0;
 };
 
+// What the report counts but does not list. A run over a whole archive (or one enormous log) lists
+// its first sessions and findings up to the detail limits and only counts the rest, so memory
+// stays bounded whatever the input; `summary` and `aggregate` of the report include these.
+struct omitted_details {
+  summary_counts summary;  // of the findings not listed
+  aggregates aggregate;    // of the sessions (and their findings) not listed
+  bool any() const { return aggregate.sessions > 0 || summary.findings > 0; }
+};
+
+// How many sessions and findings a report lists in full (--max-sessions, --max-findings).
+struct detail_limits {
+  std::size_t sessions = 2000;
+  std::size_t findings = 1000;
+};
+
 struct report {
   std::string tool_version;
   std::vector<input_report> inputs;
@@ -41,13 +56,24 @@ struct report {
   summary_counts summary;
   time_window window;    // set before finalize(): sessions outside it are dropped
   aggregates aggregate;  // computed by finalize()
+  // Sessions beyond the detail limits (their findings with them), and sessions outside the window
+  // (aggregate.sessions_outside_window only): counted, not listed.
+  omitted_details omitted;
 };
 
 // Drops sessions (and their findings) outside the window, orders findings, gives them ids and
 // counts them; fills `summary` (keeping summary.inputs_skipped_unchanged) and `aggregate`.
 void finalize(report& r);
 
-// The aggregate figures of r's sessions and findings, as they are (finalize() calls it).
+// The aggregate figures of r's sessions and findings as listed, plus r.omitted's (finalize()
+// calls it).
 aggregates compute_aggregates(const report& r);
+
+// Sums of two disjoint sets of sessions: counts add, causes add by (status, path, transport), the
+// top offenders are the top of both lists.
+void add_to(aggregates& into, const aggregates& more);
+// One finding's share of the aggregate figures (kind, rule, cause, time, tokens).
+aggregates figures_of(const detect::finding& f);
+void add_to(summary_counts& into, const summary_counts& more);
 
 }  // namespace loopscope::report

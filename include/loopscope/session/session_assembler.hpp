@@ -21,6 +21,9 @@ class turn_sink {
  public:
   virtual ~turn_sink() = default;
   virtual void on_turn(const turn& completed) = 0;
+  // A session has ended, after all its turns: nothing happened in it for `retire_after`, or the
+  // inputs ended. The assembler keeps nothing of it (memory holds the active sessions only).
+  virtual void on_session(session_summary&& ended) = 0;
 };
 
 struct join_settings {
@@ -30,6 +33,12 @@ struct join_settings {
   std::int64_t decision_delay_micros =
       5'000'000;  // wait this long to see the turns around a request
   std::int64_t idle_close_micros = 1'800'000'000;  // a turn without an end line: 30 min idle
+  // A session with nothing open is handed on after this long without a line (stream time): long
+  // enough that a user's pause does not split a session, short enough that a stream of thousands
+  // of sessions keeps only the last few hours in memory.
+  std::int64_t retire_after_micros = 4LL * 3'600'000'000LL;
+  // Turn summaries kept per session; later turns are counted (session_summary::turns_omitted).
+  std::size_t max_turn_summaries = 10'000;
 };
 
 class session_assembler final : public normalize::event_sink {
@@ -51,10 +60,8 @@ class session_assembler final : public normalize::event_sink {
   void advance(timestamp now);
   // An input ended: turns it alone kept open (no end line) stay open until finish().
   void end_of_input(input_index) {}
+  // Hands on every remaining session, in order of first appearance.
   void finish();
-
-  // In order of first appearance; turns in index order.
-  std::vector<session_summary> sessions() const;
 
  private:
   struct open_turn {
@@ -64,7 +71,10 @@ class session_assembler final : public normalize::event_sink {
     std::optional<timestamp> last_seen;
   };
   struct session_state {
-    std::size_t slot = 0;
+    session_summary summary;
+    std::uint64_t order = 0;  // first appearance among the sessions
+    std::optional<timestamp> last_activity;
+    std::vector<std::string> request_ids;  // keys of session_of_request_id_ to forget with it
     std::vector<std::unique_ptr<open_turn>> open;  // not yet handed on, in index order
     int created = 0;
     std::set<std::string> closed_ids;
@@ -90,19 +100,29 @@ class session_assembler final : public normalize::event_sink {
   void drop_stale_waiting(session_state& s, timestamp now);
   void release_unnamed(input_index input);
   void decide_unjoined(std::optional<timestamp> now);
+  bool is_idle(const session_state& s) const;
+  void retire(std::map<std::string, session_state>::iterator it);
 
   turn_sink& sink_;
   join_settings settings_;
   std::set<std::string> timed_sessions_;
   std::map<std::string, session_state> states_;
   std::set<std::string> active_;  // sessions with open turns or waiting events
-  std::vector<session_summary> summaries_;
+  std::deque<std::string> idle_;  // sessions that fell quiet, oldest first: retired when stale
+  std::uint64_t sessions_seen_ = 0;
+  // Turns numbered so far in sessions already handed on: a session seen again later (resumed
+  // after a long pause) goes on numbering, so its turns are not numbered twice. Only the latest
+  // retired_memory sessions are remembered, so that a stream of millions stays bounded.
+  static constexpr std::size_t retired_memory = 16'384;
+  std::map<std::string, int> retired_turn_counts_;
+  std::deque<std::string> retired_order_;  // oldest first
   std::map<std::string, std::string> session_of_request_id_;
   std::map<input_index, std::vector<std::pair<event, std::optional<timestamp>>>>
       unnamed_client_events_;
   std::map<input_index, std::string> last_named_session_;
   std::deque<std::pair<event, std::optional<timestamp>>> unjoined_;  // proxy requests without keys
   std::optional<timestamp> now_;
+  std::optional<timestamp> placed_at_;  // where the line being routed sits in time
 };
 
 }  // namespace loopscope::session

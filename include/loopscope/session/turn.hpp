@@ -47,6 +47,7 @@ struct session_summary {
   std::string id;
   std::set<input_index> sources;
   std::vector<turn_summary> turns;
+  std::uint64_t turns_omitted = 0;  // turns beyond the kept summaries (very long sessions)
   std::uint64_t events_outside_turns = 0;
   std::uint64_t proxy_requests_outside_turns = 0;
   bool proxy_only = false;  // built from a proxy log alone
