@@ -42,12 +42,14 @@ for f in "$root"/samples/healthy/*.jsonl; do
 done
 
 run_target() {
-  local target=$1 corpus=$work/$1/corpus log=$work/$1/fuzz.log
+  local target=$1 corpus=$work/$1/corpus log=$work/$1/fuzz.log max_len=32768
+  # A database is made of 4 KiB pages: its seed (a recorded trace) needs more room.
+  [[ $target == fuzz_sqlite_logs ]] && max_len=262144
   mkdir -p "$corpus"
   # -rss_limit_mb: the pipeline must stay small. -max_len 32 KiB: long enough for many lines of
-  # every format, short enough that each execution stays fast; the seeds' first 32 KiB are used.
+  # every format, short enough that each execution stays fast.
   (cd "$work/$target" && nice -n 19 "$build/fuzz/$target" "$corpus" "$seeds" \
-      -max_total_time="$seconds" -max_len=32768 -rss_limit_mb=2048 -timeout=30 \
+      -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=30 \
       -print_final_stats=1 >"$log" 2>&1)
   local rc=$?
   local runs took crashes
@@ -58,6 +60,11 @@ run_target() {
   echo "$target: ${runs:-?} executions, ${seconds}s budget, exit $rc, ${crashes} crash files (${took:-see $log})"
   return $rc
 }
+
+# A logs_2.sqlite of a real trace (Codex's schema, built as the sqlite e2e test builds it), so the
+# database reader starts from a valid file and the fuzzer corrupts its pages.
+python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import run_sqlite; run_sqlite.build(sys.argv[2], sys.argv[3])' \
+  "$root/tests/e2e" "$root/samples/http-429/trace.log" "$seeds/logs_2.sqlite" >/dev/null
 
 status=0
 pids=()

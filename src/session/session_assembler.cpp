@@ -321,9 +321,9 @@ void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
     // it belongs to the session the same input names next, if that comes soon.
     if (!held.empty() && held.front().second && when &&
         when->micros - held.front().second->micros > settings_.lead_in_micros) {
-      release_unnamed(e.where.input);
+      release_unnamed(e.where.input);  // erases the input's entry: `held` is gone with it
     }
-    held.emplace_back(std::move(e), when);
+    unnamed_client_events_[e.where.input].emplace_back(std::move(e), when);
     return;
   }
   if (!held.empty()) {
