@@ -17,37 +17,56 @@ std::ostream& output_target::stdout_stream() {
   return std::cout;
 }
 
+output_target::~output_target() {
+  if (!committed_ && !temp_path_.empty()) {
+    file_.close();
+    ::unlink(temp_path_.c_str());
+  }
+}
+
+std::ostream& output_target::stream() {
+  if (!path_) return stdout_stream();
+  if (temp_path_.empty() && open_error_.empty()) {
+    const std::filesystem::path target(*path_);
+    const std::filesystem::path directory =
+        target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    // In the target's directory, so the final rename stays on one file system (atomic).
+    std::string temp =
+        (directory / fmt::format(".{}.tmp.XXXXXX", target.filename().string())).string();
+    const int fd = ::mkstemp(temp.data());
+    if (fd < 0) {
+      open_error_ = fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
+    } else {
+      ::fchmod(fd, 0644);
+      ::close(fd);
+      temp_path_ = std::move(temp);
+      file_.open(temp_path_, std::ios::binary | std::ios::trunc);
+      if (!file_) open_error_ = fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
+    }
+  }
+  return file_;  // a stream that failed to open swallows the output; commit() reports it
+}
+
 std::string output_target::commit() {
   if (!path_) {
     std::cout.flush();
     return {};
   }
-  const std::filesystem::path target(*path_);
-  const std::filesystem::path directory =
-      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string temp =
-      (directory / fmt::format(".{}.tmp.XXXXXX", target.filename().string())).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
-  const std::string data = buffer_.str();
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string message = fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return message;
-    }
-    written += static_cast<std::size_t>(n);
+  (void)stream();  // a command that printed nothing still writes an (empty) file
+  if (!open_error_.empty()) return open_error_;
+  file_.flush();
+  const bool written = static_cast<bool>(file_);
+  file_.close();
+  if (!written || file_.fail())
+    return fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
+  // Flushed to disk before the rename, so a crash never leaves an empty report in place.
+  const int fd = ::open(temp_path_.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced || ::rename(temp_path_.c_str(), path_->c_str()) != 0) {
+    return fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
   }
-  ::fchmod(fd, 0644);
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(temp.c_str(), path_->c_str()) != 0) {
-    const std::string message = fmt::format("cannot write {}: {}", *path_, std::strerror(errno));
-    ::unlink(temp.c_str());
-    return message;
-  }
+  committed_ = true;
   return {};
 }
 

@@ -223,7 +223,11 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   if (r.omitted.any()) doc["omitted"] = omitted_json(r.omitted);
 
   // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
-  out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+  // Serialized straight into the stream: no second copy of the report as one string.
+  nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                json::error_handler_t::replace);
+  serializer.dump(doc, true, false, 2);
+  out << '\n';
 }
 
 // The reading side: the same field names, back into the model (merge, --state).
