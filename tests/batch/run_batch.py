@@ -193,6 +193,11 @@ def main():
                         whole["summary"], problems)
                 compare(f"--jobs {jobs} limited aggregate and the whole's", doc["aggregate"],
                         whole["aggregate"], problems)
+            # Nothing listed, everything counted: the exit status still sees every finding.
+            done = run(loopscope, ["--max-sessions", "0", "--max-findings", "0", "--fail-on",
+                                   "info", "archive"], tmp, expect=(0, 1))
+            if done.returncode != 1:
+                problems.append(f"--max-findings 0 --fail-on info: exit {done.returncode}, not 1")
             # Limited halves merged, and a limited --state run reused: the same figures.
             for name, args in (("a.json", half_a), ("b.json", half_b)):
                 with open(os.path.join(tmp, name), "wb") as fh:
