@@ -231,8 +231,14 @@ void apply_retry_suffix(std::string_view text, event& e) {
 // The text up to the end of its line, trimmed.
 std::string_view rest_of_line(std::string_view text, std::size_t from) {
   std::string_view rest = text.substr(std::min(from, text.size()));
-  const std::size_t end = rest.find_first_of("\r\n");
-  if (end != std::string_view::npos) rest = rest.substr(0, end);
+  // Two single-character searches (memchr each): find_first_of tests every byte against the set,
+  // which over a request's header dump was a tenth of the proxy log's time.
+  if (const std::size_t end = rest.find('\n'); end != std::string_view::npos) {
+    rest = rest.substr(0, end);
+  }
+  if (const std::size_t end = rest.find('\r'); end != std::string_view::npos) {
+    rest = rest.substr(0, end);
+  }
   while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
   return rest;
 }
@@ -485,6 +491,7 @@ classification classify(std::string_view text, std::string_view traceback_except
 std::string strip_ansi(std::string_view text) {
   std::string out;
   out.reserve(text.size());
+  std::size_t copied = 0;  // text[copied, i) is still to be appended: copied in runs, not bytes
   std::size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
@@ -498,14 +505,16 @@ std::string strip_ansi(std::string_view text) {
           ++pos;
         }
         if (pos < text.size() && text[pos] == 'm' && (pos > params || c == '\x1b')) {
+          out.append(text.substr(copied, i - copied));
           i = pos + 1;
+          copied = i;
           continue;
         }
       }
     }
-    out.push_back(c);
     ++i;
   }
+  out.append(text.substr(copied));
   return out;
 }
 
