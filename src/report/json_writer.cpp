@@ -82,18 +82,24 @@ json aggregate_json(const aggregates& a) {
   return out;
 }
 
+// The findings part of a summary: how many, by kind and by severity.
+json finding_counts_json(const summary_counts& counts) {
+  json out;
+  out["findings"] = counts.findings;
+  out["by_kind"] = json::object();
+  for (const auto& [kind, count] : counts.by_kind) out["by_kind"][kind] = count;
+  out["by_severity"] = json::object();
+  for (const auto& [level, count] : counts.by_severity) out["by_severity"][level] = count;
+  return out;
+}
+
 // Sessions and findings counted but not listed (detail limits), with their own figures so that
 // merge and --state can add them up again.
 json omitted_json(const omitted_details& o) {
   json out;
   out["sessions"] = o.aggregate.sessions;
   out["findings"] = o.summary.findings;
-  json summary;
-  summary["findings"] = o.summary.findings;
-  summary["by_kind"] = json::object();
-  for (const auto& [kind, count] : o.summary.by_kind) summary["by_kind"][kind] = count;
-  summary["by_severity"] = json::object();
-  for (const auto& [level, count] : o.summary.by_severity) summary["by_severity"][level] = count;
+  json summary = finding_counts_json(o.summary);
   summary["loop_time_ms"] = o.summary.loop_time_ms;
   out["summary"] = std::move(summary);
   out["aggregate"] = aggregate_json(o.aggregate);
@@ -207,12 +213,7 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   }
   doc["findings"] = std::move(findings);
 
-  json summary;
-  summary["findings"] = r.summary.findings;
-  summary["by_kind"] = json::object();
-  for (const auto& [kind, count] : r.summary.by_kind) summary["by_kind"][kind] = count;
-  summary["by_severity"] = json::object();
-  for (const auto& [level, count] : r.summary.by_severity) summary["by_severity"][level] = count;
+  json summary = finding_counts_json(r.summary);
   // Listed and omitted alike: the summary counts everything read.
   summary["sessions"] = r.aggregate.sessions;
   summary["turns"] = r.aggregate.turns;
@@ -304,6 +305,15 @@ void restore_duration(detect::finding& f, const any_json& entry) {
   }
 }
 
+// An object of name → count ({"stream_retry": 3, …}); entries that are not counts are skipped.
+std::map<std::string, std::size_t> counts_of(const any_json& obj, const char* key) {
+  std::map<std::string, std::size_t> counts;
+  for (const auto& [name, count] : object_of(obj, key).items()) {
+    if (count.is_number_unsigned()) counts[name] = count.get<std::size_t>();
+  }
+  return counts;
+}
+
 aggregates aggregate_of(const any_json& obj) {
   aggregates a;
   a.sessions = number_of<std::size_t>(obj, "sessions");
@@ -313,12 +323,8 @@ aggregates aggregate_of(const any_json& obj) {
   a.time_lost_ms = number_of<std::int64_t>(obj, "time_lost_ms");
   a.tokens_lost = number_of<std::int64_t>(obj, "tokens_lost");
   a.findings_with_tokens = number_of<std::size_t>(obj, "findings_with_tokens");
-  for (const auto& [kind, count] : object_of(obj, "by_kind").items()) {
-    if (count.is_number_unsigned()) a.by_kind[kind] = count.get<std::size_t>();
-  }
-  for (const auto& [rule, count] : object_of(obj, "by_rule").items()) {
-    if (count.is_number_unsigned()) a.by_rule[rule] = count.get<std::size_t>();
-  }
+  a.by_kind = counts_of(obj, "by_kind");
+  a.by_rule = counts_of(obj, "by_rule");
   for (const any_json& row : array_of(obj, "by_root_cause")) {
     a.by_root_cause.push_back({number_of<int>(row, "status"), text_of(row, "path"),
                                text_of(row, "transport"), number_of<std::size_t>(row, "findings"),
@@ -493,14 +499,8 @@ std::string read_json_report(std::string_view text, report& out) {
   if (const any_json& omitted = object_of(doc, "omitted"); !omitted.empty()) {
     const any_json& summary = object_of(omitted, "summary");
     out.omitted.summary.findings = number_of<std::size_t>(summary, "findings");
-    for (const auto& [kind, count] : object_of(summary, "by_kind").items()) {
-      if (count.is_number_unsigned()) out.omitted.summary.by_kind[kind] = count.get<std::size_t>();
-    }
-    for (const auto& [level, count] : object_of(summary, "by_severity").items()) {
-      if (count.is_number_unsigned()) {
-        out.omitted.summary.by_severity[level] = count.get<std::size_t>();
-      }
-    }
+    out.omitted.summary.by_kind = counts_of(summary, "by_kind");
+    out.omitted.summary.by_severity = counts_of(summary, "by_severity");
     out.omitted.summary.loop_time_ms = number_of<std::int64_t>(summary, "loop_time_ms");
     out.omitted.aggregate = aggregate_of(object_of(omitted, "aggregate"));
   }

@@ -1,28 +1,23 @@
 // The whole pipeline on one input file: reading, detection, every normalizer, sessions, graph,
 // detectors and the JSON and text reporters. Checks the accounting invariant of every input.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <string>
 
 #include "app/analysis.hpp"
+#include "input_file.hpp"
 #include "loopscope/detect/rule_loader.hpp"
 #include "loopscope/report/writers.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace loopscope;
-  static const std::string path = "/tmp/loopscope-fuzz-analyze-" + std::to_string(::getpid());
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return 0;
-  if (size > 0) std::fwrite(data, 1, size, file);
-  std::fclose(file);
+  const std::string path = fuzzing::as_input_file("analyze", data, size);
+  if (path.empty()) return 0;
 
-  // The built-in pack, as the command line gives it (a request must name its rules).
+  // The built-in pack, loaded once (a request without rules would load it for every input).
   static const auto rules = std::make_shared<const detect::rule_set>(detect::builtin_rules().rules);
   app::analysis_request request;
   request.rules = rules;

@@ -1,14 +1,12 @@
 // Codex's logs_2.sqlite reader on arbitrary bytes: a database page corrupted anywhere, a table of
 // another shape, columns of unexpected types. Rows are pulled as trace lines; whatever the file,
 // the reader ends with lines or a diagnostic, never a crash.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "input_file.hpp"
 #include "loopscope/ingest/sqlite_logs.hpp"
 
 namespace {
@@ -29,11 +27,8 @@ class counting_sink final : public loopscope::ingest::line_sink {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace loopscope;
-  static const std::string path = "/tmp/loopscope-fuzz-sqlite-" + std::to_string(::getpid());
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return 0;
-  if (size > 0) std::fwrite(data, 1, size, file);
-  std::fclose(file);
+  const std::string path = fuzzing::as_input_file("sqlite", data, size);
+  if (path.empty()) return 0;
   const ingest::input_spec spec{path, path, false};
   counting_sink sink;
   const ingest::read_outcome outcome = ingest::read_sqlite_logs(spec, sink);

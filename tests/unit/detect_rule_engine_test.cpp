@@ -4,16 +4,13 @@
 
 #include "loopscope/detect/rule_engine.hpp"
 #include "loopscope/detect/rule_loader.hpp"
+#include "rule_text.hpp"
 
 using namespace loopscope;
 
 namespace {
 
-std::shared_ptr<const detect::rule_set> rules_from(const std::string& yaml) {
-  detect::loaded_rules loaded = detect::parse_rules(yaml, "test.yaml");
-  for (const auto& e : loaded.errors) FAIL(detect::format_rule_error(e));
-  return std::make_shared<const detect::rule_set>(std::move(loaded.rules));
-}
+using testing::rules_from;
 
 const char* tool_cycle_rule = R"(
 rules:
