@@ -38,15 +38,16 @@ class parser {
   }
 
   void parse_document(const YAML::Node& root) {
-    YAML::Node list = root;
     if (root.IsMap()) {
       for (const auto& entry : root) {
         const std::string key = entry.first.as<std::string>();
         if (key != "rules" && key != "schema")
           error(entry.first, fmt::format("unknown top-level field '{}'", key));
       }
-      list = root["rules"];
     }
+    // Constructed, not assigned: assigning one YAML::Node to another overwrites the first one's
+    // node (here the document itself) instead of rebinding the variable.
+    const YAML::Node list = root.IsMap() ? root["rules"] : root;
     if (!list || !list.IsSequence()) {
       error(root, "expected a list of rules (or a map with 'rules:')");
       return;
@@ -520,14 +521,39 @@ class parser {
   std::string rule_id_;
 };
 
+// The file's YAML documents, each padded with the blank lines before it so that marks keep the
+// file's line numbers. Split here, not by YAML::LoadAll: yaml-cpp 0.7's LoadAll never returns on
+// some malformed files ("{},": its parser stops advancing after the first document, allocating
+// without end), while Load stops after one document. A line starting with "---" (then nothing,
+// a space or a tab) starts a document: inside a document such a line would be indented.
+std::vector<std::string> yaml_documents(std::string_view text) {
+  std::vector<std::string> documents(1);
+  std::size_t line = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view content = text.substr(start, end - start);
+    if (content.starts_with("---") &&
+        (content.size() == 3 || content[3] == ' ' || content[3] == '\t' || content[3] == '\r')) {
+      documents.emplace_back(line, '\n');
+    }
+    documents.back().append(content);
+    documents.back().push_back('\n');
+    ++line;
+    start = end + 1;
+  }
+  return documents;
+}
+
 }  // namespace
 
 loaded_rules parse_rules(std::string_view text, const std::string& file) {
   loaded_rules out;
   parser p(file, out);
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    for (const YAML::Node& document : documents) {
+    for (const std::string& text_of_document : yaml_documents(text)) {
+      const YAML::Node document = YAML::Load(text_of_document);
       if (document.IsNull()) continue;
       p.parse_document(document);
     }

@@ -16,9 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (end == std::string_view::npos) end = input.size();
     const std::string_view line = input.substr(start, end - start);
     const std::string_view stripped = formats::strip_container_prefix(line);
-    // The prefix is removed from the front only: the rest is a suffix of the line.
-    if (stripped.size() > line.size() ||
-        stripped.data() + stripped.size() != line.data() + line.size()) {
+    // A view into the line, never past it: a container prefix comes off the front, a Markdown
+    // list item's backticks ("- `…`") off both ends.
+    if (stripped.size() > line.size() || stripped.data() < line.data() ||
+        stripped.data() + stripped.size() > line.data() + line.size()) {
       std::abort();
     }
     const format_id id = formats::sniff_line(stripped);

@@ -226,3 +226,39 @@ rules:
   REQUIRE(found.size() == 1);
   CHECK(found[0].iterations == 2);
 }
+
+// fuzz_rules found "{}," and its like: yaml-cpp's LoadAll never returned on them (allocating
+// gigabytes); documents are now split and loaded one at a time.
+TEST_CASE("malformed rule files end with an error, never a hang") {
+  for (const char* text : {"{},", "[],", "{}\n},", "rules: []\n{},\n"}) {
+    const detect::loaded_rules loaded = detect::parse_rules(text, "fuzzed.yaml");
+    CHECK(loaded.rules.empty());
+  }
+  CHECK_FALSE(detect::parse_rules("{},", "fuzzed.yaml").errors.empty());
+  CHECK_FALSE(detect::parse_rules("rules: 5", "fuzzed.yaml").errors.empty());
+}
+
+TEST_CASE("rule files of several documents keep their line numbers") {
+  const detect::loaded_rules loaded = detect::parse_rules(R"(rules:
+  - id: a.first
+    kind: turn_failure
+    detect: {mode: failed_turn}
+    lanes: [{lane: exec, match: {kind: turn_error}}]
+---
+rules:
+  - id: b.second
+    kind: turn_failure
+    detect: {mode: failed_turn}
+    lanes: [{lane: exec, match: {kind: turn_error}}]
+--- # a third, broken
+rules:
+  - id: c.third
+    kind: no_such_kind
+)",
+                                                          "multi.yaml");
+  REQUIRE(loaded.rules.size() == 2);
+  CHECK(loaded.rules[0].line == 2);
+  CHECK(loaded.rules[1].line == 8);
+  REQUIRE_FALSE(loaded.errors.empty());
+  CHECK(loaded.errors.front().line >= 14);
+}
