@@ -1,5 +1,7 @@
 #include "loopscope/ingest/sqlite_logs.hpp"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <cstring>
@@ -162,7 +164,11 @@ class sqlite_line_stream final : public line_stream {
     const std::string_view target = column_text(row, 3);
     text_.append(target.empty() ? std::string_view("codex") : target);
     text_.append(": ");
-    for (const char c : column_text(row, 4)) text_.push_back(c == '\n' || c == '\r' ? ' ' : c);
+    text_.append(column_text(row, 4));
+    // One row, one line: a line break in any column (the body's own, or a corrupt database's
+    // thread id or target) becomes a space.
+    std::replace_if(
+        text_.begin(), text_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     const std::size_t length = text_.size();
     text_.append(line_padding, '\0');
     ++outcome_.lines;
