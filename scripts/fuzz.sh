@@ -63,6 +63,7 @@ run_target() {
 
 # A logs_2.sqlite of a real trace (Codex's schema, built as the sqlite e2e test builds it), so the
 # database reader starts from a valid file and the fuzzer corrupts its pages.
+rm -f "$seeds/logs_2.sqlite"  # a second run into the same work folder builds it afresh
 python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import run_sqlite; run_sqlite.build(sys.argv[2], sys.argv[3])' \
   "$root/tests/e2e" "$root/samples/http-429/trace.log" "$seeds/logs_2.sqlite" >/dev/null
 
