@@ -108,110 +108,163 @@ json omitted_json(const omitted_details& o) {
 
 }  // namespace
 
+namespace {
+
+json input_json(const input_report& input, const render_options& options) {
+  const input_stats& s = input.stats;
+  json entry;
+  entry["path"] = s.path;
+  entry["format"] = format_name(s.format);
+  entry["lines"] = s.lines;
+  entry["events"] = s.events;
+  entry["used"] = s.used;
+  entry["skipped"] = s.skipped;
+  entry["malformed"] = s.malformed;
+  entry["truncated"] = s.truncated;
+  entry["unknown_types"] = s.unknown_types;
+  entry["bytes"] = s.bytes;
+  entry["compression"] = s.compression.empty() ? json(nullptr) : json(s.compression);
+  entry["mixed_formats"] = s.mixed_formats;
+  entry["status"] = s.status == read_status::complete  ? "complete"
+                    : s.status == read_status::partial ? "partial"
+                                                       : "unreadable";
+  json problems = json::array();
+  for (const diagnostic& d : input.problems) {
+    problems.push_back({{"line", d.where.line == 0 ? json(nullptr) : json(d.where.line)},
+                        {"message", redact_if(d.message, options.redact)}});
+  }
+  entry["problems"] = std::move(problems);
+  return entry;
+}
+
+json session_json(const report& r, const session::session_summary& s) {
+  json entry;
+  entry["id"] = s.id;
+  json sources = json::array();
+  for (const input_index source : s.sources) sources.push_back(path_of(r, source));
+  entry["sources"] = std::move(sources);
+  json turns = json::array();
+  for (const session::turn_summary& t : s.turns) {
+    turns.push_back(
+        {{"index", t.index},
+         {"id", t.id.empty() ? json(nullptr) : json(t.id)},
+         {"start", time_or_null(t.start)},
+         {"end", time_or_null(t.end)},
+         {"status", turn_outcome_name(t.outcome)},
+         {"requests", t.requests},
+         {"joined",
+          {{"header", t.joined.by_header}, {"id", t.joined.by_id}, {"time", t.joined.by_time}}},
+         {"events", t.events}});
+  }
+  entry["turns"] = std::move(turns);
+  // Only a session longer than the kept turn summaries has it.
+  if (s.turns_omitted > 0) entry["turns_omitted"] = s.turns_omitted;
+  entry["proxy_only"] = s.proxy_only;
+  entry["proxy_requests_outside_turns"] = s.proxy_requests_outside_turns;
+  entry["codex"] = {{"cli_version", s.cli_version.empty() ? json(nullptr) : json(s.cli_version)},
+                    {"originator", s.originator.empty() ? json(nullptr) : json(s.originator)},
+                    {"provider", s.provider.empty() ? json(nullptr) : json(s.provider)},
+                    {"model", s.model.empty() ? json(nullptr) : json(s.model)}};
+  entry["start"] = time_or_null(s.start);
+  entry["end"] = time_or_null(s.end);
+  return entry;
+}
+
+json finding_json(const report& r, const numbered_finding& n, const render_options& options) {
+  const detect::finding& f = n.finding;
+  json entry;
+  entry["id"] = n.id;
+  entry["rule"] = f.rule;
+  entry["kind"] = detect::finding_kind_name(f.kind);
+  entry["severity"] = detect::severity_name(f.level);
+  entry["session"] = f.session;
+  entry["turn"] = f.turn == 0 ? json(nullptr) : json(f.turn);
+  entry["turn_id"] = f.turn_id.empty() ? json(nullptr) : json(f.turn_id);
+  entry["iterations"] = f.iterations;
+  entry["start"] = time_or_null(f.start);
+  entry["end"] = time_or_null(f.end);
+  const auto duration = f.duration_ms();
+  entry["duration_ms"] = duration ? json(*duration) : json(nullptr);
+  entry["tokens"] = f.tokens < 0 ? json(nullptr) : json(f.tokens);
+  json cycle = json::array();
+  for (const std::string& signature : f.cycle)
+    cycle.push_back(redact_if(signature, options.redact));
+  entry["cycle"] = std::move(cycle);
+  entry["root_cause"] = f.cause ? cause_json(*f.cause, options) : json(nullptr);
+  entry["recurs_in_turns"] = f.recurs_in_turns;
+  json evidence = json::array();
+  for (const detect::evidence_line& line : f.evidence) {
+    evidence.push_back({{"path", path_of(r, line.where.input)},
+                        {"line", line.where.line},
+                        {"text", redact_if(line.text, options.redact)}});
+  }
+  entry["evidence"] = std::move(evidence);
+  entry["summary"] = redact_if(f.summary, options.redact);
+  entry["advice"] = text_or_null(f.advice, options);
+  return entry;
+}
+
+// The report's top-level object, written member by member and its lists element by element, in
+// the layout nlohmann's dump with indent 2 gives a whole document: only one element's tree exists
+// at a time, so an archive of thousands of inputs costs no more memory than one input.
+class document_writer {
+ public:
+  explicit document_writer(std::ostream& out)
+      : out_(out),
+        // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
+        serializer_(nlohmann::detail::output_adapter<char>(out), ' ',
+                    json::error_handler_t::replace) {}
+
+  void member(std::string_view key, const json& value) {
+    open_member(key);
+    serializer_.dump(value, true, false, indent, indent);
+  }
+
+  template <typename Items, typename ToJson>
+  void list(std::string_view key, const Items& items, ToJson to_json) {
+    open_member(key);
+    if (items.empty()) {
+      out_ << "[]";
+      return;
+    }
+    out_ << "[\n";
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out_ << ",\n";
+      first = false;
+      out_ << std::string(2 * indent, ' ');
+      serializer_.dump(to_json(item), true, false, indent, 2 * indent);
+    }
+    out_ << '\n' << std::string(indent, ' ') << ']';
+  }
+
+  void finish() { out_ << (any_member_ ? "\n}\n" : "{}\n"); }
+
+ private:
+  static constexpr unsigned indent = 2;
+
+  void open_member(std::string_view key) {
+    out_ << (any_member_ ? ",\n" : "{\n") << std::string(indent, ' ') << '"' << key << "\": ";
+    any_member_ = true;
+  }
+
+  std::ostream& out_;
+  nlohmann::detail::serializer<json> serializer_;
+  bool any_member_ = false;
+};
+
+}  // namespace
+
 void write_json(const report& r, std::ostream& out, const render_options& options) {
-  json doc;
-  doc["schema"] = "loopscope/report/v1";
-  doc["tool"] = {{"name", "loopscope"}, {"version", r.tool_version}};
-
-  json inputs = json::array();
-  for (const input_report& input : r.inputs) {
-    const input_stats& s = input.stats;
-    json entry;
-    entry["path"] = s.path;
-    entry["format"] = format_name(s.format);
-    entry["lines"] = s.lines;
-    entry["events"] = s.events;
-    entry["used"] = s.used;
-    entry["skipped"] = s.skipped;
-    entry["malformed"] = s.malformed;
-    entry["truncated"] = s.truncated;
-    entry["unknown_types"] = s.unknown_types;
-    entry["bytes"] = s.bytes;
-    entry["compression"] = s.compression.empty() ? json(nullptr) : json(s.compression);
-    entry["mixed_formats"] = s.mixed_formats;
-    entry["status"] = s.status == read_status::complete  ? "complete"
-                      : s.status == read_status::partial ? "partial"
-                                                         : "unreadable";
-    json problems = json::array();
-    for (const diagnostic& d : input.problems) {
-      problems.push_back({{"line", d.where.line == 0 ? json(nullptr) : json(d.where.line)},
-                          {"message", redact_if(d.message, options.redact)}});
-    }
-    entry["problems"] = std::move(problems);
-    inputs.push_back(std::move(entry));
-  }
-  doc["inputs"] = std::move(inputs);
-
-  json sessions = json::array();
-  for (const session::session_summary& s : r.sessions) {
-    json entry;
-    entry["id"] = s.id;
-    json sources = json::array();
-    for (const input_index source : s.sources) sources.push_back(path_of(r, source));
-    entry["sources"] = std::move(sources);
-    json turns = json::array();
-    for (const session::turn_summary& t : s.turns) {
-      turns.push_back(
-          {{"index", t.index},
-           {"id", t.id.empty() ? json(nullptr) : json(t.id)},
-           {"start", time_or_null(t.start)},
-           {"end", time_or_null(t.end)},
-           {"status", turn_outcome_name(t.outcome)},
-           {"requests", t.requests},
-           {"joined",
-            {{"header", t.joined.by_header}, {"id", t.joined.by_id}, {"time", t.joined.by_time}}},
-           {"events", t.events}});
-    }
-    entry["turns"] = std::move(turns);
-    // Only a session longer than the kept turn summaries has it.
-    if (s.turns_omitted > 0) entry["turns_omitted"] = s.turns_omitted;
-    entry["proxy_only"] = s.proxy_only;
-    entry["proxy_requests_outside_turns"] = s.proxy_requests_outside_turns;
-    entry["codex"] = {{"cli_version", s.cli_version.empty() ? json(nullptr) : json(s.cli_version)},
-                      {"originator", s.originator.empty() ? json(nullptr) : json(s.originator)},
-                      {"provider", s.provider.empty() ? json(nullptr) : json(s.provider)},
-                      {"model", s.model.empty() ? json(nullptr) : json(s.model)}};
-    entry["start"] = time_or_null(s.start);
-    entry["end"] = time_or_null(s.end);
-    sessions.push_back(std::move(entry));
-  }
-  doc["sessions"] = std::move(sessions);
-
-  json findings = json::array();
-  for (const numbered_finding& n : r.findings) {
-    const detect::finding& f = n.finding;
-    json entry;
-    entry["id"] = n.id;
-    entry["rule"] = f.rule;
-    entry["kind"] = detect::finding_kind_name(f.kind);
-    entry["severity"] = detect::severity_name(f.level);
-    entry["session"] = f.session;
-    entry["turn"] = f.turn == 0 ? json(nullptr) : json(f.turn);
-    entry["turn_id"] = f.turn_id.empty() ? json(nullptr) : json(f.turn_id);
-    entry["iterations"] = f.iterations;
-    entry["start"] = time_or_null(f.start);
-    entry["end"] = time_or_null(f.end);
-    const auto duration = f.duration_ms();
-    entry["duration_ms"] = duration ? json(*duration) : json(nullptr);
-    entry["tokens"] = f.tokens < 0 ? json(nullptr) : json(f.tokens);
-    json cycle = json::array();
-    for (const std::string& signature : f.cycle)
-      cycle.push_back(redact_if(signature, options.redact));
-    entry["cycle"] = std::move(cycle);
-    entry["root_cause"] = f.cause ? cause_json(*f.cause, options) : json(nullptr);
-    entry["recurs_in_turns"] = f.recurs_in_turns;
-    json evidence = json::array();
-    for (const detect::evidence_line& line : f.evidence) {
-      evidence.push_back({{"path", path_of(r, line.where.input)},
-                          {"line", line.where.line},
-                          {"text", redact_if(line.text, options.redact)}});
-    }
-    entry["evidence"] = std::move(evidence);
-    entry["summary"] = redact_if(f.summary, options.redact);
-    entry["advice"] = text_or_null(f.advice, options);
-    findings.push_back(std::move(entry));
-  }
-  doc["findings"] = std::move(findings);
+  document_writer doc(out);
+  doc.member("schema", "loopscope/report/v1");
+  doc.member("tool", {{"name", "loopscope"}, {"version", r.tool_version}});
+  doc.list("inputs", r.inputs,
+           [&](const input_report& input) { return input_json(input, options); });
+  doc.list("sessions", r.sessions,
+           [&](const session::session_summary& s) { return session_json(r, s); });
+  doc.list("findings", r.findings,
+           [&](const numbered_finding& n) { return finding_json(r, n, options); });
 
   json summary = finding_counts_json(r.summary);
   // Listed and omitted alike: the summary counts everything read.
@@ -219,16 +272,10 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   summary["turns"] = r.aggregate.turns;
   summary["loop_time_ms"] = r.summary.loop_time_ms;
   summary["inputs_skipped_unchanged"] = r.summary.inputs_skipped_unchanged;
-  doc["summary"] = std::move(summary);
-  doc["aggregate"] = aggregate_json(r.aggregate);
-  if (r.omitted.any()) doc["omitted"] = omitted_json(r.omitted);
-
-  // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
-  // Serialized straight into the stream: no second copy of the report as one string.
-  nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
-                                                json::error_handler_t::replace);
-  serializer.dump(doc, true, false, 2);
-  out << '\n';
+  doc.member("summary", summary);
+  doc.member("aggregate", aggregate_json(r.aggregate));
+  if (r.omitted.any()) doc.member("omitted", omitted_json(r.omitted));
+  doc.finish();
 }
 
 // The reading side: the same field names, back into the model (merge, --state).
