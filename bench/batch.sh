@@ -102,7 +102,9 @@ same=$(python3 - "$work/one.json" "$work/two.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 print("identical" if a["findings"] == b["findings"] and a["aggregate"] == b["aggregate"] else "DIFFERENT")
-print(f"{len(a['sessions'])} sessions, {len(a['findings'])} findings", file=sys.stderr)
+# Totals from the summary: the lists stop at --max-sessions/--max-findings.
+print(f"{a['summary']['sessions']} sessions, {a['summary']['findings']} findings "
+      f"({len(a['sessions'])} and {len(a['findings'])} listed)", file=sys.stderr)
 PY
 )
 
