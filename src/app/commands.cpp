@@ -176,12 +176,11 @@ int write_report(const options& opts, const report::report& model) {
 
 // From the summary, not the list: findings past --max-findings count as much as listed ones.
 int findings_status(const options& opts, const report::report& model) {
-  const bool over_threshold =
-      std::any_of(model.summary.by_severity.begin(), model.summary.by_severity.end(),
-                  [&](const auto& entry) {
-                    const auto level = detect::severity_from_name(entry.first);
-                    return entry.second > 0 && level && *level >= opts.fail_on;
-                  });
+  const bool over_threshold = std::any_of(
+      model.summary.by_severity.begin(), model.summary.by_severity.end(), [&](const auto& entry) {
+        const auto level = detect::severity_from_name(entry.first);
+        return entry.second > 0 && level && *level >= opts.fail_on;
+      });
   return over_threshold ? exit_findings : exit_clean;
 }
 
