@@ -544,6 +544,13 @@ void rule_engine::mark_recurrences(std::vector<finding*>& findings) const {
 
 void rule_engine::extend_run(const rule& r, const std::string& session, run_tracker& tracker,
                              turn_record record) const {
+  // A turn's evidence joins the run's, up to the cap for the whole run.
+  auto take_evidence = [&](open_run& run) {
+    for (evidence_line& e : record.evidence) {
+      if (run.evidence.size() < settings_.max_evidence_lines) run.evidence.push_back(std::move(e));
+    }
+    record.evidence.clear();
+  };
   if (tracker.open && !record.key.empty()) {
     const turn_record& first = tracker.open->first;
     // Compared with the run's first turn, not the previous one: near-duplicates must not drift.
@@ -554,11 +561,7 @@ void rule_engine::extend_run(const rule& r, const std::string& session, run_trac
       open_run& run = *tracker.open;
       ++run.turns;
       run.end = record.end;
-      for (evidence_line& e : record.evidence) {
-        if (run.evidence.size() < settings_.max_evidence_lines) {
-          run.evidence.push_back(std::move(e));
-        }
-      }
+      take_evidence(run);
       return;
     }
   }
@@ -569,10 +572,7 @@ void rule_engine::extend_run(const rule& r, const std::string& session, run_trac
   if (record.key.empty()) return;  // a turn without the key starts nothing
   open_run run;
   run.end = record.end;
-  for (evidence_line& e : record.evidence) {
-    if (run.evidence.size() < settings_.max_evidence_lines) run.evidence.push_back(std::move(e));
-  }
-  record.evidence.clear();
+  take_evidence(run);
   run.first = std::move(record);
   tracker.open = std::move(run);
 }

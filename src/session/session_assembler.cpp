@@ -268,9 +268,15 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
   // Strongest evidence first: the session and turn named in Codex's request headers.
   if (!is_synthetic_key(e.session_key)) {
     session_state& s = state_for(e.session_key, e.where.input);
-    if (!e.request_id.empty() &&
-        session_of_request_id_.insert_or_assign(e.request_id, e.session_key).second) {
-      s.request_ids.push_back(e.request_id);
+    if (!e.request_id.empty()) {
+      // Listed with the session that now owns the id, so that its retirement forgets it (an id
+      // taken over from another session would otherwise stay in the map for good).
+      const auto [known, inserted] =
+          session_of_request_id_.try_emplace(e.request_id, e.session_key);
+      if (inserted || known->second != e.session_key) {
+        known->second = e.session_key;
+        s.request_ids.push_back(e.request_id);
+      }
     }
     open_turn* t = find_turn(s, e.turn_key);
     if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) == 0) {
@@ -522,19 +528,17 @@ void session_assembler::advance(timestamp now) {
   if (!now_ || *now_ < now) now_ = now;
   decide_unjoined(now);
   // Only sessions with something open or waiting need a look; the others are done.
-  std::vector<std::string> quiet;
   for (auto it = active_.begin(); it != active_.end();) {
     session_state& s = states_.at(*it);
     drop_stale_waiting(s, now);
     close_expired(s, now);
     if (is_idle(s)) {
-      quiet.push_back(*it);
+      idle_.push_back(*it);
       it = active_.erase(it);
     } else {
       ++it;
     }
   }
-  for (std::string& key : quiet) idle_.emplace_back(std::move(key));
   // Sessions quiet for long are handed on; idle_ is in the order they fell quiet, roughly by
   // last activity, so the front tells when to stop looking.
   while (!idle_.empty()) {
