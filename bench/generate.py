@@ -81,7 +81,7 @@ class rollout_writer:
         self.ids = ids(self.rng)
         self.text = text_pool()
         self.clock = 1795916765.0  # 2026-11-29
-        meta = [l for l in sample_lines("samples/*/rollout.jsonl") if '"type":"session_meta"' in l]
+        meta = [l for l in sample_lines("samples/codex-0.121.0/*/rollout.jsonl") if '"type":"session_meta"' in l]
         self.meta_template = meta[0]
 
     # Encrypted reasoning is incompressible: fresh random bytes each time, as in real rollouts.
@@ -193,7 +193,7 @@ class proxy_writer:
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.ids = ids(self.rng)
-        self.block = "\n".join(sample_lines("samples/*/proxy.log")) + "\n"
+        self.block = "\n".join(sample_lines("samples/codex-0.121.0/*/proxy.log")) + "\n"
         self.seconds = 0
         self.port = 40000
 

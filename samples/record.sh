@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Re-record the real Codex CLI samples in samples/<scenario>/ against the local
-# fault proxy (tests/fault_proxy/fault_proxy.py).
+# Re-record the real Codex CLI samples in samples/codex-<version>/<scenario>/ against
+# the local fault proxy (tests/fault_proxy/fault_proxy.py).
 #
-#   samples/record.sh                 record every scenario
-#   samples/record.sh NAME [NAME...]  record only these scenarios
+#   samples/record.sh                               every scenario with Codex 0.121.0
+#   samples/record.sh --version X [NAME...]         these scenarios (default all) with Codex X
 #
 # Needs: bash, python3 (stdlib), node + npm with access to the npm registry.
-# Installs @openai/codex@0.121.0 into ${XDG_CACHE_HOME:-$HOME/.cache}/loopscope/codex-0.121.0
+# Installs @openai/codex@X into ${XDG_CACHE_HOME:-$HOME/.cache}/loopscope/codex-X
 # (reused when present; override with LOOPSCOPE_CODEX_DIR).
 # Codex only talks to the proxy on 127.0.0.1; every other HTTP(S) request goes to a
 # closed local port through HTTP(S)_PROXY and fails. The API key is fake.
@@ -18,8 +18,18 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 PROXY="$REPO/tests/fault_proxy/fault_proxy.py"
 CODEX_VERSION=0.121.0
+if [ "${1:-}" = "--version" ]; then
+    [ $# -ge 2 ] || { printf 'record.sh: --version needs a Codex version, e.g. --version 0.171.0\n' >&2; exit 2; }
+    CODEX_VERSION=$2
+    shift 2
+fi
+if ! [[ $CODEX_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    printf 'record.sh: not a Codex release version: %s\n' "$CODEX_VERSION" >&2
+    exit 2
+fi
 CODEX_DIR=${LOOPSCOPE_CODEX_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/loopscope/codex-$CODEX_VERSION}
 CODEX="$CODEX_DIR/node_modules/.bin/codex"
+OUT_ROOT="$HERE/codex-$CODEX_VERSION"
 FAKE_KEY=sk-loopscope-fake-0123456789abcdef
 KEY_VAR=LOOPSCOPE_API_KEY
 PROVIDER=litellm
@@ -127,12 +137,13 @@ record_one() {
         log "$sc: expected exactly one rollout file, found: ${rollouts:-none}"
         return 1
     fi
-    if ! head -n 1 "$rollouts" | grep -q '"cli_version":"0.121.0"'; then
-        log "$sc: rollout does not start with cli_version 0.121.0"
+    if ! head -n 1 "$rollouts" | grep -q "\"cli_version\":\"$CODEX_VERSION\""; then
+        log "$sc: rollout does not start with cli_version $CODEX_VERSION"
         return 1
     fi
 
-    local out="$HERE/$sc"
+    mkdir -p "$OUT_ROOT"
+    local out="$OUT_ROOT/$sc"
     rm -rf "$out.new"
     mkdir -p "$out.new"
     # Only normalisation: the temporary home directory becomes /home/dev (as in the corpus).
@@ -159,6 +170,138 @@ record_one() {
     python3 "$REPO/tests/samples_check/measure.py" --write "$out"
 }
 
+# The interactive TUI, driven under tmux (a private server socket) against the fault proxy: each
+# prompt is typed, the turn is over when the rollout has one more task_complete/turn_aborted,
+# then /quit. Kept: the rollout, $CODEX_HOME/log/codex-tui.log (when the version writes one),
+# logs_2.sqlite (copied through SQLite, so rows still in the WAL are included), proxy.log and
+# screen.log (the status lines the screen showed: Reconnecting…, ⚠, ■).
+record_tui_one() {
+    local name=$1
+    local sc=${name#tui-}
+    command -v tmux > /dev/null 2>&1 || { log "tmux not found (Debian: apt-get install tmux)"; return 1; }
+    local cfg
+    cfg=$(python3 "$PROXY" --shell-config "$sc") || { log "unknown scenario: $sc"; return 1; }
+    local SC_WEBSOCKETS SC_PROVIDER_EXTRA SC_DESCRIPTION
+    local -a SC_PROMPTS
+    eval "$cfg"
+
+    local tmp
+    tmp=$(mktemp -d /tmp/loopscope-rec.XXXXXX)
+    local home="$tmp/home"
+    local codex_home="$home/.codex"
+    local project="$home/project"
+    mkdir -p "$codex_home"
+    seed_project "$project"
+    python3 "$PROXY" --scenario "$sc" --port 0 --port-file "$tmp/port" --log "$tmp/proxy.log" \
+        2> "$tmp/proxy.stderr" &
+    local proxy_pid=$!
+    local i
+    for i in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+    if [ ! -s "$tmp/port" ]; then log "$name: proxy did not start"; kill "$proxy_pid" 2>/dev/null || true; return 1; fi
+    local port
+    port=$(cat "$tmp/port")
+    local extra=""
+    [ -n "$SC_PROVIDER_EXTRA" ] && extra=", $SC_PROVIDER_EXTRA"
+    local provider_table="{name=\"$PROVIDER\", base_url=\"http://127.0.0.1:$port/v1\", wire_api=\"responses\", env_key=\"$KEY_VAR\", request_max_retries=4, stream_max_retries=5, supports_websockets=$SC_WEBSOCKETS$extra}"
+    # The launcher script tmux runs: the same isolated environment as exec, with a real TERM.
+    {
+        printf 'cd %q && exec env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=%q CODEX_HOME=%q ' "$project" "$home" "$codex_home"
+        printf 'LANG=C.UTF-8 TERM=xterm-256color USER=dev %q ' "$KEY_VAR=$FAKE_KEY"
+        printf 'HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 '
+        printf 'ALL_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost '
+        printf '%q ' "$CODEX" -m "$MODEL" -c "model_provider=$PROVIDER" -c "model_providers.$PROVIDER=$provider_table" \
+            -c 'sandbox_mode="read-only"' -c 'approval_policy="never"' \
+            -c "projects.\"$project\".trust_level=\"trusted\""
+        printf '\n'
+    } > "$tmp/tui.sh"
+    log "$name: TUI, port $port, provider $provider_table"
+
+    local sock="loopscope-rec-$$"
+    local -a tm=(tmux -L "$sock" -f /dev/null)
+    "${tm[@]}" new-session -d -s rec -x 132 -y 45 "bash $tmp/tui.sh"
+    : > "$tmp/screen.log"
+    # Remembers the status lines the screen shows while a turn runs (they vanish after it).
+    watch_screen() {
+        "${tm[@]}" capture-pane -p -t rec 2>/dev/null |
+            grep -E 'Reconnecting|Falling back|■|⚠|Stream disconnected|Unexpected status|└ ' >> "$tmp/screen.log" || true
+    }
+    for i in $(seq 1 60); do
+        "${tm[@]}" capture-pane -p -t rec 2>/dev/null | grep -q 'OpenAI Codex' && break
+        sleep 0.5
+    done
+    sleep 2
+    local n=0 prompt done_turns rollout=""
+    for prompt in "${SC_PROMPTS[@]}"; do
+        n=$((n + 1))
+        log "$name: turn $n: $prompt"
+        "${tm[@]}" send-keys -t rec -l "$prompt"
+        sleep 0.5
+        "${tm[@]}" send-keys -t rec Enter
+        local waited=0
+        while [ "$waited" -lt "$TURN_TIMEOUT" ]; do
+            sleep 1
+            waited=$((waited + 1))
+            watch_screen
+            rollout=$(find "$codex_home/sessions" -name 'rollout-*.jsonl' 2>/dev/null | sort | head -n 1)
+            [ -n "$rollout" ] || continue
+            done_turns=$(grep -cE '"type":"(task_complete|turn_complete|turn_aborted)"' "$rollout" || true)
+            [ "${done_turns:-0}" -ge "$n" ] && break
+        done
+        log "$name: turn $n over after ${waited}s"
+        sleep 2
+    done
+    "${tm[@]}" capture-pane -p -t rec >> "$tmp/screen.log" 2>/dev/null || true
+    "${tm[@]}" send-keys -t rec -l "/quit"
+    sleep 0.5
+    "${tm[@]}" send-keys -t rec Enter
+    for i in $(seq 1 30); do "${tm[@]}" has-session -t rec 2>/dev/null || break; sleep 0.5; done
+    "${tm[@]}" kill-server 2>/dev/null || true
+    kill -TERM "$proxy_pid" 2>/dev/null || true
+    wait "$proxy_pid" 2>/dev/null || true
+
+    if [ -z "$rollout" ] || ! head -n 1 "$rollout" | grep -q "\"cli_version\":\"$CODEX_VERSION\""; then
+        log "$name: no rollout with cli_version $CODEX_VERSION"
+        return 1
+    fi
+    mkdir -p "$OUT_ROOT"
+    local out="$OUT_ROOT/$name"
+    rm -rf "$out.new"
+    mkdir -p "$out.new"
+    sed -e "s#$home#/home/dev#g" -e "s#$tmp#/tmp/loopscope-rec#g" "$rollout" > "$out.new/rollout.jsonl"
+    sed -e "s#$home#/home/dev#g" -e "s#$tmp#/tmp/loopscope-rec#g" "$tmp/proxy.log" > "$out.new/proxy.log"
+    # Only the distinct status lines, in the order first seen.
+    awk '!seen[$0]++' "$tmp/screen.log" | sed -e "s#$home#/home/dev#g" > "$out.new/screen.log"
+    if [ -f "$codex_home/log/codex-tui.log" ]; then
+        sed -e "s#$home#/home/dev#g" -e "s#$tmp#/tmp/loopscope-rec#g" "$codex_home/log/codex-tui.log" > "$out.new/codex-tui.log"
+    fi
+    if [ -f "$codex_home/logs_2.sqlite" ]; then
+        python3 - "$codex_home/logs_2.sqlite" "$out.new/logs_2.sqlite" "$home" "$tmp" <<'PY'
+import sqlite3, sys
+src, dst, home, tmp = sys.argv[1:]
+# Read through SQLite (WAL honoured), write a compact copy, then normalise the paths in it.
+sqlite3.connect(f"file:{src}?mode=ro", uri=True).execute("VACUUM INTO ?", (dst,))
+db = sqlite3.connect(dst)
+cols = [r[1] for r in db.execute("PRAGMA table_info(logs)") if r[2].upper() == "TEXT"]
+for c in cols:
+    db.execute(f"UPDATE logs SET {c} = replace(replace({c}, ?, '/home/dev'), ?, '/tmp/loopscope-rec') WHERE {c} IS NOT NULL", (home, tmp))
+db.commit()
+db.execute("VACUUM")
+db.close()
+PY
+    fi
+    [ -f "$out/expected.json" ] && cp "$out/expected.json" "$out.new/expected.json"
+    rm -rf "$out"
+    mv "$out.new" "$out"
+    local size
+    size=$(du -cb "$out"/* | tail -n 1 | cut -f1)
+    log "$name: recorded into $out ($size bytes)"
+    [ "$size" -le "$SAMPLES_MAX_BYTES" ] || log "$name: WARNING: larger than $SAMPLES_MAX_BYTES bytes"
+    rm -rf "$tmp"
+    python3 "$REPO/tests/samples_check/measure.py" --write "$out"
+}
+
+TUI_SCENARIOS=(tui-healthy tui-ws-405-fallback tui-http-500-exhausted)
+
 main() {
     install_codex
     local -a names
@@ -167,11 +310,18 @@ main() {
     else
         mapfile -t names < <(python3 "$PROXY" --list)
     fi
+    if [ "${names[0]}" = "--tui" ]; then
+        names=("${names[@]:1}")
+        [ ${#names[@]} -gt 0 ] || names=("${TUI_SCENARIOS[@]}")
+    fi
     local sc failed=0
     for sc in "${names[@]}"; do
-        record_one "$sc" || { log "$sc: FAILED"; failed=1; }
+        case $sc in
+            tui-*) record_tui_one "$sc" || { log "$sc: FAILED"; failed=1; } ;;
+            *) record_one "$sc" || { log "$sc: FAILED"; failed=1; } ;;
+        esac
     done
-    log "expected.json rewritten by measure.py: review it (git diff samples/), then run: python3 tests/samples_check/check_expected.py samples"
+    log "expected.json rewritten by measure.py: review it (git diff samples/), then run: python3 tests/samples_check/check_expected.py $OUT_ROOT"
     return $failed
 }
 

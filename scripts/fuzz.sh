@@ -36,7 +36,7 @@ find "$root/samples" "$root/tests/data/corpus" -type f \
   \( -name '*.jsonl' -o -name '*.log' -o -name '*.txt' -o -name '*.json' \) -size -200k \
   -exec cp -t "$seeds" --backup=numbered {} + 2>/dev/null || true
 # Compressed seeds, so the reader's gzip and zstd paths start covered.
-for f in "$root"/samples/healthy/*.jsonl; do
+for f in "$root"/samples/codex-0.121.0/healthy/*.jsonl; do
   gzip -c "$f" >"$seeds/$(basename "$f").gz"
   zstd -q -c "$f" >"$seeds/$(basename "$f").zst"
 done
@@ -65,7 +65,7 @@ run_target() {
 # database reader starts from a valid file and the fuzzer corrupts its pages.
 rm -f "$seeds/logs_2.sqlite"  # a second run into the same work folder builds it afresh
 python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import run_sqlite; run_sqlite.build(sys.argv[2], sys.argv[3])' \
-  "$root/tests/e2e" "$root/samples/http-429/trace.log" "$seeds/logs_2.sqlite" >/dev/null
+  "$root/tests/e2e" "$root/samples/codex-0.121.0/http-429/trace.log" "$seeds/logs_2.sqlite" >/dev/null
 
 status=0
 pids=()

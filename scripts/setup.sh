@@ -42,4 +42,4 @@ echo
 echo "setup: built build/loopscope. A report on a real Codex 0.121.0 run (HTTP 500, retries ran out):"
 echo
 # Exit status 1 means "findings at or above --fail-on": expected for this sample.
-./build/loopscope samples/http-500-exhausted/exec.jsonl || [ $? -eq 1 ]
+./build/loopscope samples/codex-0.121.0/http-500-exhausted/exec.jsonl || [ $? -eq 1 ]

@@ -6,9 +6,13 @@
 // turn id and model in turn_context; both apply to the lines after them.
 //
 // Decisions:
-// * Agent messages come from event_msg/agent_message only. The response_item message with role
-//   "assistant" carries the same text and is skipped, so nothing counts twice. (Every release
-//   that writes response_items also persists agent_message, in both persistence modes.)
+// * An agent message reaches a rollout in up to three copies, by release: event_msg
+//   agent_message (0.121–0.145), event_msg item_completed with an AgentMessage item (0.171) and
+//   the response_item message with role "assistant" (all). 0.171 `exec` rollouts have no
+//   agent_message at all. Each message is used once: a copy from another source with the same
+//   text, in the same turn, is the same message (message_copies). User messages likewise, from
+//   user_message and item_completed UserMessage (response_item user messages also carry injected
+//   context, so they are not a source).
 // * task_complete's outcome: `failed` when last_agent_message is null (or missing) and the turn
 //   either produced no agent message or reported an error; otherwise `completed`. A failed
 //   `codex exec` turn leaves only task_started + task_complete(null) in its rollout: retries and
@@ -255,6 +259,51 @@ std::string cut(std::string text, std::size_t limit) {
   return text;
 }
 
+// Recognises the other copies of one message within a turn (see the note at the top). Bounded:
+// a turn with an absurd number of messages forgets the oldest.
+class message_copies {
+ public:
+  enum class source : std::uint8_t { event_msg = 1, item_completed = 2, response_item = 4 };
+
+  // True for the first copy of a message; false for the same text from another source.
+  bool first_copy(source from, std::string_view text) {
+    const std::uint64_t hash = stable_hash(text);
+    const auto bit = static_cast<std::uint8_t>(from);
+    for (entry& seen : entries_) {
+      if (seen.hash == hash && (seen.sources & bit) == 0) {
+        seen.sources |= bit;
+        return false;
+      }
+    }
+    if (entries_.size() >= 256) entries_.erase(entries_.begin());
+    entries_.push_back({hash, bit});
+    return true;
+  }
+  void clear() { entries_.clear(); }
+
+ private:
+  struct entry {
+    std::uint64_t hash;
+    std::uint8_t sources;
+  };
+  std::vector<entry> entries_;
+};
+
+// The text parts of a content list, joined: [{"type":"output_text"|"Text"|"text",text}, …].
+std::string content_text(simdjson::dom::element holder) {
+  simdjson::dom::array parts;
+  if (holder["content"].get_array().get(parts) != simdjson::SUCCESS) return {};
+  std::string text;
+  for (const auto part : parts) {
+    if (!part.is_object()) continue;
+    const std::string_view type = string_field(part, "type");
+    if (type == "output_text" || type == "input_text" || type == "Text" || type == "text") {
+      text += string_field(part, "text");
+    }
+  }
+  return text;
+}
+
 bool is_null(simdjson::dom::element object, std::string_view key) {
   simdjson::dom::element value;
   return object[key].get(value) != simdjson::SUCCESS || value.is_null();
@@ -328,16 +377,22 @@ class codex_rollout_normalizer final : public format_normalizer {
     } else if (type == "compacted") {
       event e = make(event_kind::compaction);
       emit(std::move(e));
-    } else if (type == "session_state") {
-      // 0.122+: the agent task registration; nothing to detect in it.
+    } else if (is_quiet_line_type(type)) {
+      // Known, nothing to detect in it: token_usage_record repeats token_count's figures.
     } else {
-      return {line_outcome::skipped, true};  // world_state, realtime_item, … of later releases
+      return {line_outcome::skipped, true};  // realtime_item, … of releases not yet seen
     }
     if (result.outcome == line_outcome::malformed) return result;
     return {used ? line_outcome::used : line_outcome::skipped, result.unknown_type};
   }
 
  private:
+  // Envelope types with nothing to detect: session_state (0.122+, agent task registration),
+  // world_state (0.145+, a snapshot of settings), token_usage_record (0.171, per response usage).
+  static bool is_quiet_line_type(std::string_view type) {
+    return type == "session_state" || type == "world_state" || type == "token_usage_record";
+  }
+
   static bool is_bare_event(std::string_view type) {
     return type == "stream_error" || type == "warning" || type == "background_event" ||
            type == "web_search_begin" || type == "exec_command_begin";
@@ -350,6 +405,8 @@ class codex_rollout_normalizer final : public format_normalizer {
       const std::string_view turn_id = string_field(payload, "turn_id");
       if (!turn_id.empty()) turn_key_ = std::string(turn_id);
       call_names_.clear();
+      agent_copies_.clear();
+      user_copies_.clear();
       turn_had_agent_message_ = false;
       turn_had_error_ = false;
       emit(make(event_kind::turn_start));
@@ -416,20 +473,14 @@ class codex_rollout_normalizer final : public format_normalizer {
       return {line_outcome::used, false};
     }
     if (type == "user_message") {
-      event e = make(event_kind::user_message);
-      e.message = std::string(string_field(payload, "message"));
-      e.text_template = mask_text(e.message);
-      emit(std::move(e));
-      return {line_outcome::used, false};
+      return user_message(message_copies::source::event_msg, string_field(payload, "message"),
+                          make, emit);
     }
     if (type == "agent_message") {
-      event e = make(event_kind::agent_message);
-      e.message = std::string(string_field(payload, "message"));
-      e.text_template = mask_text(e.message);
-      turn_had_agent_message_ = true;
-      emit(std::move(e));
-      return {line_outcome::used, false};
+      return agent_message(message_copies::source::event_msg, string_field(payload, "message"),
+                           make, emit);
     }
+    if (type == "item_completed") return on_item_completed(payload, make, emit);
     if (type == "agent_reasoning") {
       emit(make(event_kind::reasoning));
       return {line_outcome::used, false};
@@ -446,7 +497,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                                                  "thread_rolled_back",
                                                  "undo_completed",
                                                  "image_generation_end",
-                                                 "item_completed",
+                                                 "thread_settings_applied",
                                                  "guardian_assessment",
                                                  "web_search_end",
                                                  "exec_command_end",
@@ -463,6 +514,48 @@ class codex_rollout_normalizer final : public format_normalizer {
     const bool is_known = std::find(std::begin(known), std::end(known), type) != std::end(known) ||
                           (type.starts_with("collab_") && type.ends_with("_end"));
     return {line_outcome::skipped, !is_known};
+  }
+
+  template <typename Make, typename Emit>
+  line_result user_message(message_copies::source from, std::string_view text, Make& make,
+                           Emit& emit) {
+    if (!user_copies_.first_copy(from, text)) return {line_outcome::skipped, false};
+    event e = make(event_kind::user_message);
+    e.message = std::string(text);
+    e.text_template = mask_text(e.message);
+    emit(std::move(e));
+    return {line_outcome::used, false};
+  }
+
+  template <typename Make, typename Emit>
+  line_result agent_message(message_copies::source from, std::string_view text, Make& make,
+                            Emit& emit) {
+    if (!agent_copies_.first_copy(from, text)) return {line_outcome::skipped, false};
+    event e = make(event_kind::agent_message);
+    e.message = std::string(text);
+    e.text_template = mask_text(e.message);
+    turn_had_agent_message_ = true;
+    emit(std::move(e));
+    return {line_outcome::used, false};
+  }
+
+  // 0.171: {"type":"item_completed","item":{"type":"UserMessage"|"AgentMessage"|
+  // "CommandExecution"|…, …}}. Only the messages add anything: the tool items repeat the
+  // response_item calls and outputs.
+  template <typename Make, typename Emit>
+  line_result on_item_completed(simdjson::dom::element payload, Make& make, Emit& emit) {
+    simdjson::dom::element item;
+    if (payload["item"].get(item) != simdjson::SUCCESS || !item.is_object()) {
+      return {line_outcome::skipped, false};  // Plan items of earlier releases have no "item"
+    }
+    const std::string_view item_type = string_field(item, "type");
+    if (item_type == "AgentMessage") {
+      return agent_message(message_copies::source::item_completed, content_text(item), make, emit);
+    }
+    if (item_type == "UserMessage") {
+      return user_message(message_copies::source::item_completed, content_text(item), make, emit);
+    }
+    return {line_outcome::skipped, false};
   }
 
   template <typename Make, typename Emit>
@@ -523,7 +616,10 @@ class codex_rollout_normalizer final : public format_normalizer {
       emit(std::move(e));
       return {line_outcome::used, false};
     }
-    // message (see the note at the top), reasoning, ghost_snapshot, compaction, …: nothing to add.
+    if (type == "message" && string_field(item, "role") == "assistant") {
+      return agent_message(message_copies::source::response_item, content_text(item), make, emit);
+    }
+    // other messages, reasoning, ghost_snapshot, compaction, …: nothing to add.
     static constexpr std::string_view known[] = {"message",
                                                  "reasoning",
                                                  "ghost_snapshot",
@@ -618,6 +714,8 @@ class codex_rollout_normalizer final : public format_normalizer {
   std::string turn_key_;
   std::string model_;
   std::unordered_map<std::string, std::string> call_names_;
+  message_copies agent_copies_;
+  message_copies user_copies_;
   bool turn_had_agent_message_ = false;
   bool turn_had_error_ = false;
 };

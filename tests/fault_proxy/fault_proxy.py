@@ -191,6 +191,15 @@ SCENARIOS = {
             {"prompt": "Say hello again.", "steps": [[msg("Hello again!")]]},
         ],
     },
+    "http-429-recovers": {
+        "description": "Two 429 answers with Retry-After: 1, then the proxy recovers. Codex 0.121 fails the turn at the first 429; 0.171 retries 429 at the turn level (honouring Retry-After) and the turn completes.",
+        "websockets": False,
+        "turns": [
+            {"prompt": "Say hello.", "steps": [[msg("Hello!")]],
+             "faults": fail_first(2, [status(429, {"Retry-After": "1"})])},
+            {"prompt": "Say hello again.", "steps": [[msg("Hello again!")]]},
+        ],
+    },
     "http-400-bad-request": {
         "description": "A non-retriable 400 on POST: the turn fails at once without any retry; the next turn succeeds.",
         "websockets": False,

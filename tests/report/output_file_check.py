@@ -2,7 +2,7 @@
 
   python3 output_file_check.py LOOPSCOPE REPO
 
-Checks, on samples/healthy:
+Checks, on samples/codex-0.121.0/healthy:
   * the file holds exactly what stdout would have held;
   * FILE is replaced by rename, never rewritten in place: a hard link to the old FILE still holds
     the old content afterwards (an in-place write would have changed it), and FILE is a new inode;

@@ -2,7 +2,7 @@
 
   python3 plant_secrets.py LOOPSCOPE REPO
 
-Copies samples/ws-405-fallback, plants a secret of every kind README's "Secrets" lists into the
+Copies samples/codex-0.121.0/ws-405-fallback, plants a secret of every kind README's "Secrets" lists into the
 rollout (a user message), exec.jsonl (URLs of the retry messages), the trace (header lines) and
 the proxy log (DEBUG header dicts with cookie/x-api-key, uvicorn URLs with ?token=, escaped JSON
 inside a JSON log line), then runs every output: analyze in each --format (stdout and -o), with

@@ -234,10 +234,8 @@ TEST_CASE("rollout: malformed and unknown input") {
 }
 
 TEST_CASE("recorded samples: every rollout line is a used or skipped rollout line") {
-  const std::string samples = test::source_dir() + "/samples";
-  if (!std::filesystem::is_directory(samples)) return;
-  for (const auto& entry : std::filesystem::directory_iterator(samples)) {
-    const std::string path = entry.path().string() + "/rollout.jsonl";
+  for (const std::string& dir : test::sample_dirs()) {
+    const std::string path = dir + "/rollout.jsonl";
     if (!test::file_exists(path)) continue;
     CAPTURE(path);
     const auto lines = test::file_lines(path);

@@ -194,15 +194,12 @@ TEST_CASE("litellm corpus 29818: TLS to the plain-HTTP port, uvicorn side") {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Recorded fault-proxy samples (samples/<scenario>/proxy.log)
+// Recorded fault-proxy samples (samples/codex-<version>/<scenario>/proxy.log)
 
 TEST_CASE("litellm samples: every proxy.log line is recognized, none malformed") {
   int files = 0;
-  for (const char* scenario :
-       {"healthy", "http-400-bad-request", "http-429", "http-500-exhausted",
-        "http-502-503-absorbed", "monologue", "stream-cut", "stream-stall", "tool-repeat",
-        "web-search-repeat", "ws-400-missing-model", "ws-403-model-required", "ws-405-fallback"}) {
-    const std::string path = test::source_dir() + "/samples/" + scenario + "/proxy.log";
+  for (const std::string& scenario : test::sample_dirs()) {
+    const std::string path = scenario + "/proxy.log";
     if (!test::file_exists(path)) continue;
     ++files;
     const auto r = run_pipeline(test::file_lines(path));
@@ -232,7 +229,7 @@ TEST_CASE("litellm samples: every proxy.log line is recognized, none malformed")
 }
 
 TEST_CASE("litellm samples: http-500-exhausted counts") {
-  const std::string path = test::source_dir() + "/samples/http-500-exhausted/proxy.log";
+  const std::string path = test::source_dir() + "/samples/codex-0.121.0/http-500-exhausted/proxy.log";
   if (!test::file_exists(path)) return;
   const auto r = run_pipeline(test::file_lines(path));
   CHECK(r.out.count(event_kind::request) == 60);

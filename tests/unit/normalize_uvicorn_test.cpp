@@ -137,9 +137,8 @@ TEST_CASE("uvicorn: malformed input") {
 
 TEST_CASE("uvicorn: every line of the recorded samples is recognized") {
   int files = 0;
-  for (const char* scenario : {"healthy", "ws-405-fallback", "ws-403-model-required",
-                               "ws-400-missing-model", "http-500-exhausted", "stream-cut"}) {
-    const std::string path = test::source_dir() + "/samples/" + scenario + "/proxy.log";
+  for (const std::string& scenario : test::sample_dirs()) {
+    const std::string path = scenario + "/proxy.log";
     if (!test::file_exists(path)) continue;
     ++files;
     std::vector<std::string> access;

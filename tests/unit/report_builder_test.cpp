@@ -302,7 +302,7 @@ TEST_CASE("a very long session keeps a bounded number of turn summaries, countin
 
 TEST_CASE("analyze without rules applies the built-in pack (a library caller's default)") {
   loopscope::app::analysis_request request;
-  request.inputs = {std::string(LOOPSCOPE_SOURCE_DIR) + "/samples/ws-405-fallback"};
+  request.inputs = {std::string(LOOPSCOPE_SOURCE_DIR) + "/samples/codex-0.121.0/ws-405-fallback"};
   request.tool_version = "test";
   const loopscope::app::analysis_result result = loopscope::app::analyze(request);
   CHECK(result.model.summary.findings > 0);

@@ -1,7 +1,9 @@
 // Helpers for unit tests: run a normalizer over lines, read corpus excerpts.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -20,6 +22,23 @@ inline std::string shared_corpus_dir() {
 }
 inline std::string source_dir() {
   return LOOPSCOPE_SOURCE_DIR;
+}
+
+// Every recorded sample folder, samples/codex-<version>/<scenario>, in name order.
+inline std::vector<std::string> sample_dirs() {
+  std::vector<std::string> dirs;
+  const std::filesystem::path root = std::filesystem::path(source_dir()) / "samples";
+  if (!std::filesystem::is_directory(root)) return dirs;
+  for (const auto& version : std::filesystem::directory_iterator(root)) {
+    if (!version.is_directory() || !version.path().filename().string().starts_with("codex-")) {
+      continue;
+    }
+    for (const auto& scenario : std::filesystem::directory_iterator(version.path())) {
+      if (scenario.is_directory()) dirs.push_back(scenario.path().string());
+    }
+  }
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
 }
 
 inline bool file_exists(const std::string& path) {
