@@ -174,7 +174,7 @@ record_one() {
 # prompt is typed, the turn is over when the rollout has one more task_complete/turn_aborted,
 # then /quit. Kept: the rollout, $CODEX_HOME/log/codex-tui.log (when the version writes one),
 # logs_2.sqlite (copied through SQLite, so rows still in the WAL are included), proxy.log and
-# screen.log (the status lines the screen showed: Reconnecting…, ⚠, ■).
+# screen.txt (the status lines the screen showed: Reconnecting…, ⚠, ■).
 record_tui_one() {
     local name=$1
     local sc=${name#tui-}
@@ -270,7 +270,7 @@ record_tui_one() {
     sed -e "s#$home#/home/dev#g" -e "s#$tmp#/tmp/loopscope-rec#g" "$rollout" > "$out.new/rollout.jsonl"
     sed -e "s#$home#/home/dev#g" -e "s#$tmp#/tmp/loopscope-rec#g" "$tmp/proxy.log" > "$out.new/proxy.log"
     # Only the distinct status lines, in the order first seen.
-    awk '!seen[$0]++' "$tmp/screen.log" | sed -e "s#$home#/home/dev#g" > "$out.new/screen.log"
+    awk '!seen[$0]++' "$tmp/screen.log" | sed -e "s#$home#/home/dev#g" > "$out.new/screen.txt"
     if [ -f "$codex_home/log/codex-tui.log" ]; then
         sed -e "s#$home#/home/dev#g" -e "s#$tmp#/tmp/loopscope-rec#g" "$codex_home/log/codex-tui.log" > "$out.new/codex-tui.log"
     fi

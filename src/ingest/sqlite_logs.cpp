@@ -51,6 +51,41 @@ std::string_view column_text(sqlite3_stmt* statement, int column) {
           static_cast<std::size_t>(sqlite3_column_bytes(statement, column))};
 }
 
+// Codex 0.171 writes the span chain into the body ("session_loop{…}:turn{… turn.id=…}: message");
+// 0.121 rows hold the message alone. Returns the length of a leading chain (up to the ": " that
+// ends it, outside braces and quotes), or 0 when the body does not open with one.
+std::size_t span_chain_length(std::string_view body) {
+  std::size_t i = 0;
+  while (i < body.size() && ((body[i] >= 'a' && body[i] <= 'z') || (body[i] >= '0' && body[i] <= '9') ||
+                             body[i] == '_' || body[i] == '.')) {
+    ++i;
+  }
+  if (i == 0 || i >= body.size() || body[i] != '{') return 0;
+  int depth = 0;
+  bool quoted = false;
+  for (; i < body.size(); ++i) {
+    const char c = body[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}') {
+      --depth;
+    } else if (depth == 0 && c == ':' && i + 1 < body.size() && body[i + 1] == ' ') {
+      return i;
+    } else if (depth == 0 && c == ' ') {
+      return 0;  // a space outside a span's braces: prose, not a chain
+    }
+  }
+  return 0;
+}
+
 std::string_view level_word(std::string_view level) {
   static constexpr std::string_view levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
   for (const std::string_view known : levels) {
@@ -156,7 +191,14 @@ class sqlite_line_stream final : public line_stream {
     text_.append(level_word(column_text(row, 2)));
     text_.push_back(' ');
     const std::string_view thread_id = column_text(row, 5);
-    if (!thread_id.empty()) {
+    std::string_view body = column_text(row, 4);
+    const std::size_t chain = span_chain_length(body);
+    if (chain != 0) {
+      // The row's own chain, in the tracing line's place: spans, then target, then message.
+      text_.append(body.substr(0, chain));
+      text_.append(": ");
+      body.remove_prefix(chain + 2);
+    } else if (!thread_id.empty()) {
       text_.append("session_loop{thread_id=");
       text_.append(thread_id);
       text_.append("}: ");
@@ -164,7 +206,7 @@ class sqlite_line_stream final : public line_stream {
     const std::string_view target = column_text(row, 3);
     text_.append(target.empty() ? std::string_view("codex") : target);
     text_.append(": ");
-    text_.append(column_text(row, 4));
+    text_.append(body);
     // One row, one line: a line break in any column (the body's own, or a corrupt database's
     // thread id or target) becomes a space.
     std::replace_if(

@@ -94,8 +94,12 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
     }
   }
   for (auto& [e, at] : waiting) {
-    // Only what came after the previous turn ended, and shortly before this one.
-    const bool after_previous = !at || !s.last_end || s.last_end->micros <= at->micros;
+    // Only what came after the previous turn ended, and shortly before this one. Proxy stamps
+    // have whole seconds: a prewarm logged in the second the previous turn ended is after it
+    // (Codex 0.171 starts a resumed process within that second).
+    constexpr std::int64_t whole_second = 1'000'000;
+    const bool after_previous =
+        !at || !s.last_end || s.last_end->micros <= at->micros + whole_second;
     const bool recent = !when || !at || when->micros - at->micros <= settings_.lead_in_micros;
     if (recent && after_previous) {
       add_to_turn(s, t, std::move(e), at);
@@ -283,7 +287,16 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
       t = &start_turn(s, e.turn_key, when);  // the proxy saw the turn before Codex's logs did
     }
     if (t == nullptr && e.turn_key.empty()) {
-      s.waiting.emplace_back(std::move(e), when);  // prewarm: turn id "" → the next turn
+      // Prewarm (turn id ""): the next turn, or the open one if it started within the proxy
+      // stamp's second (Codex 0.145+ may start the turn before the prewarm reaches the proxy).
+      constexpr std::int64_t whole_second = 1'000'000;
+      open_turn* open = current_turn(s);
+      if (open != nullptr && open->t.start && when &&
+          open->t.start->micros + whole_second >= when->micros) {
+        add_to_turn(s, *open, std::move(e), when);
+        return;
+      }
+      s.waiting.emplace_back(std::move(e), when);
       return;
     }
     if (t == nullptr) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Check every samples/<scenario>/expected.json against the recorded files.
+"""Check every samples/codex-<version>/<scenario>/expected.json against the recorded files.
 
-    check_expected.py SAMPLES_DIR
+    check_expected.py SAMPLES_DIR        (samples/, or one samples/codex-<version>/)
 
 For each scenario folder (one that has an expected.json) this recomputes, with
 simple independent line counting (it does not share code with measure.py):
@@ -19,6 +19,8 @@ import re
 import sys
 
 REQUIRED_FILES = ("rollout.jsonl", "exec.jsonl", "trace.log", "proxy.log", "expected.json")
+# A TUI sample (tui-*): no exec output; its tracing is codex-tui.log and/or logs_2.sqlite.
+REQUIRED_TUI_FILES = ("rollout.jsonl", "proxy.log", "expected.json")
 LOOP_KINDS = {"transport_fallback", "stream_retry", "request_retry", "tool_repeat", "web_search_repeat",
               "monologue", "error_repeat"}
 TURN_STATUSES = {"completed", "failed", "aborted"}
@@ -51,10 +53,34 @@ def by_status(regex, text_lines):
     return d
 
 
+def sqlite_lines(path):
+    import sqlite3
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [f"{level} {target}: {body or ''}".replace("\n", " ")
+                for level, target, body in db.execute("SELECT level, target, feedback_log_body FROM logs ORDER BY id")]
+    finally:
+        db.close()
+
+
+def tui_trace(d):
+    for name in ("codex-tui.log",):
+        if os.path.isfile(os.path.join(d, name)):
+            return lines(os.path.join(d, name))
+    if os.path.isfile(os.path.join(d, "logs_2.sqlite")):
+        return sqlite_lines(os.path.join(d, "logs_2.sqlite"))
+    return []
+
+
+def is_tui(d):
+    return os.path.basename(os.path.normpath(d)).startswith("tui-")
+
+
 def recompute(d):
     rollout = json_lines(os.path.join(d, "rollout.jsonl"))
-    execl = json_lines(os.path.join(d, "exec.jsonl"))
-    trace = lines(os.path.join(d, "trace.log"))
+    tui = is_tui(d)
+    execl = [] if tui else json_lines(os.path.join(d, "exec.jsonl"))
+    trace = tui_trace(d) if tui else lines(os.path.join(d, "trace.log"))
     proxy = lines(os.path.join(d, "proxy.log"))
 
     first = rollout[0]
@@ -64,15 +90,19 @@ def recompute(d):
 
     started = []
     aborted = set()
+    tui_ends = []
     for x in rollout:
         p = x.get("payload") or {}
         if x.get("type") == "event_msg" and p.get("type") == "task_started":
             started.append(p.get("turn_id"))
         if x.get("type") == "event_msg" and p.get("type") == "turn_aborted":
             aborted.add(p.get("turn_id"))
+        if x.get("type") == "event_msg" and p.get("type") == "task_complete":
+            # The TUI answers every completed turn; a failed one ends without a last message.
+            tui_ends.append("turn.failed" if p.get("last_agent_message") is None else "turn.completed")
     r["turn_ids"] = started
 
-    ends = [x["type"] for x in execl if x.get("type") in ("turn.completed", "turn.failed")]
+    ends = tui_ends if tui else [x["type"] for x in execl if x.get("type") in ("turn.completed", "turn.failed")]
     statuses = []
     for i, tid in enumerate(started):
         if tid in aborted:
@@ -95,13 +125,13 @@ def recompute(d):
         "proxy_post_by_status": post_status,
         "exec_reconnecting": sum(1 for x in execl if x.get("type") == "error"
                                  and str(x.get("message", "")).startswith("Reconnecting... ")),
-        "exec_turn_failed": ends.count("turn.failed"),
+        "exec_turn_failed": 0 if tui else ends.count("turn.failed"),
         "trace_retrying_sampling": sum(1 for l in trace if "retrying sampling request (" in l),
         "trace_falling_back_to_http": sum(1 for l in trace if l.rstrip().endswith(": falling back to HTTP")),
         "trace_ws_connect_failed": sum(1 for l in trace if "failed to connect to websocket" in l),
         "rollout_turns": len(started),
         "proxy_requests_total": sum(1 for l in proxy if ACCESS_ANY.match(l)),
-        "exec_turn_completed": ends.count("turn.completed"),
+        "exec_turn_completed": 0 if tui else ends.count("turn.completed"),
         "trace_turn_error": sum(1 for l in trace if " Turn error: " in l),
         "trace_api_request": sum(1 for l in trace if 'log_only: event.name="codex.api_request"' in l),
         "trace_websocket_connect": sum(1 for l in trace if 'log_only: event.name="codex.websocket_connect"' in l),
@@ -112,7 +142,7 @@ def recompute(d):
 def check_scenario(d):
     errs = []
     name = os.path.basename(os.path.normpath(d))
-    for f in REQUIRED_FILES:
+    for f in REQUIRED_TUI_FILES if is_tui(d) else REQUIRED_FILES:
         if not os.path.isfile(os.path.join(d, f)):
             errs.append(f"missing file {f}")
     if errs:
@@ -136,7 +166,7 @@ def check_scenario(d):
     for k in ("cli_version", "thread_id"):
         if exp.get(k) != got[k]:
             mismatch(k, exp.get(k), got[k])
-    if got["exec_thread_ids"] != [got["thread_id"]]:
+    if not is_tui(d) and got["exec_thread_ids"] != [got["thread_id"]]:
         mismatch("exec thread.started thread_id", [got["thread_id"]], got["exec_thread_ids"])
 
     turns = exp.get("turns") or []
@@ -154,6 +184,9 @@ def check_scenario(d):
             errs.append(f"turn {i + 1}: unknown status {t.get('status')!r}")
 
     ec = exp.get("counts") or {}
+    other_threads = int(ec.get("proxy_requests_other_threads") or 0)
+    if other_threads and not is_tui(d):
+        errs.append(f"counts.proxy_requests_other_threads = {other_threads} in an exec sample")
     for k, v in got["counts"].items():
         if k not in ec:
             errs.append(f"counts.{k} missing (files say {json.dumps(v)})")
@@ -162,9 +195,9 @@ def check_scenario(d):
 
     # consistency of the rest of expected.json with the files
     total = got["counts"]["proxy_requests_total"]
-    per_turn = sum(int(t.get("proxy_requests") or 0) for t in turns)
+    per_turn = sum(int(t.get("proxy_requests") or 0) for t in turns) + other_threads
     if per_turn != total:
-        mismatch("sum of turns[].proxy_requests", per_turn, total)
+        mismatch("sum of turns[].proxy_requests (+ other threads' requests)", per_turn, total)
     failed_turns = [i + 1 for i, s in enumerate(got["statuses"]) if s == "failed"]
     exp_failed = sorted(f.get("turn") for f in exp.get("failures") or [])
     if exp_failed != failed_turns:
@@ -189,9 +222,13 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     root = argv[0]
-    scenarios = sorted(e for e in os.listdir(root)
-                       if os.path.isdir(os.path.join(root, e)) and not e.startswith(".")
-                       and os.path.isfile(os.path.join(root, e, "rollout.jsonl")))
+    roots = [root]
+    versions = sorted(e for e in os.listdir(root) if e.startswith("codex-") and os.path.isdir(os.path.join(root, e)))
+    if versions:
+        roots = [os.path.join(root, v) for v in versions]
+    scenarios = sorted(os.path.relpath(os.path.join(r, e), root) for r in roots for e in os.listdir(r)
+                       if os.path.isdir(os.path.join(r, e)) and not e.startswith(".")
+                       and os.path.isfile(os.path.join(r, e, "rollout.jsonl")))
     if not scenarios:
         print(f"no scenarios found under {root}", file=sys.stderr)
         return 1

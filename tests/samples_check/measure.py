@@ -5,7 +5,8 @@
     measure.py --write SAMPLE_DIR [SAMPLE_DIR...]  write SAMPLE_DIR/expected.json
 
 Reads rollout.jsonl, exec.jsonl, trace.log and proxy.log of a sample recorded by
-samples/record.sh and measures what really happened: turns and their status,
+samples/record.sh (a TUI sample, tui-*, has no exec.jsonl/trace.log: its turn outcomes come
+from the rollout and its tracing lines from codex-tui.log or logs_2.sqlite) and measures what really happened: turns and their status,
 loops (transport_fallback, stream_retry, request_retry, tool_repeat,
 web_search_repeat, monologue, error_repeat), failures and raw counts.
 The counting conventions are documented in samples/README.md.  An existing
@@ -21,8 +22,7 @@ import json
 import os
 import re
 import sys
-
-CLI_VERSION = "0.121.0"
+import time
 
 # Minimum run lengths for model-level loops (see samples/README.md).
 TOOL_REPEAT_MIN = 3
@@ -59,16 +59,34 @@ def read_jsonl(path):
 # ---------------------------------------------------------------------------
 
 
+def content_text(holder):
+    parts = holder.get("content") or []
+    return "".join(p.get("text") or "" for p in parts
+                   if isinstance(p, dict) and p.get("type") in ("output_text", "Text", "text"))
+
+
 def parse_rollout(path):
+    """Turns of a rollout. An agent message has up to three copies, by version (event_msg
+    agent_message, event_msg item_completed AgentMessage in 0.171, the response_item assistant
+    message): a copy with the same text from another source in the same turn is not a new one."""
     lines = [l for l in read_jsonl(path) if l]
     meta = lines[0]["payload"] if lines and lines[0].get("type") == "session_meta" else {}
+
+    def agent(cur, source, text):
+        for entry in cur["copies"]:
+            if entry[0] == text and source not in entry[1]:
+                entry[1].add(source)
+                return
+        cur["copies"].append((text, {source}))
+        cur["agent_messages"].append(text or "")
+
     turns = []  # dicts: turn_id, status, items[]
     cur = None
     for l in lines:
         t, p = l.get("type"), l.get("payload") or {}
         if t == "event_msg" and p.get("type") in ("task_started", "turn_started"):
             cur = {"turn_id": p.get("turn_id"), "status": None, "items": [], "agent_messages": [],
-                   "last_agent_message": None}
+                   "last_agent_message": None, "copies": [], "error": None}
             turns.append(cur)
             continue
         if cur is None:
@@ -79,9 +97,16 @@ def parse_rollout(path):
         elif t == "event_msg" and p.get("type") == "turn_aborted":
             cur["status"] = "aborted"
         elif t == "event_msg" and p.get("type") == "agent_message":
-            cur["agent_messages"].append(p.get("message") or "")
+            agent(cur, "event", p.get("message") or "")
+        elif t == "event_msg" and p.get("type") == "item_completed" and \
+                (p.get("item") or {}).get("type") == "AgentMessage":
+            agent(cur, "item", content_text(p["item"]))
+        elif t == "event_msg" and p.get("type") == "error":
+            cur["error"] = p.get("message")  # persisted in TUI sessions (extended history)
         elif t == "response_item":
             cur["items"].append(p)
+            if p.get("type") == "message" and p.get("role") == "assistant":
+                agent(cur, "response", content_text(p))
     return meta, turns
 
 
@@ -116,16 +141,55 @@ def parse_exec(path):
     return events, turns, thread_ids
 
 
+def tui_turns(rturns, trace):
+    """What exec.jsonl says of each turn, from a TUI rollout. A failed turn ends in task_complete
+    with last_agent_message null and no agent message; 0.121 also persists the error
+    (event_msg error), 0.171 does not: the message is then the trace's `Turn error: …`."""
+    turn_errors = {tid: data for tid, kind, data in trace if kind == "turn_error"}
+    out = []
+    for rt in rturns:
+        failed = rt["status"] == "completed" and rt["last_agent_message"] is None and \
+            (not rt["agent_messages"] or rt["error"] is not None)
+        message = rt["error"] or turn_errors.get(rt["turn_id"])
+        out.append({"status": "failed" if failed else (rt["status"] or "aborted"), "reconnecting": [],
+                    "errors": [], "failed_message": message.strip() if failed and message else None})
+    return out
+
+
 # ---------------------------------------------------------------------------
 # trace (codex exec stderr, RUST_LOG=info)
 # ---------------------------------------------------------------------------
 
 
-def parse_trace(path):
+def sqlite_trace_lines(path):
+    """logs_2.sqlite rows as tracing lines, in the shape loopscope renders them."""
+    import sqlite3
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for ts, nanos, level, target, body in db.execute(
+                "SELECT ts, ts_nanos, level, target, feedback_log_body FROM logs ORDER BY ts, ts_nanos, id"):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".%09dZ" % nanos
+            yield f"{stamp} {level} {target}: {body or ''}".replace("\n", " ")
+    finally:
+        db.close()
+
+
+def trace_lines(sample_dir):
+    """exec's stderr (trace.log), else the TUI's codex-tui.log, else logs_2.sqlite."""
+    for name in ("trace.log", "codex-tui.log"):
+        path = os.path.join(sample_dir, name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return list(f)
+    path = os.path.join(sample_dir, "logs_2.sqlite")
+    return list(sqlite_trace_lines(path)) if os.path.exists(path) else []
+
+
+def parse_trace(lines):
     """Return a list of (turn_id or None, kind, data) in file order."""
     out = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
+    if True:
+        for line in lines:
             m = RE_TRACE_LINE.match(line.rstrip("\n"))
             if not m:
                 continue
@@ -135,7 +199,8 @@ def parse_trace(path):
             r = RE_RETRY.search(rest)
             if r and "codex_core::" in rest:
                 out.append((tid, "retry", (int(r.group(1)), int(r.group(2)), r.group(3))))
-            elif "codex_core::client: falling back to HTTP" in rest:
+            elif "codex_core::client: falling back to HTTP" in rest or \
+                    (rest.startswith("codex_core::client: ") and rest.rstrip().endswith(": falling back to HTTP")):
                 out.append((tid, "fallback", None))
             elif "failed to connect to websocket" in rest:
                 out.append((tid, "ws_failed", None))
@@ -143,7 +208,7 @@ def parse_trace(path):
                 out.append((tid, "api_request", None))
             elif 'codex_otel.log_only: event.name="codex.websocket_connect"' in rest:
                 out.append((tid, "websocket_connect", None))
-            elif re.search(r"codex_core::\S+: Turn error: ", rest):
+            elif "codex_core::" in rest and ": Turn error: " in rest:
                 out.append((tid, "turn_error", rest.split("Turn error: ", 1)[1]))
     return out
 
@@ -185,7 +250,7 @@ def parse_proxy(path):
             except json.JSONDecodeError:
                 pass
             rec["turn_id"] = meta.get("turn_id") or None
-            rec["session_id"] = hdrs.get("session_id")
+            rec["session_id"] = hdrs.get("session_id") or meta.get("thread_id") or meta.get("session_id")
             records.append(rec)
     return records
 
@@ -284,9 +349,16 @@ def status_of_message(msg):
 def measure(sample_dir):
     name = os.path.basename(os.path.normpath(sample_dir))
     meta, rturns = parse_rollout(os.path.join(sample_dir, "rollout.jsonl"))
-    _events, eturns, _tids = parse_exec(os.path.join(sample_dir, "exec.jsonl"))
-    trace = parse_trace(os.path.join(sample_dir, "trace.log"))
-    proxy = parse_proxy(os.path.join(sample_dir, "proxy.log"))
+    trace = parse_trace(trace_lines(sample_dir))
+    exec_path = os.path.join(sample_dir, "exec.jsonl")
+    if os.path.exists(exec_path):
+        _events, eturns, _tids = parse_exec(exec_path)
+    else:
+        eturns = tui_turns(rturns, trace)
+    all_proxy = parse_proxy(os.path.join(sample_dir, "proxy.log"))
+    # The TUI also runs helper threads (0.171: a "thread_title" thread per session) whose
+    # requests reach the same proxy: they are another session's, not this thread's.
+    proxy = [r for r in all_proxy if not r["session_id"] or r["session_id"] == meta.get("id")]
     turn_ids = [t["turn_id"] for t in rturns]
     owner = attribute_proxy(proxy, turn_ids)
     tindex = {tid: i + 1 for i, tid in enumerate(turn_ids)}
@@ -443,21 +515,24 @@ def measure(sample_dir):
     loops.sort(key=lambda l: (l["turn"], order[l["kind"]]))
 
     # --- counts -----------------------------------------------------------------
-    ws = [r for r in proxy if r["ws"]]
-    posts = [r for r in proxy if r["method"] == "POST"]
+    exec_turns = eturns if os.path.exists(exec_path) else []  # a TUI sample has no exec output
+    # Raw counts of the proxy log (every thread); turns[].proxy_requests are this thread's.
+    ws = [r for r in all_proxy if r["ws"]]
+    posts = [r for r in all_proxy if r["method"] == "POST"]
     counts = {
         "proxy_ws_upgrade_total": len(ws),
         "proxy_ws_upgrade_by_status": dict(sorted(collections.Counter(str(r["status"]) for r in ws).items())),
         "proxy_post_total": len(posts),
         "proxy_post_by_status": dict(sorted(collections.Counter(str(r["status"]) for r in posts).items())),
         "exec_reconnecting": sum(len(t["reconnecting"]) for t in eturns),
-        "exec_turn_failed": sum(1 for t in eturns if t["status"] == "failed"),
+        "exec_turn_failed": sum(1 for t in exec_turns if t["status"] == "failed"),
         "trace_retrying_sampling": sum(1 for _, k, _ in trace if k == "retry"),
         "trace_falling_back_to_http": sum(1 for _, k, _ in trace if k == "fallback"),
         "trace_ws_connect_failed": sum(1 for _, k, _ in trace if k == "ws_failed"),
         "rollout_turns": len(rturns),
-        "proxy_requests_total": len(proxy),
-        "exec_turn_completed": sum(1 for t in eturns if t["status"] == "completed"),
+        "proxy_requests_total": len(all_proxy),
+        "proxy_requests_other_threads": len(all_proxy) - len(proxy),
+        "exec_turn_completed": sum(1 for t in exec_turns if t["status"] == "completed"),
         "trace_turn_error": sum(1 for _, k, _ in trace if k == "turn_error"),
         "trace_api_request": sum(1 for _, k, _ in trace if k == "api_request"),
         "trace_websocket_connect": sum(1 for _, k, _ in trace if k == "websocket_connect"),
@@ -482,6 +557,9 @@ def scenario_description(name):
     sys.path.insert(0, os.path.join(here, "..", "fault_proxy"))
     try:
         import fault_proxy  # noqa: E402
+        if name.startswith("tui-"):
+            base = fault_proxy.SCENARIOS.get(name[len("tui-"):], {}).get("description", "")
+            return "Interactive TUI under tmux, one process for all turns. " + base if base else ""
         return fault_proxy.SCENARIOS.get(name, {}).get("description", "")
     except ImportError:
         return ""
