@@ -35,7 +35,10 @@ KEY_VAR=LOOPSCOPE_API_KEY
 PROVIDER=litellm
 MODEL=gpt-5
 TURN_TIMEOUT=${LOOPSCOPE_TURN_TIMEOUT:-240}
-SAMPLES_MAX_BYTES=$((500 * 1024))
+# Per sample. 0.171's tracing is about three times as verbose as 0.121's, and a TUI sample keeps
+# logs_2.sqlite (every target at TRACE): their caps are larger.
+SAMPLES_MAX_BYTES=$((640 * 1024))
+TUI_SAMPLES_MAX_BYTES=$((1280 * 1024))
 
 log() { printf '[record] %s\n' "$*" >&2; }
 
@@ -225,8 +228,18 @@ record_tui_one() {
         "${tm[@]}" capture-pane -p -t rec 2>/dev/null |
             grep -E 'Reconnecting|Falling back|■|⚠|Stream disconnected|Unexpected status|└ ' >> "$tmp/screen.log" || true
     }
-    for i in $(seq 1 60); do
-        "${tm[@]}" capture-pane -p -t rec 2>/dev/null | grep -q 'OpenAI Codex' && break
+    # Start-up dialogs of some versions (0.121: trust this folder, a model upgrade notice) are
+    # answered as a user keeping the settings would; then the composer is ready.
+    local pane
+    for i in $(seq 1 80); do
+        pane=$("${tm[@]}" capture-pane -p -t rec 2>/dev/null || true)
+        if grep -q 'Do you trust the contents of this directory' <<< "$pane"; then
+            "${tm[@]}" send-keys -t rec Enter          # 1. Yes, continue
+        elif grep -q 'Use existing model' <<< "$pane"; then
+            "${tm[@]}" send-keys -t rec Down; sleep 0.3; "${tm[@]}" send-keys -t rec Enter
+        elif grep -q 'OpenAI Codex (v' <<< "$pane"; then
+            break
+        fi
         sleep 0.5
     done
     sleep 2
@@ -295,7 +308,7 @@ PY
     local size
     size=$(du -cb "$out"/* | tail -n 1 | cut -f1)
     log "$name: recorded into $out ($size bytes)"
-    [ "$size" -le "$SAMPLES_MAX_BYTES" ] || log "$name: WARNING: larger than $SAMPLES_MAX_BYTES bytes"
+    [ "$size" -le "$TUI_SAMPLES_MAX_BYTES" ] || log "$name: WARNING: larger than $TUI_SAMPLES_MAX_BYTES bytes"
     rm -rf "$tmp"
     python3 "$REPO/tests/samples_check/measure.py" --write "$out"
 }

@@ -55,8 +55,40 @@ root_cause cause_of(const event& e) {
   return cause;
 }
 
+// Issue 15: whether Codex's turn loop retries the cause depends on the release (429: not up to
+// 0.145, yes from 0.171). The release is the one the turn's rollout lines name; without one,
+// what the log shows decides: turn-level retries of that status mean yes.
+void judge_turn_layer(root_cause& cause, const session::turn& t) {
+  std::string_view version;
+  for (const event& e : t.events) {
+    if (!e.cli_version.empty()) {
+      version = e.cli_version;
+      break;
+    }
+  }
+  cause.codex_turn_layer =
+      codex_turn_layer_retries(cause.http.status, cause.error_class, version);
+  if (cause.codex_turn_layer != retriable::unknown || cause.http.status == 0) return;
+  for (const event& e : t.events) {
+    if (e.kind == event_kind::stream_retry && e.http.status == cause.http.status) {
+      cause.codex_turn_layer = retriable::yes;
+      return;
+    }
+  }
+}
+
+std::optional<root_cause> find_cause_in_turn(const rule& r, const session::turn& t,
+                                             const std::vector<const event*>& loop);
+
 std::optional<root_cause> find_cause(const rule& r, const session::turn& t,
                                      const std::vector<const event*>& loop) {
+  std::optional<root_cause> cause = find_cause_in_turn(r, t, loop);
+  if (cause) judge_turn_layer(*cause, t);
+  return cause;
+}
+
+std::optional<root_cause> find_cause_in_turn(const rule& r, const session::turn& t,
+                                             const std::vector<const event*>& loop) {
   const bool loop_timed = !loop.empty() && loop.front()->time.has_value();
   const std::int64_t loop_start = loop_timed ? loop.front()->time->micros : 0;
   // What the loop's own lines say failed ("unexpected status 503"): a candidate with that status

@@ -329,6 +329,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       e.session_key = session_key_;
       e.turn_key = turn_key_;
       e.model = model_;
+      e.cli_version = cli_version_;  // which release wrote it: retry behaviour differs by release
       if (time) {
         e.time = time;
         e.time_is = time_quality::exact;
@@ -354,8 +355,8 @@ class codex_rollout_normalizer final : public format_normalizer {
       const std::string_view id = string_field(payload, "id");
       if (id.empty()) return {line_outcome::malformed, false};
       session_key_ = std::string(id);
+      cli_version_ = std::string(string_field(payload, "cli_version"));
       event e = make(event_kind::session_start);
-      e.cli_version = std::string(string_field(payload, "cli_version"));
       e.originator = std::string(string_field(payload, "originator"));
       e.provider = std::string(string_field(payload, "model_provider"));
       emit(std::move(e));
@@ -713,6 +714,7 @@ class codex_rollout_normalizer final : public format_normalizer {
   std::string session_key_;
   std::string turn_key_;
   std::string model_;
+  std::string cli_version_;
   std::unordered_map<std::string, std::string> call_names_;
   message_copies agent_copies_;
   message_copies user_copies_;

@@ -1,5 +1,6 @@
 // Which failures each retry layer retries: the table root causes are judged against.
-// Source: shared/reference/codex-formats.md §5.4 (Codex 0.121) and litellm-formats.md §3.
+// Source: openai/codex codex-rs/protocol/src/error.rs `is_retryable` (0.121), the recorded
+// samples/codex-<version>/ (later releases) and LiteLLM's router (litellm._should_retry).
 #pragma once
 
 #include <string_view>
@@ -8,8 +9,11 @@
 
 namespace loopscope::detect {
 
-// Codex's turn-level loop (stream_max_retries): CodexErr::is_retryable.
-retriable codex_turn_layer_retries(int status, std::string_view error_class);
+// Codex's turn-level loop (stream_max_retries): CodexErr::is_retryable, for the release the
+// logs name (session_meta's cli_version; empty when unknown). 429 is retried from 0.171 on, not
+// up to 0.145; `unknown` where releases differ and the version is unknown or unrecorded.
+retriable codex_turn_layer_retries(int status, std::string_view error_class,
+                                   std::string_view cli_version = {});
 
 // Codex's request layer (request_max_retries): 5xx and transport failures, never a 4xx.
 retriable codex_request_layer_retries(int status, std::string_view error_class);
