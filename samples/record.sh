@@ -4,6 +4,11 @@
 #
 #   samples/record.sh                               every scenario with Codex 0.121.0
 #   samples/record.sh --version X [NAME...]         these scenarios (default all) with Codex X
+#   samples/record.sh --version X --tui [tui-NAME...]  the TUI scenarios (tmux) with Codex X
+#
+# Then it checks the recording (check_expected.py), prints what changed since the previous
+# recorded version and how loopscope reads each file (drift.py), and runs each sample's e2e
+# check with build/loopscope (or $LOOPSCOPE).
 #
 # Needs: bash, python3 (stdlib), node + npm with access to the npm registry.
 # Installs @openai/codex@X into ${XDG_CACHE_HOME:-$HOME/.cache}/loopscope/codex-X
@@ -317,6 +322,30 @@ PY
     python3 "$REPO/tests/samples_check/measure.py" --write "$out"
 }
 
+# After a recording: are the files what expected.json says, does loopscope read them (format,
+# malformed lines, unknown types), what changed since the previous recorded version, and does
+# loopscope find exactly the measured loops. LOOPSCOPE names the binary (default build/loopscope).
+report_version() {
+    local bin=${LOOPSCOPE:-$REPO/build/loopscope} rc=0 d
+    python3 "$REPO/tests/samples_check/check_expected.py" "$OUT_ROOT" || rc=1
+    if [ ! -x "$bin" ]; then
+        log "no loopscope binary at $bin (build it, or set LOOPSCOPE): skipping the drift report and e2e checks"
+        python3 "$REPO/tests/samples_check/drift.py" "$HERE" "$CODEX_VERSION" || true
+        return $rc
+    fi
+    LOOPSCOPE=$bin python3 "$REPO/tests/samples_check/drift.py" "$HERE" "$CODEX_VERSION" || true
+    for d in "$OUT_ROOT"/*/; do
+        [ -f "$d/expected.json" ] || continue
+        if python3 "$REPO/tests/e2e/run_sample.py" "$bin" "$d" > "$d/.e2e.out" 2>&1; then
+            log "e2e $(basename "$d"): ok"
+        else
+            log "e2e $(basename "$d"): FAILED"; sed 's/^/    /' "$d/.e2e.out" >&2; rc=1
+        fi
+        rm -f "$d/.e2e.out"
+    done
+    return $rc
+}
+
 TUI_SCENARIOS=(tui-healthy tui-ws-405-fallback tui-http-500-exhausted)
 
 main() {
@@ -338,7 +367,8 @@ main() {
             *) record_one "$sc" || { log "$sc: FAILED"; failed=1; } ;;
         esac
     done
-    log "expected.json rewritten by measure.py: review it (git diff samples/), then run: python3 tests/samples_check/check_expected.py $OUT_ROOT"
+    log "expected.json rewritten by measure.py: review it (git diff samples/)"
+    report_version || failed=1
     return $failed
 }
 
