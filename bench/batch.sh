@@ -29,7 +29,7 @@ work=$(mktemp -d /tmp/loopscope-bench-batch.XXXXXX)
 archive=$work/archive
 
 echo "building a ${size_mb} MB archive under $archive ..." >&2
-python3 - "$repo/samples" "$archive" "$size_mb" <<'PY'
+python3 - "$repo/samples/codex-0.121.0" "$archive" "$size_mb" <<'PY'
 import os, re, sys
 samples, archive, size_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
 uuid = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -66,8 +66,7 @@ void judge_turn_layer(root_cause& cause, const session::turn& t) {
       break;
     }
   }
-  cause.codex_turn_layer =
-      codex_turn_layer_retries(cause.http.status, cause.error_class, version);
+  cause.codex_turn_layer = codex_turn_layer_retries(cause.http.status, cause.error_class, version);
   if (cause.codex_turn_layer != retriable::unknown || cause.http.status == 0) return;
   for (const event& e : t.events) {
     if (e.kind == event_kind::stream_retry && e.http.status == cause.http.status) {

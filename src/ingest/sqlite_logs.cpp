@@ -56,8 +56,9 @@ std::string_view column_text(sqlite3_stmt* statement, int column) {
 // ends it, outside braces and quotes), or 0 when the body does not open with one.
 std::size_t span_chain_length(std::string_view body) {
   std::size_t i = 0;
-  while (i < body.size() && ((body[i] >= 'a' && body[i] <= 'z') || (body[i] >= '0' && body[i] <= '9') ||
-                             body[i] == '_' || body[i] == '.')) {
+  while (i < body.size() &&
+         ((body[i] >= 'a' && body[i] <= 'z') || (body[i] >= '0' && body[i] <= '9') ||
+          body[i] == '_' || body[i] == '.')) {
     ++i;
   }
   if (i == 0 || i >= body.size() || body[i] != '{') return 0;

@@ -474,8 +474,8 @@ class codex_rollout_normalizer final : public format_normalizer {
       return {line_outcome::used, false};
     }
     if (type == "user_message") {
-      return user_message(message_copies::source::event_msg, string_field(payload, "message"),
-                          make, emit);
+      return user_message(message_copies::source::event_msg, string_field(payload, "message"), make,
+                          emit);
     }
     if (type == "agent_message") {
       return agent_message(message_copies::source::event_msg, string_field(payload, "message"),

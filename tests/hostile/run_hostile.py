@@ -40,7 +40,7 @@ def check(condition, message):
 
 
 def sample(name):
-    with open(os.path.join(SOURCE, "samples", name), "rb") as f:
+    with open(os.path.join(SOURCE, "samples", "codex-0.121.0", name), "rb") as f:
         return f.read()
 
 
@@ -232,14 +232,14 @@ def case_invalid_utf8(tmp):
 def case_symlink_loop(tmp):
     d = os.path.join(tmp, "logs")
     os.makedirs(os.path.join(d, "sub"))
-    shutil.copy(os.path.join(SOURCE, "samples", "healthy", "rollout.jsonl"), d)
+    shutil.copy(os.path.join(SOURCE, "samples", "codex-0.121.0", "healthy", "rollout.jsonl"), d)
     os.symlink("b", os.path.join(d, "a"))        # a -> b -> a
     os.symlink("a", os.path.join(d, "b"))
     os.symlink("..", os.path.join(d, "sub", "up"))  # a directory loop
     os.symlink("missing", os.path.join(d, "dangling"))
     os.mkfifo(os.path.join(d, "fifo"))           # opening it would block: must be passed over
     locked = os.path.join(d, "locked.jsonl")
-    shutil.copy(os.path.join(SOURCE, "samples", "healthy", "rollout.jsonl"), locked)
+    shutil.copy(os.path.join(SOURCE, "samples", "codex-0.121.0", "healthy", "rollout.jsonl"), locked)
     os.chmod(locked, 0)
     user = None
     if os.geteuid() == 0:

@@ -24,7 +24,7 @@ def run(loopscope, repo, args):
 
 def main():
     loopscope, repo = sys.argv[1:3]
-    sample = os.path.join(repo, "samples", "healthy")
+    sample = os.path.join(repo, "samples", "codex-0.121.0", "healthy")
     failures = []
     with tempfile.TemporaryDirectory(prefix="loopscope-output-") as tmp:
         for args in (["--format", "text"], ["--format", "markdown"], ["--format", "json"],

@@ -142,7 +142,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="loopscope-secrets-") as tmp:
         logs = os.path.join(tmp, "logs")
         os.mkdir(logs)
-        plant(os.path.join(repo, "samples", "ws-405-fallback"), logs)
+        plant(os.path.join(repo, "samples", "codex-0.121.0", "ws-405-fallback"), logs)
         out_dir = os.path.join(tmp, "out")
         os.mkdir(out_dir)
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "loopscope/formats/sniff.hpp"
 
 using loopscope::format_id;
@@ -63,4 +65,38 @@ TEST_CASE("log lines quoted as Markdown list items in bug reports are read") {
   CHECK(strip_container_prefix("* `x`") == "x");
   CHECK(strip_container_prefix("- `a` and `b`") == "- `a` and `b`");
   CHECK(strip_container_prefix("- plain item") == "- plain item");
+}
+
+// Issue 15: a JSON line is known by its top-level keys and type values, in any order, with keys
+// a release adds (0.171's "ordinal" sits between "timestamp" and "type").
+TEST_CASE("JSON lines are recognized by their keys, in any order, with extra keys") {
+  CHECK(
+      sniff_line(
+          R"({"timestamp":"2026-12-01T19:33:57.363Z","ordinal":0,"type":"session_meta","payload":{}})") ==
+      format_id::codex_rollout);
+  CHECK(sniff_line(R"({"payload":{"type":"task_started"},"type":"event_msg","timestamp":"x"})") ==
+        format_id::codex_rollout);
+  CHECK(sniff_line(R"({"x_new":[1,{"type":"a"}],"payload":{"a":"}{\"]"},"type":"future_type"})") ==
+        format_id::codex_rollout);
+  CHECK(
+      sniff_line(
+          R"({"ordinal":3, "type" : "response_item", "metadata":{}, "payload" : {"type":"message"}})") ==
+      format_id::codex_rollout);
+  CHECK(sniff_line(R"({"thread_id":"t","type":"thread.started"})") == format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"item":{"type":"error"},"type":"item.completed"})") ==
+        format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"params":{"willRetry":true},"jsonrpc":"2.0","method":"error"})") ==
+        format_id::codex_exec_jsonl);
+  CHECK(sniff_line(R"({"level":"INFO","timestamp":"t","message":"Retrying request"})") ==
+        format_id::litellm_json);
+  CHECK(sniff_line(R"({"message": "cut before the lev)") == format_id::litellm_json);
+  CHECK(sniff_line(R"({"call_id":"c","type":"warning","message":"m"})") ==
+        format_id::codex_rollout);  // a bare live EventMsg
+  // Keys only nested, or a payload that is not an object, are not an envelope.
+  CHECK(sniff_line(R"({"outer":{"type":"event_msg","payload":{}}})") == format_id::unknown);
+  CHECK(sniff_line(R"({"type":"event_msg","payload":5})") == format_id::unknown);
+  CHECK(sniff_line(R"({"type":"event_msg","payload")") == format_id::unknown);
+  CHECK(sniff_line("{\"type\":\"event_msg\",\"payload\":{\"a\":" + std::string(5000, '[')) ==
+        format_id::codex_rollout);  // decided at the payload's brace, never scanning it
+  CHECK(sniff_line("{\"a\":" + std::string(5000, '[')) == format_id::unknown);
 }

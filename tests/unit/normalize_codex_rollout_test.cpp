@@ -202,7 +202,7 @@ TEST_CASE("rollout: malformed and unknown input") {
       "",
       R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"task_sta)",
       R"({"timestamp":"x","type":"event_msg","payload":5})",
-      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"world_state","payload":{"a":1}})",
+      R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"realtime_item","payload":{"a":1}})",
       R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"brand_new","x":1}})",
       R"({"timestamp":"2026-04-20T10:15:00.000Z","type":"response_item","payload":{"type":"brand_new"}})",
       "{\"timestamp\":\"2026-04-20T10:15:00.000Z\",\"type\":\"event_msg\",\"payload\":{\"type\":"
@@ -299,4 +299,45 @@ TEST_CASE("tool output hash equals the hash of the masked output") {
     }
     CHECK(tool_outputs[0].output_hash == normalize::stable_hash(normalize::mask_text(kept)));
   }
+}
+
+// Codex 0.171 (issue 15): "ordinal" before "type", new line types, and the agent's text only in
+// item_completed and response_item in `exec` rollouts. Lines shortened from
+// samples/codex-0.171.0/healthy/rollout.jsonl.
+TEST_CASE("rollout 0.171: one agent message per message, whichever copies a release writes") {
+  const std::vector<std::string> lines{
+      R"({"timestamp":"2026-12-01T21:20:38.500Z","ordinal":0,"type":"session_meta","payload":{"session_id":"s1","id":"s1","cli_version":"0.171.0","originator":"codex_exec","model_provider":"litellm"}})",
+      R"({"timestamp":"2026-12-01T21:20:38.510Z","ordinal":1,"type":"event_msg","payload":{"type":"task_started","turn_attribution":{"turn_id":"t1"},"turn_id":"t1","started_at":1}})",
+      R"({"timestamp":"2026-12-01T21:20:38.520Z","ordinal":2,"type":"world_state","payload":{"full":true,"state":{}}})",
+      R"({"timestamp":"2026-12-01T21:20:38.530Z","ordinal":3,"type":"event_msg","payload":{"type":"thread_settings_applied","thread_id":"s1"}})",
+      R"({"timestamp":"2026-12-01T21:20:38.598Z","ordinal":8,"type":"event_msg","payload":{"type":"item_completed","thread_id":"s1","turn_id":"t1","item":{"type":"UserMessage","id":"u","content":[{"type":"text","text":"List the files."}]}}})",
+      R"({"timestamp":"2026-12-01T21:20:38.666Z","ordinal":9,"type":"event_msg","payload":{"type":"item_completed","thread_id":"s1","turn_id":"t1","item":{"type":"AgentMessage","id":"m","content":[{"type":"Text","text":"I'll list the files first."}]}}})",
+      R"({"timestamp":"2026-12-01T21:20:38.667Z","ordinal":10,"type":"response_item","payload":{"type":"message","status":"completed","id":"m","role":"assistant","content":[{"type":"output_text","text":"I'll list the files first."}]},"metadata":{"x":1}})",
+      R"({"timestamp":"2026-12-01T21:20:38.700Z","ordinal":11,"type":"token_usage_record","payload":{"thread_id":"s1","turn_id":"t1","usage":{"total_tokens":5}}})",
+      R"({"timestamp":"2026-12-01T21:20:38.800Z","ordinal":12,"type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Done."}]}})",
+      R"({"timestamp":"2026-12-01T21:20:38.900Z","ordinal":13,"type":"event_msg","payload":{"type":"task_complete","turn_id":"t1","last_agent_message":"Done."}})",
+  };
+  for (const auto& line : lines) CHECK(formats::sniff_line(line) == format_id::codex_rollout);
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+  for (const auto& r : got.results) CHECK_FALSE(r.unknown_type);
+  const auto agent = got.of_kind(event_kind::agent_message);
+  REQUIRE(agent.size() == 2);
+  CHECK(agent[0].message == "I'll list the files first.");
+  CHECK(agent[1].message == "Done.");
+  REQUIRE(got.count(event_kind::user_message) == 1);
+  CHECK(got.of_kind(event_kind::user_message)[0].message == "List the files.");
+  for (const event& e : got.events) CHECK(e.cli_version == "0.171.0");
+  // 0.121's pair (event_msg agent_message, then the response_item) is one message too, and two
+  // identical messages in a row from the same source stay two.
+  const std::vector<std::string> old_lines{
+      R"({"timestamp":"2026-11-29T01:06:56.499Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t2"}})",
+      R"({"timestamp":"2026-11-29T01:06:57.000Z","type":"event_msg","payload":{"type":"agent_message","message":"Hi."}})",
+      R"({"timestamp":"2026-11-29T01:06:57.001Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hi."}]}})",
+      R"({"timestamp":"2026-11-29T01:06:58.000Z","type":"event_msg","payload":{"type":"agent_message","message":"Hi."}})",
+      R"({"timestamp":"2026-11-29T01:06:58.001Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hi."}]}})",
+  };
+  CHECK(
+      test::normalize_lines(format_id::codex_rollout, old_lines).count(event_kind::agent_message) ==
+      2);
 }

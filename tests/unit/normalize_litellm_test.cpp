@@ -229,7 +229,8 @@ TEST_CASE("litellm samples: every proxy.log line is recognized, none malformed")
 }
 
 TEST_CASE("litellm samples: http-500-exhausted counts") {
-  const std::string path = test::source_dir() + "/samples/codex-0.121.0/http-500-exhausted/proxy.log";
+  const std::string path =
+      test::source_dir() + "/samples/codex-0.121.0/http-500-exhausted/proxy.log";
   if (!test::file_exists(path)) return;
   const auto r = run_pipeline(test::file_lines(path));
   CHECK(r.out.count(event_kind::request) == 60);
