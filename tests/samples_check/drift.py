@@ -70,10 +70,12 @@ FILES = {"rollout.jsonl": lambda p: json_shapes(p, "rollout"),
          "codex-tui.log": trace_targets}
 
 
-def collect(version_dir):
+def collect(version_dir, scenarios):
     out = {name: collections.defaultdict(set) for name in FILES}
     for name, read in FILES.items():
-        for path in sorted(glob.glob(os.path.join(version_dir, "*", name))):
+        for path in sorted(os.path.join(version_dir, sc, name) for sc in scenarios):
+            if not os.path.isfile(path):
+                continue
             for t, keys in read(path).items():
                 out[name][t] |= keys
     return out
@@ -94,8 +96,11 @@ def main(argv):
     if old is None:
         print(f"drift.py: no recorded version older than {new} to compare with", file=sys.stderr)
         return 2
-    a, b = collect(os.path.join(root, f"codex-{old}")), collect(os.path.join(root, f"codex-{new}"))
-    print(f"== Codex {old} -> {new}: line types and keys")
+    old_dir, new_dir = os.path.join(root, f"codex-{old}"), os.path.join(root, f"codex-{new}")
+    # Only the scenarios both versions recorded: a TUI sample persists more than an exec one.
+    common = sorted(set(os.listdir(old_dir)) & set(os.listdir(new_dir)))
+    a, b = collect(old_dir, common), collect(new_dir, common)
+    print(f"== Codex {old} -> {new}: line types and keys ({len(common)} scenarios in both)")
     for name in FILES:
         before, after = a[name], b[name]
         lines = []
