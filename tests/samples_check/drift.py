@@ -119,7 +119,8 @@ def main(argv):
             print("\n".join(lines))
     loopscope = os.environ.get("LOOPSCOPE")
     if loopscope:
-        print(f"== loopscope over samples/codex-{new}/ (format, malformed, unknown types)")
+        print(f"== loopscope over samples/codex-{new}/ (files read as unknown, without events, with malformed lines or unknown types)")
+        checked = drifted = 0
         for sample in sorted(glob.glob(os.path.join(root, f"codex-{new}", "*"))):
             files = sorted(f for f in glob.glob(os.path.join(sample, "*"))
                            if f.endswith((".jsonl", ".log", ".sqlite")))
@@ -132,9 +133,15 @@ def main(argv):
                 print(f"  {os.path.basename(sample)}: loopscope failed: {run.stderr.decode()[:200]}")
                 continue
             for entry in report["inputs"]:
-                flag = "  <-- drift" if entry["format"] == "unknown" or entry["malformed"] or entry["unknown_types"] else ""
-                print(f"  {os.path.relpath(entry['path'], root)}: {entry['format']}, {entry['malformed']} malformed, "
-                      f"{entry['unknown_types']} unknown types{flag}")
+                checked += 1
+                silent = entry["lines"] > 0 and entry["events"] == 0  # read, but nothing understood
+                if entry["format"] == "unknown" or entry["malformed"] or entry["unknown_types"] or silent:
+                    drifted += 1
+                    print(f"  {os.path.relpath(entry['path'], root)}: {entry['format']}, {entry['lines']} lines, "
+                          f"{entry['events']} events, {entry['malformed']} malformed, "
+                          f"{entry['unknown_types']} unknown types  <-- drift")
+        print(f"  {checked} files read, {drifted} with an unknown format, no events, malformed lines or "
+              f"unknown types")
     return 0
 
 
