@@ -111,6 +111,42 @@ TEST_CASE("logs_2.sqlite rows become codex-trace lines in time order") {
   CHECK(turn_errors[0].http.status == 502);
 }
 
+// Codex 0.171 stores the span chain in the body (samples/codex-0.171.0/tui-http-500-exhausted):
+// the line takes the row's own chain, so the turn id and the message are where a tracing line
+// has them.
+TEST_CASE("logs_2.sqlite rows of 0.171 keep their span chain") {
+  scratch_file file("logs171.sqlite");
+  make_db(file.path, R"sql(
+CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, ts_nanos INTEGER NOT NULL,
+  level TEXT NOT NULL, target TEXT NOT NULL, feedback_log_body TEXT, module_path TEXT, file TEXT,
+  line INTEGER, thread_id TEXT, process_uuid TEXT, estimated_bytes INTEGER);
+INSERT INTO logs (ts, ts_nanos, level, target, feedback_log_body, thread_id) VALUES
+ (1796161264, 5000, 'WARN', 'codex_core::responses_retry',
+  'session_loop{thread_id=01a2338d-cb58-7bc3-a1c5-c796f4049dd4}:submission_dispatch{otel.name="op.dispatch.turn_input" codex.op="turn_input"}:turn{otel.name="session_task.turn" thread.id=01a2338d-cb58-7bc3-a1c5-c796f4049dd4 turn.id=01a2338d-d140-7000-ab3d-83cc273a5e97 model=gpt-5}:session_task.run: stream disconnected - retrying sampling request (1/5 in 190.5ms)... retries=1 max_retries=5',
+  '01a2338d-cb58-7bc3-a1c5-c796f4049dd4'),
+ (1796161265, 0, 'INFO', 'codex_http_client::custom_ca', 'using system root certificates {not a chain}', NULL);
+)sql");
+  captured_lines sink;
+  ingest::read_sqlite_logs({file.path.string(), file.path, false}, sink);
+  REQUIRE(sink.lines.size() == 2);
+  CHECK(sink.lines[0].starts_with("2026-12-01T"));
+  CHECK(sink.lines[0].find(" WARN session_loop{thread_id=01a2338d-cb58-7bc3-a1c5-c796f4049dd4}:"
+                           "submission_dispatch{") != std::string::npos);
+  CHECK(
+      sink.lines[0].find("}:session_task.run: codex_core::responses_retry: stream disconnected") !=
+      std::string::npos);
+  CHECK(
+      sink.lines[1].ends_with(" INFO codex_http_client::custom_ca: using system root certificates "
+                              "{not a chain}"));
+  const test::collected got = test::normalize_lines(format_id::codex_trace, sink.lines);
+  CHECK(got.outcomes(normalize::line_outcome::malformed) == 0);
+  const auto retries = got.of_kind(event_kind::stream_retry);
+  REQUIRE(retries.size() == 1);
+  CHECK(retries[0].turn_key == "01a2338d-d140-7000-ab3d-83cc273a5e97");
+  CHECK(retries[0].attempt == 1);
+  CHECK(retries[0].attempt_limit == 5);
+}
+
 TEST_CASE("logs_2.sqlite: wrong files give a diagnostic, not a crash") {
   SUBCASE("a database without a logs table") {
     scratch_file file("other.sqlite");
