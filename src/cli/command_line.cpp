@@ -7,6 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config_hook.hpp"
+#include "generated_docs.hpp"
+
 namespace loopscope::cli {
 namespace {
 
@@ -95,7 +98,8 @@ void add_report_options(CLI::App& command, app::options& opts, choice_words& wor
 
 bool is_subcommand_name(std::string_view word) {
   static const std::vector<std::string_view> names{"analyze", "events",  "sessions", "rules",
-                                                   "merge",   "formats", "help"};
+                                                   "merge",   "formats", "help",
+                                                   "config"};
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 
@@ -152,6 +156,13 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
              "Exit 1 when a finding has at least this severity: info, warning, error (default)");
   add_window_options(*merge, words);
 
+  CLI::App* config = app.add_subcommand(
+      "config", "Print the settings in effect (config file or default) and where each came from");
+  config->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");
+
+  // Hidden generators of the man page and the completions (cli/generated_docs.hpp).
+  if (auto status = run_generator_if_asked(app, argc, argv, version)) return {std::nullopt, *status};
+
   // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`.
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);
@@ -175,6 +186,12 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
     }
     std::cerr << "loopscope: " << message << " (see 'loopscope --help')\n";
     return {std::nullopt, app::exit_trouble};
+  }
+  // The config file fills in what the command line left out (cli/config_hook.cpp).
+  if (const int status = apply_config_file(
+          app, config->parsed() || rules_list->parsed() ? analyze : nullptr, opts);
+      status != app::exit_clean) {
+    return {std::nullopt, status};
   }
 
   if (!input_format.empty()) {
@@ -212,6 +229,7 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   if (rules_list->parsed()) opts.chosen = app::command::rules_list;
   if (rules_validate->parsed()) opts.chosen = app::command::rules_validate;
   if (rules_test->parsed()) opts.chosen = app::command::rules_test;
+  if (config->parsed()) opts.chosen = app::command::config;
   if (merge->parsed()) {
     opts.chosen = app::command::merge;
     if (words.format.empty()) opts.format = app::report_format::json;
