@@ -58,10 +58,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # loopscope_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)    # Depends from dpkg-shlibdeps (package dpkg-dev)
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${PROJECT_DESCRIPTION}
- loopscope reads the logs of OpenAI Codex CLI sessions and of the LLM proxies
- they run through (LiteLLM behind uvicorn), rebuilds each turn, and reports
- whether a session went round in a retry or fallback loop, how often, what it
- cost, and which error started it.")
+# The long description; CPack puts the summary above it.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "loopscope reads the logs of OpenAI Codex CLI sessions and of the LLM proxies
+they run through (LiteLLM behind uvicorn), rebuilds each turn, and reports
+whether a session went round in a retry or fallback loop, how often, what it
+cost, and which error started it.")
 # Only what `install()` above names goes into the package; the tests install nothing.
 include(CPack)

@@ -23,10 +23,9 @@ constexpr std::array<config_key, 6> keys{{
      "Time zone of the proxy logs' time stamps that carry none"},
     {"fail_on", config_shape::word, "--fail-on", "error",
      "Exit 1 when a finding has at least this severity"},
-    {"rules", config_shape::path_list, "--rules", "none (the built-in pack only)",
+    {"rules", config_shape::path_list, "--rules", "none, the built-in pack only",
      "Rule files or folders laid over the built-in pack"},
-    {"formats", config_shape::path_list, "", "none",
-     "Folders of extra input format definitions"},
+    {"formats", config_shape::path_list, "", "none", "Folders of extra input format definitions"},
     {"color", config_shape::word, "--color", "auto", "Colors: auto, always, never"},
 }};
 
@@ -40,14 +39,17 @@ std::string env(const char* name) {
 std::string resolve_path(const std::string& written, const fs::path& config_path) {
   if (written == "~" || written.starts_with("~/")) {
     const std::string home = env("HOME");
-    if (!home.empty()) return (fs::path(home) / written.substr(std::min<std::size_t>(2, written.size()))).string();
+    if (!home.empty())
+      return (fs::path(home) / written.substr(std::min<std::size_t>(2, written.size()))).string();
   }
   const fs::path path(written);
   if (path.is_absolute()) return written;
   return (config_path.parent_path() / path).lexically_normal().string();
 }
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
 
 std::string known_keys() {
   std::string names;
@@ -86,7 +88,9 @@ std::optional<std::string> read_value(const config_key& key, const toml::node& n
 
 }  // namespace
 
-std::span<const config_key> config_keys() { return keys; }
+std::span<const config_key> config_keys() {
+  return keys;
+}
 
 const config_value* config_file::find(std::string_view key) const {
   const auto it = std::find_if(values.begin(), values.end(),
@@ -100,7 +104,10 @@ std::string config_file::where(const config_value& value) const {
 
 config_place locate_config() {
   if (const std::string named = env("LOOPSCOPE_CONFIG"); !named.empty()) {
-    return {named, "LOOPSCOPE_CONFIG", true};
+    // Absolute, so that its relative paths mean the same from any working directory.
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(named, ec);
+    return {ec ? named : absolute.lexically_normal().string(), "LOOPSCOPE_CONFIG", true};
   }
   // The XDG base directory spec: a relative $XDG_CONFIG_HOME is invalid and ignored.
   if (const std::string xdg = env("XDG_CONFIG_HOME"); !xdg.empty() && fs::path(xdg).is_absolute()) {

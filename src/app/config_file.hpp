@@ -35,8 +35,8 @@ struct config_value {
 };
 
 struct config_file {
-  std::string path;       // empty: no config file (none at the default place)
-  std::string found_by;   // "LOOPSCOPE_CONFIG", "$XDG_CONFIG_HOME" or "~/.config"
+  std::string path;      // empty: no config file (none at the default place)
+  std::string found_by;  // "LOOPSCOPE_CONFIG", "$XDG_CONFIG_HOME" or "~/.config"
   std::vector<config_value> values;
 
   const config_value* find(std::string_view key) const;

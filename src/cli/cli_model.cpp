@@ -47,8 +47,8 @@ std::string metavar_for(const option_doc& doc, const std::string& type_name) {
     return joined;
   }
   if (type_name.starts_with("UINT") || type_name.starts_with("INT")) return "N";
-  static constexpr std::array<std::string_view, 6> named{"FILE", "PATH", "DIR", "ZONE",
-                                                         "DATE", "NAME"};
+  static constexpr std::array<std::string_view, 6> named{"FILE", "PATH", "DIR",
+                                                         "ZONE", "DATE", "NAME"};
   for (const std::string_view word : named) {
     if (has_word(doc.description, word)) return std::string(word);
   }
@@ -108,8 +108,8 @@ command_doc describe_command(const CLI::App& command, std::string name, std::str
                         [](const option_doc& o) { return !o.positional; });
   for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; })) {
     const std::string& sub_name = sub->get_name();
-    doc.subcommands.push_back(describe_command(
-        *sub, sub_name, doc.path.empty() ? sub_name : doc.path + " " + sub_name));
+    doc.subcommands.push_back(
+        describe_command(*sub, sub_name, doc.path.empty() ? sub_name : doc.path + " " + sub_name));
   }
   return doc;
 }
@@ -117,6 +117,8 @@ command_doc describe_command(const CLI::App& command, std::string name, std::str
 }  // namespace
 
 // Paths are relative to the program: "rules list".
-command_doc describe(const CLI::App& app) { return describe_command(app, "", ""); }
+command_doc describe(const CLI::App& app) {
+  return describe_command(app, "", "");
+}
 
 }  // namespace loopscope::cli

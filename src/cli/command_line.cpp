@@ -98,8 +98,7 @@ void add_report_options(CLI::App& command, app::options& opts, choice_words& wor
 
 bool is_subcommand_name(std::string_view word) {
   static const std::vector<std::string_view> names{"analyze", "events",  "sessions", "rules",
-                                                   "merge",   "formats", "help",
-                                                   "config"};
+                                                   "merge",   "formats", "help",     "config"};
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 
@@ -161,7 +160,8 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   config->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");
 
   // Hidden generators of the man page and the completions (cli/generated_docs.hpp).
-  if (auto status = run_generator_if_asked(app, argc, argv, version)) return {std::nullopt, *status};
+  if (auto status = run_generator_if_asked(app, argc, argv, version))
+    return {std::nullopt, *status};
 
   // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`.
   std::vector<std::string> args;

@@ -104,7 +104,7 @@ void bash_value_cases(const command_doc& command, std::string_view key, std::ost
 // A description inside an _arguments spec, within single quotes: its first clause, with the
 // characters _arguments gives a meaning escaped.
 std::string zsh_description(const std::string& text) {
-  std::string clause = text.substr(0, text.find_first_of("(;"));
+  std::string clause = text.substr(0, text.find_first_of("(;:"));
   while (!clause.empty() && (clause.back() == ' ' || clause.back() == '.')) clause.pop_back();
   std::string out;
   for (const char c : clause) {
@@ -131,7 +131,7 @@ std::string zsh_action(const option_doc& o) {
 }
 
 std::string zsh_function(const command_doc& command) {
-  std::string name = "_loopscope";
+  std::string name = "_loopscope_";
   for (const char c : command.path) name += c == ' ' ? '_' : c;
   return name;
 }
@@ -142,22 +142,21 @@ void zsh_leaf(const command_doc& command, std::ostream& out) {
   for (const option_doc& o : command.options) {
     const std::string description = zsh_description(o.description);
     if (o.positional) {
-      out << "    '" << (o.repeatable ? "*" : "") << ":" << o.names.front() << ":"
-          << zsh_action(o) << "' \\\n";
+      out << "    '" << (o.repeatable ? "*" : "") << ":" << o.names.front() << ":" << zsh_action(o)
+          << "' \\\n";
       continue;
     }
     const std::string value =
         o.kind == value_kind::none ? "" : ":" + o.metavar + ":" + zsh_action(o);
     const std::string repeat = o.repeatable ? "*" : "";
     if (o.names.size() == 1) {
-      out << "    '" << repeat << o.names.front() << "[" << description << "]" << value
-          << "' \\\n";
+      out << "    '" << repeat << o.names.front() << "[" << description << "]" << value << "' \\\n";
     } else {
       // Aliases exclude each other: '(-o --output)'{-o,--output}'[…]:FILE:_files'.
       std::string names;
       for (const std::string& n : o.names) names += (names.empty() ? "" : ",") + n;
-      out << "    " << (o.repeatable ? "" : "'(" + joined(o.names) + ")'") << repeat << "{"
-          << names << "}'[" << description << "]" << value << "' \\\n";
+      out << "    " << (o.repeatable ? "" : "'(" + joined(o.names) + ")'") << repeat << "{" << names
+          << "}'[" << description << "]" << value << "' \\\n";
     }
   }
   out << "\n}\n\n";
