@@ -10,11 +10,13 @@
 namespace loopscope::cli {
 namespace {
 
+// `word` as a whole word: not inside another, and not a possessive ("log's" is no log).
 bool has_word(const std::string& text, std::string_view word) {
   for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
     const bool starts = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
     const std::size_t end = at + word.size();
-    const bool ends = end == text.size() || !std::isalnum(static_cast<unsigned char>(text[end]));
+    const bool ends = end == text.size() ||
+                      (!std::isalnum(static_cast<unsigned char>(text[end])) && text[end] != '\'');
     if (starts && ends) return true;
   }
   return false;
@@ -65,7 +67,7 @@ value_kind kind_for(const CLI::Option& option, const option_doc& doc) {
   }
   // Every positional here names files; an option does when its help says so.
   if (doc.positional) return value_kind::file;
-  for (const std::string_view word : {"FILE", "file", "files", "directory", "PATH"}) {
+  for (const std::string_view word : {"FILE", "file", "files", "directory", "PATH", "log"}) {
     if (has_word(doc.description, word)) return value_kind::file;
   }
   return value_kind::other;
