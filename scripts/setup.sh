@@ -8,7 +8,8 @@ packages=(
   build-essential cmake pkg-config
   libre2-dev nlohmann-json3-dev libcli11-dev libfmt-dev libboost-graph-dev doctest-dev
   libyaml-cpp-dev libzstd-dev zlib1g-dev libsimdjson-dev libsqlite3-dev
-  python3 zstd gzip jq parallel graphviz
+  python3 zstd gzip jq parallel graphviz tzdata
+  python3-junitparser prometheus
   # the config file's TOML parser; the .deb (dpkg-shlibdeps), man page and completion tests
   libtomlplusplus-dev dpkg-dev man-db groff-base zsh
 )

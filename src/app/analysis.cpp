@@ -87,13 +87,42 @@ std::vector<join_group> plan_groups(const ingest::input_list& inputs,
   return groups;
 }
 
-std::string clock_note(const session::clock_alignment& a) {
-  return a.matched > 0 ? fmt::format(
-                             "clock aligned by {:+.3f} s: {} of {} proxy requests line up with "
-                             "Codex's attempts",
-                             static_cast<double>(a.offset_micros) / 1e6, a.matched, a.considered)
-                       : fmt::format("time-only stamps dated by {:+.0f} h to match Codex's logs",
-                                     static_cast<double>(a.offset_micros) / 3.6e9);
+// What an input's line says about its clock: a measured skew, a shift of real dates, and where
+// time-only stamps got their date when no Codex log beside them dated them. A day that completes
+// a guessed date is said nowhere: it corrects nothing, and depends on no file's date.
+std::vector<std::string> clock_notes(const session::clock_alignment* a,
+                                     const normalize::event_source& source) {
+  std::vector<std::string> notes;
+  if (a != nullptr && a->skew_micros != 0) {
+    notes.push_back(fmt::format(
+        "clock aligned by {:+.3f} s: {} of {} proxy requests line up with Codex's attempts",
+        static_cast<double>(a->skew_micros) / 1e6, a->matched, a->considered));
+  }
+  if (a != nullptr && a->day_shift_micros != 0 && !a->dates_completed) {
+    notes.push_back(fmt::format("stamps shifted by {:+.0f} h to match Codex's logs",
+                                static_cast<double>(a->day_shift_micros) / 3.6e9));
+  }
+  if (source.has_time_only_stamps() && (a == nullptr || !a->dates_completed)) {
+    const std::string day = format_civil_day(source.date_day());
+    switch (source.dated_by()) {
+      case normalize::date_origin::given:
+        notes.push_back(fmt::format("time-only stamps dated {} (--proxy-date)", day));
+        break;
+      case normalize::date_origin::modification_time:
+        notes.push_back(fmt::format(
+            "time-only stamps dated from the file's modification time ({}): no Codex log with "
+            "dates beside it; --proxy-date sets the day",
+            day));
+        break;
+      case normalize::date_origin::today:
+        notes.push_back(fmt::format(
+            "time-only stamps dated today ({}): standard input has no date; --proxy-date sets "
+            "the day",
+            day));
+        break;
+    }
+  }
+  return notes;
 }
 
 class batch_run {
@@ -139,7 +168,8 @@ class batch_run {
     std::vector<std::unique_ptr<normalize::event_source>> sources;
     for (const std::size_t member : group.members) {
       sources.push_back(std::make_unique<normalize::event_source>(
-          index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits));
+          index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits,
+          request_.proxy_clock));
     }
     report::report_builder builder(request_.window, request_.detail);
     turn_analyzer analyzer(request_.rules, builder);
@@ -157,9 +187,12 @@ class batch_run {
       report::input_report entry;
       entry.stats = source->stats();
       entry.problems = source->problems();
+      const session::clock_alignment* alignment = nullptr;
       for (const session::clock_alignment& a : merger.alignments()) {
-        if (a.input != source->index()) continue;
-        entry.problems.push_back({diagnostic_level::note, {source->index(), 0}, clock_note(a)});
+        if (a.input == source->index()) alignment = &a;
+      }
+      for (std::string& note : clock_notes(alignment, *source)) {
+        entry.problems.push_back({diagnostic_level::note, {source->index(), 0}, std::move(note)});
       }
       outcome.inputs.push_back(std::move(entry));
     }
@@ -236,10 +269,14 @@ class batch_run {
 };
 
 std::string state_settings(const analysis_request& request) {
-  // Results depend on the version (detectors change), a forced format and the grouping.
-  return fmt::format("{}|{}|{}", request.tool_version,
+  // Results depend on the version (detectors change), a forced format, the grouping and how
+  // proxy stamps are dated.
+  const normalize::proxy_clock& clock = request.proxy_clock;
+  return fmt::format("{}|{}|{}|{}|{}", request.tool_version,
                      request.forced_format ? format_name(*request.forced_format) : "auto",
-                     request.groups == grouping::directory ? "directory" : "single");
+                     request.groups == grouping::directory ? "directory" : "single",
+                     clock.day ? format_civil_day(*clock.day) : "-",
+                     clock.zone ? clock.zone->name() : "UTC");
 }
 
 }  // namespace
@@ -273,9 +310,6 @@ analysis_result analyze(const analysis_request& request) {
     state = batch_state::load(*request.state_path, state_settings(request), result.state_warning);
   }
 
-  const std::vector<join_group> groups = plan_groups(inputs, request.inputs, request.groups);
-  batch_run run(request, inputs, groups, state ? &*state : nullptr);
-
   std::uint64_t disk_total = 0;
   std::vector<std::uint64_t> disk_size(inputs.inputs.size(), 0);
   for (std::size_t i = 0; i < inputs.inputs.size(); ++i) {
@@ -286,6 +320,11 @@ analysis_result analyze(const analysis_request& request) {
     }
   }
   progress_meter progress(request.progress, inputs.inputs.size(), disk_total);
+  analysis_request counted = request;
+  counted.limits.bytes_read = progress.bytes_counter();
+
+  const std::vector<join_group> groups = plan_groups(inputs, request.inputs, request.groups);
+  batch_run run(counted, inputs, groups, state ? &*state : nullptr);
 
   // Each worker takes the next group; finished groups are folded into the report in group
   // order, so the report does not depend on which worker finished first, and a group's details
@@ -305,6 +344,15 @@ analysis_result analyze(const analysis_request& request) {
       for (std::size_t i = 0; i < groups[g].members.size(); ++i) {
         report::input_report& entry = outcome.inputs[i];
         if (entry.stats.status != read_status::complete) result.input_problem = true;
+        if (report::unrecognised(entry) && !outcome.reused) {
+          entry.problems.push_back(
+              {diagnostic_level::warning,
+               {run.index_of(groups[g].members[i]), 0},
+               fmt::format("no recognised log lines in {} ({} line{} read); see 'loopscope "
+                           "formats'",
+                           entry.stats.path, entry.stats.lines,
+                           entry.stats.lines == 1 ? "" : "s")});
+        }
         model.inputs[run.index_of(groups[g].members[i])] = std::move(entry);
       }
       if (outcome.reused) model.summary.inputs_skipped_unchanged += groups[g].members.size();

@@ -11,6 +11,7 @@
 #include "loopscope/core/event.hpp"
 #include "loopscope/detect/rule.hpp"
 #include "loopscope/ingest/line_reader.hpp"
+#include "loopscope/normalize/event_source.hpp"
 #include "loopscope/report/report.hpp"
 #include "progress.hpp"
 
@@ -26,6 +27,7 @@ enum class grouping : unsigned char {
 struct analysis_request {
   std::vector<std::string> inputs;         // files, directories, "-"
   std::optional<format_id> forced_format;  // --input-format
+  normalize::proxy_clock proxy_clock;      // --proxy-date, --proxy-tz
   ingest::read_limits limits;
   std::string tool_version;
   std::shared_ptr<const detect::rule_set> rules;  // the rules to apply; none: the built-in pack

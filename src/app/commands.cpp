@@ -1,5 +1,6 @@
 // The commands behind the command line. Each one runs the pipeline (or part of it) and writes
 // through a reporter; none of them knows a log format.
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "analysis.hpp"
+#include "codex_home.hpp"
 #include "loopscope/formats/sniff.hpp"
 #include "loopscope/report/aggregate_merge.hpp"
 #include "loopscope/report/event_writer.hpp"
@@ -32,59 +34,86 @@ void complain(std::string_view message) {
   std::cerr << "loopscope: " << message << '\n';
 }
 
-// The newest rollout under $CODEX_HOME/sessions (default ~/.codex), or nothing.
-std::optional<fs::path> newest_session_file() {
-  fs::path home;
-  if (const char* codex_home = std::getenv("CODEX_HOME"); codex_home && *codex_home) {
-    home = codex_home;
-  } else if (const char* user_home = std::getenv("HOME"); user_home && *user_home) {
-    home = fs::path(user_home) / ".codex";
-  } else {
+// What a command reads when it is given no INPUT.
+struct default_inputs {
+  std::vector<std::string> names;
+  std::optional<report::time_window> window;  // the chosen session's span, when one was chosen
+};
+
+std::string listed(const std::vector<std::string>& names) {
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// No INPUT: piped stdin is the input. At a terminal, `sessions` lists the recent Codex
+// sessions; the other commands read the newest session with what Codex wrote beside it for it —
+// the TUI's log and the tracing database (the lines of that session's time span: the report is
+// limited to it) — and the proxy logs named by --proxy-log. Says which files it used.
+std::optional<default_inputs> resolve_inputs(const options& opts) {
+  if (!opts.inputs.empty()) {
+    default_inputs named{opts.inputs, std::nullopt};
+    named.names.insert(named.names.end(), opts.proxy_logs.begin(), opts.proxy_logs.end());
+    return named;
+  }
+  if (!::isatty(STDIN_FILENO)) {
+    default_inputs piped{{"-"}, std::nullopt};
+    piped.names.insert(piped.names.end(), opts.proxy_logs.begin(), opts.proxy_logs.end());
+    return piped;
+  }
+  const std::optional<codex_home> home = codex_home::locate();
+  constexpr std::size_t recent_sessions = 20;
+  const std::vector<fs::path> rollouts =
+      home ? home->newest_rollouts(opts.chosen == command::sessions ? recent_sessions : 1)
+           : std::vector<fs::path>{};
+  if (rollouts.empty()) {
+    complain(
+        "no input given, stdin is a terminal, and no session files were found under "
+        "$CODEX_HOME/sessions (default ~/.codex/sessions); name a log file or pipe one in");
     return std::nullopt;
   }
-  std::error_code ec;
-  const fs::path sessions = home / "sessions";
-  if (!fs::is_directory(sessions, ec)) return std::nullopt;
-  std::optional<fs::path> best;
-  fs::file_time_type best_time{};
-  for (fs::recursive_directory_iterator
-           it(sessions, fs::directory_options::skip_permission_denied, ec),
-       end;
-       it != end; it.increment(ec)) {
-    if (ec) break;
-    const std::string name = it->path().filename().string();
-    if (!it->is_regular_file(ec) || !name.starts_with("rollout-")) continue;
-    const fs::file_time_type time = it->last_write_time(ec);
-    if (ec) continue;
-    if (!best || time > best_time || (time == best_time && it->path() > *best)) {
-      best = it->path();
-      best_time = time;
-    }
+  default_inputs chosen;
+  if (opts.chosen == command::sessions) {
+    for (const fs::path& p : rollouts) chosen.names.push_back(p.string());
+    std::cerr << fmt::format(
+        "loopscope: no input given; the {} most recent Codex sessions under {}\n", rollouts.size(),
+        (home->root / "sessions").string());
+    return chosen;
   }
-  return best;
+  chosen.names.push_back(rollouts.front().string());
+  if (auto log = home->tui_log()) chosen.names.push_back(log->string());
+  if (auto database = home->tracing_database()) chosen.names.push_back(database->string());
+  chosen.names.insert(chosen.names.end(), opts.proxy_logs.begin(), opts.proxy_logs.end());
+  // The TUI's log and the database hold every session Codex ran: the report keeps the ones
+  // that overlap the chosen session (a minute of slack each side for the proxy's clock).
+  const rollout_span span = span_of_rollout(rollouts.front());
+  if (span.first && chosen.names.size() > 1) {
+    constexpr std::int64_t slack = 60'000'000;
+    report::time_window window;
+    window.since = timestamp{span.first->micros - slack};
+    window.until = timestamp{span.last->micros + slack};
+    chosen.window = window;
+  }
+  std::cerr << fmt::format(
+      "loopscope: no input given; reading the newest Codex session with what "
+      "Codex and the proxy logs wrote beside it: {}\n",
+      listed(chosen.names));
+  return chosen;
 }
 
-// No INPUT: piped stdin is the input; at a terminal, the newest Codex session.
-std::optional<std::vector<std::string>> resolve_inputs(const options& opts) {
-  if (!opts.inputs.empty()) return opts.inputs;
-  if (!::isatty(STDIN_FILENO)) return std::vector<std::string>{"-"};
-  if (auto newest = newest_session_file()) {
-    std::cerr << "loopscope: no input given; analyzing the newest Codex session: "
-              << newest->string() << '\n';
-    return std::vector<std::string>{newest->string()};
-  }
-  complain(
-      "no input given, stdin is a terminal, and no session files were found under "
-      "$CODEX_HOME/sessions (default ~/.codex/sessions); name a log file or pipe one in");
-  return std::nullopt;
-}
-
+// The width to lay text out in: the terminal's own when stdout is one; else COLUMNS when set (a
+// shell exports it only when asked); else the width of the terminal the user sits at (output
+// piped into less); else 100 columns (cron, CI logs).
 std::size_t terminal_width() {
+  auto usable = [](long columns) { return columns >= 40 && columns <= 1000; };
   winsize size{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40) return size.ws_col;
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && usable(size.ws_col)) return size.ws_col;
   if (const char* columns = std::getenv("COLUMNS")) {
     const long value = std::strtol(columns, nullptr, 10);
-    if (value >= 40 && value <= 1000) return static_cast<std::size_t>(value);
+    if (usable(value)) return static_cast<std::size_t>(value);
+  }
+  if (const int tty = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC); tty >= 0) {
+    const bool known = ::ioctl(tty, TIOCGWINSZ, &size) == 0 && usable(size.ws_col);
+    ::close(tty);
+    if (known) return size.ws_col;
   }
   return 100;
 }
@@ -122,12 +151,14 @@ std::optional<analysis_request> request_for(const options& opts, const std::stri
   if (!rules) return std::nullopt;
   analysis_request request;
   request.rules = std::move(*rules);
-  request.inputs = std::move(*inputs);
+  request.inputs = std::move(inputs->names);
   request.forced_format = opts.input_format;
+  request.proxy_clock = opts.proxy_clock;
   request.tool_version = version;
   request.jobs = opts.jobs != 0 ? opts.jobs : std::max(1U, std::thread::hardware_concurrency());
   request.groups = opts.group_by;
   request.window = opts.window;
+  if (inputs->window && !opts.window.active()) request.window = *inputs->window;
   request.detail = opts.detail;
   request.state_path = opts.state;
   request.progress = ::isatty(STDERR_FILENO) ? progress_display::terminal : progress_display::off;
@@ -142,20 +173,69 @@ int finish(output_target& target) {
   return exit_clean;
 }
 
-void report_input_problems(const report::report& model) {
+// On stderr: the problems of inputs not read whole, and inputs that held no recognised line —
+// one line each when named, one line for all of those found under named directories (an
+// archive's READMEs and JSON side files would otherwise drown the rest).
+void report_input_problems(const report::report& model, const std::vector<std::string>& named) {
+  std::vector<std::string> found_unrecognised;
   for (const report::input_report& input : model.inputs) {
-    if (input.stats.status == read_status::complete) continue;
+    const bool whole = input.stats.status == read_status::complete;
+    if (whole && !report::unrecognised(input)) continue;
+    if (whole && std::find(named.begin(), named.end(), input.stats.path) == named.end() &&
+        input.stats.path != "-") {
+      found_unrecognised.push_back(input.stats.path);
+      continue;
+    }
     for (const diagnostic& d : input.problems) {
+      if (d.level == diagnostic_level::note) continue;
       std::string message = d.message;
-      if (!message.starts_with(input.stats.path + ":")) message = input.stats.path + ": " + message;
+      if (!message.starts_with(input.stats.path + ":") && !message.starts_with("no recognised")) {
+        message = input.stats.path + ": " + message;
+      }
       complain(report::redact(message));
     }
   }
+  if (!found_unrecognised.empty()) {
+    complain(report::redact(fmt::format(
+        "{} file{} found in the directories named held no recognised log lines (e.g. {}); they "
+        "are listed in the report",
+        found_unrecognised.size(), found_unrecognised.size() == 1 ? "" : "s",
+        found_unrecognised.front())));
+  }
+}
+
+// The exit status of a command that read logs, from its findings' status (README, "Exit
+// status"): nothing recognised in any input is a broken job, never a healthy one; inputs read
+// only in part turn 0 into 2 and 1 into 3, so loops are not hidden behind a bad file (unless
+// --partial-ok).
+int reading_status(const options& opts, const report::report& model, int findings) {
+  const bool any_recognised =
+      std::any_of(model.inputs.begin(), model.inputs.end(), [](const report::input_report& i) {
+        return i.stats.status != read_status::unreadable && !report::unrecognised(i);
+      });
+  if (!any_recognised) {
+    // Inputs that could not be opened have said so, one line each; the rest held nothing.
+    const bool all_unreadable =
+        !model.inputs.empty() &&
+        std::all_of(model.inputs.begin(), model.inputs.end(), [](const report::input_report& i) {
+          return i.stats.status == read_status::unreadable;
+        });
+    if (model.inputs.empty()) {
+      complain("nothing to analyze: no files were found in the inputs named");
+    } else if (!all_unreadable) {
+      complain("nothing to analyze: no input had a recognised log line (see 'loopscope formats')");
+    }
+    return exit_trouble;
+  }
+  const bool incomplete = model.summary.inputs_partial + model.summary.inputs_unreadable > 0;
+  if (incomplete && !opts.partial_ok) {
+    return findings == exit_findings ? exit_findings_and_partial : exit_trouble;
+  }
+  return findings;
 }
 
 // Writes the report in the chosen format; exit_clean, or exit_trouble when it could not be written.
-int write_report(const options& opts, const report::report& model) {
-  output_target target(opts.output);
+int write_report(const options& opts, const report::report& model, output_target& target) {
   const report::render_options render = render_options_for(opts, target);
   switch (opts.format) {
     case report_format::text:
@@ -169,6 +249,12 @@ int write_report(const options& opts, const report::report& model) {
       break;
     case report_format::dot:
       report::write_dot(model, target.stream(), render);
+      break;
+    case report_format::junit:
+      report::write_junit(model, target.stream(), render);
+      break;
+    case report_format::openmetrics:
+      report::write_openmetrics(model, target.stream(), render);
       break;
   }
   return finish(target);
@@ -184,21 +270,34 @@ int findings_status(const options& opts, const report::report& model) {
   return over_threshold ? exit_findings : exit_clean;
 }
 
+// -o is made ready before any input is read: an unwritable path fails in a second, not after
+// the night's analysis.
+bool ready(output_target& target) {
+  if (const std::string error = target.open(); !error.empty()) {
+    complain(error);
+    return false;
+  }
+  return true;
+}
+
 int run_analyze(const options& opts, const std::string& version) {
   auto request = request_for(opts, version);
   if (!request) return exit_trouble;
+  output_target target(opts.output);
+  if (!ready(target)) return exit_trouble;
   const analysis_result result = analyze(*request);
-  report_input_problems(result.model);
+  report_input_problems(result.model, request->inputs);
   // A state that could not be kept costs the next run time, not this report its truth.
   if (!result.state_warning.empty()) complain(result.state_warning);
 
-  if (write_report(opts, result.model) != exit_clean) return exit_trouble;
-  if (result.input_problem) return exit_trouble;
-  return findings_status(opts, result.model);
+  if (write_report(opts, result.model, target) != exit_clean) return exit_trouble;
+  return reading_status(opts, result.model, findings_status(opts, result.model));
 }
 
 // Reports made elsewhere (shards of an archive) into one; see report::merge_reports.
 int run_merge(const options& opts, const std::string& version) {
+  output_target target(opts.output);
+  if (!ready(target)) return exit_trouble;
   std::vector<report::report> parts;
   for (const std::string& path : opts.inputs) {
     std::ifstream in(path, std::ios::binary);
@@ -217,12 +316,18 @@ int run_merge(const options& opts, const std::string& version) {
   }
   report::report merged = report::merge_reports(std::move(parts), opts.window);
   merged.tool_version = version;
-  if (write_report(opts, merged) != exit_clean) return exit_trouble;
-  return findings_status(opts, merged);
+  if (write_report(opts, merged, target) != exit_clean) return exit_trouble;
+  const int findings = findings_status(opts, merged);
+  const bool incomplete = merged.summary.inputs_partial + merged.summary.inputs_unreadable > 0;
+  if (incomplete && !opts.partial_ok) {
+    return findings == exit_findings ? exit_findings_and_partial : exit_trouble;
+  }
+  return findings;
 }
 
 int run_events(const options& opts, const std::string& version) {
   output_target target(opts.output);
+  if (!ready(target)) return exit_trouble;
   std::ostream& out = target.stream();
   const report::redaction redact = opts.no_redact ? report::redaction::off : report::redaction::on;
   const report::message_visibility messages =
@@ -233,17 +338,18 @@ int run_events(const options& opts, const std::string& version) {
     write_event_json(e, path, out, redact, messages);
   };
   const analysis_result result = analyze(*request);
-  report_input_problems(result.model);
+  report_input_problems(result.model, request->inputs);
   if (finish(target) != exit_clean) return exit_trouble;
-  return result.input_problem ? exit_trouble : exit_clean;
+  return reading_status(opts, result.model, exit_clean);
 }
 
 int run_sessions(const options& opts, const std::string& version) {
   auto request = request_for(opts, version);
   if (!request) return exit_trouble;
-  const analysis_result result = analyze(*request);
-  report_input_problems(result.model);
   output_target target(opts.output);
+  if (!ready(target)) return exit_trouble;
+  const analysis_result result = analyze(*request);
+  report_input_problems(result.model, request->inputs);
   std::ostream& out = target.stream();
   const report::report& model = result.model;
   for (const session::session_summary& s : model.sessions) {
@@ -291,11 +397,12 @@ int run_sessions(const options& opts, const std::string& version) {
     out << "no sessions found\n";
   }
   if (finish(target) != exit_clean) return exit_trouble;
-  return result.input_problem ? exit_trouble : exit_clean;
+  return reading_status(opts, result.model, exit_clean);
 }
 
 int run_formats(const options& opts) {
   output_target target(opts.output);
+  if (!ready(target)) return exit_trouble;
   std::ostream& out = target.stream();
   for (const format_id id : all_formats()) {
     out << fmt::format("{:<18} {}\n{:<18} e.g. {}\n", format_name(id),

@@ -14,7 +14,7 @@
 
 namespace loopscope::app {
 
-enum class report_format : unsigned char { text, markdown, json, dot };
+enum class report_format : unsigned char { text, markdown, json, dot, junit, openmetrics };
 enum class color_choice : unsigned char { automatic, always, never };
 enum class command : unsigned char {
   analyze,
@@ -31,6 +31,7 @@ enum class command : unsigned char {
 struct options {
   command chosen = command::analyze;
   std::vector<std::string> inputs;
+  std::vector<std::string> proxy_logs;  // --proxy-log: read beside the inputs (or the default ones)
   report_format format = report_format::text;
   std::optional<std::string> output;
   std::vector<std::string> rule_paths;
@@ -38,8 +39,10 @@ struct options {
   color_choice color = color_choice::automatic;
   std::size_t jobs = 0;  // 0: the number of cores
   std::optional<format_id> input_format;
+  normalize::proxy_clock proxy_clock;  // --proxy-date, --proxy-tz
   bool show_messages = false;
   bool no_redact = false;
+  bool partial_ok = false;  // --partial-ok: inputs read in part do not change the exit status
   grouping group_by = grouping::directory;  // --group-by
   report::time_window window;               // --since/--until
   report::detail_limits detail;             // --max-sessions/--max-findings
@@ -51,6 +54,7 @@ struct options {
 inline constexpr int exit_clean = 0;
 inline constexpr int exit_findings = 1;
 inline constexpr int exit_trouble = 2;
+inline constexpr int exit_findings_and_partial = 3;
 
 // Runs the chosen command; returns the exit status. Messages for the user go to stderr.
 int run(const options& opts, const std::string& version);

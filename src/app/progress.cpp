@@ -3,6 +3,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <string>
 
 #include <fmt/format.h>
@@ -23,6 +25,19 @@ std::string eta_text(double seconds) {
   return fmt::format("{}s", s);
 }
 
+// Whether a progress line is on screen, for the Ctrl-C handler: it clears the line, then lets
+// SIGINT end the process as it would have.
+std::atomic<bool> line_on_screen{false};
+
+void clear_and_reraise(int signal) {
+  if (line_on_screen.load()) {
+    static constexpr char clear[] = "\r\x1b[K";
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, clear, sizeof clear - 1);
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
 }  // namespace
 
 progress_meter::progress_meter(progress_display display, std::uint64_t total_files,
@@ -31,7 +46,11 @@ progress_meter::progress_meter(progress_display display, std::uint64_t total_fil
       total_files_(total_files),
       total_disk_bytes_(total_disk_bytes),
       started_(std::chrono::steady_clock::now()) {
-  if (display_ == progress_display::terminal) thread_ = std::thread([this] { loop(); });
+  if (display_ == progress_display::terminal) {
+    std::signal(SIGINT, clear_and_reraise);
+    std::signal(SIGTERM, clear_and_reraise);
+    thread_ = std::thread([this] { loop(); });
+  }
 }
 
 progress_meter::~progress_meter() {
@@ -58,6 +77,9 @@ void progress_meter::finish() {
     const std::string clear = "\r\x1b[K";
     [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, clear.data(), clear.size());
   }
+  line_on_screen = false;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 
 void progress_meter::loop() {
@@ -72,20 +94,26 @@ void progress_meter::loop() {
 void progress_meter::draw() {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  const double mb = static_cast<double>(read_bytes_.load()) / 1e6;
-  const std::uint64_t disk = disk_bytes_.load();
+  // Raw bytes as read, clamped to what is on disk: a large directory is surveyed, then read
+  // again from the start, so its first blocks are counted twice.
+  const std::uint64_t done = std::min(std::max(live_bytes_.load(), disk_bytes_.load()),
+                                      std::max(total_disk_bytes_, disk_bytes_.load()));
+  const double mb = static_cast<double>(done) / 1e6;
+  const std::uint64_t sessions = sessions_.load();
   std::string line =
-      fmt::format("loopscope: {}/{} files, {:.1f} MB, {} sessions, {:.1f} MB/s", files_.load(),
-                  total_files_, mb, sessions_.load(), elapsed > 0 ? mb / elapsed : 0.0);
-  if (disk > 0 && total_disk_bytes_ > disk) {
-    line += ", ETA " + eta_text(elapsed * static_cast<double>(total_disk_bytes_ - disk) /
-                                static_cast<double>(disk));
+      fmt::format("loopscope: {}/{} files, {:.1f}/{:.1f} MB, {} session{}, {:.1f} MB/s",
+                  files_.load(), total_files_, mb, static_cast<double>(total_disk_bytes_) / 1e6,
+                  sessions, sessions == 1 ? "" : "s", elapsed > 0 ? mb / elapsed : 0.0);
+  if (done > 0 && total_disk_bytes_ > done) {
+    line += ", ETA " + eta_text(elapsed * static_cast<double>(total_disk_bytes_ - done) /
+                                static_cast<double>(done));
   }
   const std::size_t width = stderr_width();
   if (line.size() >= width) line.resize(width - 1);
   line = "\r" + line + "\x1b[K";
   [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
   drawn_ = true;
+  line_on_screen = true;
 }
 
 }  // namespace loopscope::app

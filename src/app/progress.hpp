@@ -1,5 +1,6 @@
-// A progress line on stderr for long runs: files, MB, sessions, rate, ETA. Only on a terminal,
-// only after the first second, refreshed at most 4 times a second, cleared at the end.
+// A progress line on stderr for long runs: files, MB, sessions, rate, ETA, by the bytes read so
+// far (inside a join group too, so one big file moves it). Only on a terminal, only after the
+// first second, refreshed at most 4 times a second, cleared at the end and on Ctrl-C.
 #pragma once
 
 #include <atomic>
@@ -26,6 +27,8 @@ class progress_meter {
                   std::uint64_t sessions);
   // Stops the refreshing and clears the line.
   void finish();
+  // The readers add the raw bytes they read here (ingest::read_limits::bytes_read).
+  std::atomic<std::uint64_t>* bytes_counter() { return &live_bytes_; }
 
  private:
   void loop();
@@ -37,6 +40,7 @@ class progress_meter {
   std::atomic<std::uint64_t> files_{0};
   std::atomic<std::uint64_t> disk_bytes_{0};
   std::atomic<std::uint64_t> read_bytes_{0};
+  std::atomic<std::uint64_t> live_bytes_{0};
   std::atomic<std::uint64_t> sessions_{0};
   std::chrono::steady_clock::time_point started_;
   std::mutex mutex_;

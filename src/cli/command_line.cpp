@@ -1,23 +1,29 @@
 #include "command_line.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <variant>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "config_hook.hpp"
 #include "generated_docs.hpp"
+#include "loopscope/core/time_zone.hpp"
 
 namespace loopscope::cli {
 namespace {
 
 const std::map<std::string, app::report_format> report_formats{
-    {"text", app::report_format::text},
-    {"markdown", app::report_format::markdown},
-    {"json", app::report_format::json},
-    {"dot", app::report_format::dot}};
+    {"text", app::report_format::text},   {"markdown", app::report_format::markdown},
+    {"json", app::report_format::json},   {"dot", app::report_format::dot},
+    {"junit", app::report_format::junit}, {"openmetrics", app::report_format::openmetrics}};
 const std::map<std::string, detect::severity> severities{{"info", detect::severity::info},
                                                          {"warning", detect::severity::warning},
                                                          {"error", detect::severity::error}};
@@ -25,19 +31,41 @@ const std::map<std::string, app::color_choice> color_choices{{"auto", app::color
                                                              {"always", app::color_choice::always},
                                                              {"never", app::color_choice::never}};
 
+struct proxy_clock_words {
+  std::string date, zone;
+};
+
 // Options shared by the commands that read logs.
-void add_input_options(CLI::App& command, app::options& opts, std::string& input_format) {
+void add_input_options(CLI::App& command, app::options& opts, std::string& input_format,
+                       proxy_clock_words& clock) {
   command.add_option("INPUT", opts.inputs,
                      "Log files, directories (read recursively) or - for stdin. Default: piped "
                      "stdin, else the newest session under $CODEX_HOME/sessions");
   command.add_option("--input-format", input_format,
                      "Read every input as this format instead of detecting it (see `loopscope "
                      "formats`)");
+  command
+      .add_option("--proxy-log", opts.proxy_logs,
+                  "A proxy's log (LiteLLM, uvicorn) to read beside the inputs, or beside the "
+                  "newest session when no INPUT is given (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_option("--proxy-date", clock.date,
+                     "Date (YYYY-MM-DD) of a proxy log's time-only stamps (LiteLLM's HH:MM:SS) "
+                     "when no Codex log beside it dates them. Default: the file's modification "
+                     "day, today for stdin");
+  command.add_option("--proxy-tz", clock.zone,
+                     "Time zone of proxy stamps that name none: UTC (default), +HH:MM, or a tz "
+                     "database name such as Europe/Berlin");
   command.add_option("-o,--output", opts.output, "Write to FILE (atomically) instead of stdout");
   command.add_option("-j,--jobs", opts.jobs, "Worker threads (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   command.add_flag("--show-messages", opts.show_messages,
                    "Include user prompts in `events` output (hidden by default)");
+  command.add_flag("--partial-ok", opts.partial_ok,
+                   "Inputs read only in part (truncated archives, read errors) do not change the "
+                   "exit status; they are still counted in the report's summary");
   command.add_flag("--no-redact", opts.no_redact,
                    "Print secrets as found (API keys, tokens, cookies). Never the default");
 }
@@ -62,10 +90,11 @@ const std::map<std::string, app::grouping> groupings{{"directory", app::grouping
 // Options of the commands that report over many sessions (analyze, merge).
 void add_window_options(CLI::App& command, choice_words& words) {
   command.add_option("--since", words.since,
-                     "Only sessions that end at or after this time (RFC 3339 or YYYY-MM-DD)");
+                     "Only sessions that end at or after this time: RFC 3339, YYYY-MM-DD, today, "
+                     "yesterday, or an age such as 24h, 7d");
   command.add_option("--until", words.until,
-                     "Only sessions that start before this time (RFC 3339, or YYYY-MM-DD: to the "
-                     "end of that day)");
+                     "Only sessions that start before this time: RFC 3339, YYYY-MM-DD (to the end "
+                     "of that day), today, yesterday, or an age such as 1h");
 }
 
 // How much a report lists in full; the rest is counted (memory stays bounded).
@@ -84,7 +113,8 @@ void add_detail_options(CLI::App& command, app::options& opts) {
 
 void add_report_options(CLI::App& command, app::options& opts, choice_words& words) {
   add_choice(command, "--format", words.format, report_formats,
-             "Report format: text (default), markdown, json or dot");
+             "Report format: text (default), markdown, json, dot, junit (JUnit XML for CI) or "
+             "openmetrics (Prometheus text for node_exporter)");
   // One path per --rules, so `--rules my.yaml session.jsonl` keeps the log as an input.
   command.add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)")
       ->expected(1)
@@ -96,10 +126,115 @@ void add_report_options(CLI::App& command, app::options& opts, choice_words& wor
              "Colors: auto (default: on a terminal only), always, never");
 }
 
+// --since/--until for cron jobs: "24h", "90m", "7d", "2w" before now; "today", "yesterday" as
+// that UTC day (YYYY-MM-DD). Anything else is left to report::parse_time_bound.
+std::optional<timestamp> parse_relative_bound(const std::string& word, report::bound_side side) {
+  const auto now_seconds = static_cast<std::int64_t>(std::time(nullptr));
+  if (word == "today" || word == "yesterday") {
+    const std::int64_t day = now_seconds / 86'400 - (word == "yesterday" ? 1 : 0);
+    return report::parse_time_bound(format_civil_day(day), side);
+  }
+  static const std::map<char, std::int64_t> unit_seconds{
+      {'s', 1}, {'m', 60}, {'h', 3'600}, {'d', 86'400}, {'w', 7 * 86'400}};
+  if (word.size() < 2 || word.size() > 12) return std::nullopt;
+  const auto unit = unit_seconds.find(word.back());
+  if (unit == unit_seconds.end()) return std::nullopt;
+  std::int64_t count = 0;
+  for (std::size_t i = 0; i + 1 < word.size(); ++i) {
+    if (word[i] < '0' || word[i] > '9') return std::nullopt;
+    count = count * 10 + (word[i] - '0');
+  }
+  return timestamp{(now_seconds - count * unit->second) * 1'000'000};
+}
+
 bool is_subcommand_name(std::string_view word) {
   static const std::vector<std::string_view> names{"analyze", "events",  "sessions", "rules",
                                                    "merge",   "formats", "help",     "config"};
   return std::find(names.begin(), names.end(), word) != names.end();
+}
+
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The options of a command as written on a command line: "--format", "-o".
+std::vector<std::string> option_words(const CLI::App& command) {
+  std::vector<std::string> words;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) words.push_back("--" + name);
+    for (const std::string& name : option->get_snames()) words.push_back("-" + name);
+  }
+  return words;
+}
+
+// "unknown option --formt; did you mean --format?" for the first word that looks like an option
+// and is none of the command's; empty when every option word is known.
+std::string unknown_option_hint(const std::vector<std::string>& words, const CLI::App& command) {
+  const std::vector<std::string> known = option_words(command);
+  for (const std::string& word : words) {
+    if (word == "-" || word == "--" || !word.starts_with('-')) continue;
+    const std::string name = word.substr(0, word.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string best;
+    std::size_t best_distance = 3;  // at most two edits away
+    for (const std::string& candidate : known) {
+      const std::size_t d = edit_distance(name, candidate);
+      if (d < best_distance) {
+        best_distance = d;
+        best = candidate;
+      }
+    }
+    return best.empty() ? fmt::format("unknown option {}", name)
+                        : fmt::format("unknown option {}; did you mean {}?", name, best);
+  }
+  return {};
+}
+
+// Where the command word stands when options precede it (`--no-redact events f`): the first
+// word that is neither an option nor an option's value, when it names a command and no file of
+// that name exists. Nothing when the first such word is not a command.
+std::optional<std::size_t> command_position(const std::vector<std::string>& words,
+                                            const CLI::App& analyze) {
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (word == "-" || !word.starts_with('-')) {
+      std::error_code ec;
+      if (is_subcommand_name(word) && !std::filesystem::exists(word, ec)) return i;
+      return std::nullopt;
+    }
+    if (word == "--") return std::nullopt;
+    if (word.find('=') != std::string::npos) continue;
+    const CLI::Option* option = analyze.get_option_no_throw(word);
+    if (option != nullptr && option->get_items_expected_max() > 0) ++i;  // its value
+  }
+  return std::nullopt;
+}
+
+// `loopscope --help`: the commands, then the options of the default command, under one Usage.
+std::string top_level_help(const CLI::App& app, const CLI::App& analyze) {
+  std::string text = app.help();
+  std::string options = analyze.help();
+  // analyze's own usage and description are said by the top level already.
+  std::size_t heading = options.find("OPTIONS:");
+  if (heading == std::string::npos) heading = options.find("Options:");
+  if (heading != std::string::npos) options = options.substr(heading + 8);
+  text += "\nOPTIONS of analyze, the default command (`loopscope [OPTIONS] [INPUT...]`):" + options;
+  text +=
+      "\nExit status: 0 no finding at --fail-on; 1 findings; 2 usage error or nothing "
+      "readable; 3 findings and some input not read whole. See README.md.\n";
+  return text;
 }
 
 }  // namespace
@@ -107,16 +242,16 @@ bool is_subcommand_name(std::string_view word) {
 parse_outcome parse_command_line(int argc, char** argv, const std::string& version) {
   app::options opts;
   std::string input_format;
+  proxy_clock_words clock;
   CLI::App app{
       "loopscope: finds retry/fallback loops in Codex CLI and LiteLLM proxy logs, says what they "
-      "cost and which transport error started them.\n\nUsage: loopscope [analyze] [OPTIONS] "
-      "[INPUT...]",
+      "cost and which transport error started them.",
       "loopscope"};
   app.set_version_flag("--version", "loopscope " + version);
   app.require_subcommand(0, 1);
 
   CLI::App* analyze = app.add_subcommand("analyze", "Find loops and failed turns (the default)");
-  add_input_options(*analyze, opts, input_format);
+  add_input_options(*analyze, opts, input_format, clock);
   choice_words words;
   add_report_options(*analyze, opts, words);
   add_window_options(*analyze, words);
@@ -129,10 +264,10 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
                       "files' groups");
 
   CLI::App* events = app.add_subcommand("events", "Print the normalized events as JSON lines");
-  add_input_options(*events, opts, input_format);
+  add_input_options(*events, opts, input_format, clock);
 
   CLI::App* sessions = app.add_subcommand("sessions", "List sessions and their turns");
-  add_input_options(*sessions, opts, input_format);
+  add_input_options(*sessions, opts, input_format, clock);
   add_detail_options(*sessions, opts);
 
   CLI::App* formats = app.add_subcommand("formats", "List the input formats, with a sample line");
@@ -150,9 +285,11 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   merge->add_option("REPORT", opts.inputs, "JSON reports written by --format json")->required();
   merge->add_option("-o,--output", opts.output, "Write to FILE (atomically) instead of stdout");
   add_choice(*merge, "--format", words.format, report_formats,
-             "Report format: json (default for merge), text, markdown or dot");
+             "Report format: json (default for merge), text, markdown, dot, junit or openmetrics");
   add_choice(*merge, "--fail-on", words.fail_on, severities,
              "Exit 1 when a finding has at least this severity: info, warning, error (default)");
+  merge->add_flag("--partial-ok", opts.partial_ok,
+                  "Inputs the reports read only in part do not change the exit status");
   add_window_options(*merge, words);
 
   CLI::App* config = app.add_subcommand(
@@ -163,16 +300,29 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   if (auto status = run_generator_if_asked(app, argc, argv, version))
     return {std::nullopt, *status};
 
-  // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`.
-  std::vector<std::string> args;
-  for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);
+  // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`; options written before the
+  // command (`loopscope --no-redact events f`) belong to it.
+  std::vector<std::string> words_in(argv + 1, argv + argc);
   const bool top_level_flag =
       argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
                    std::string_view(argv[1]) == "--version");
-  if (argc == 1 || (!top_level_flag && !is_subcommand_name(argv[1]))) args.emplace_back("analyze");
+  if (argc > 1 && top_level_flag && std::string_view(argv[1]) != "--version") {
+    std::cout << top_level_help(app, *analyze);
+    return {std::nullopt, app::exit_clean};
+  }
+  if (!top_level_flag) {
+    if (const auto at = command_position(words_in, *analyze); at && *at > 0) {
+      std::rotate(words_in.begin(), words_in.begin() + static_cast<std::ptrdiff_t>(*at),
+                  words_in.begin() + static_cast<std::ptrdiff_t>(*at) + 1);
+    }
+  }
+  if (words_in.empty() || (!top_level_flag && !is_subcommand_name(words_in.front()))) {
+    words_in.insert(words_in.begin(), "analyze");
+  }
+  const std::vector<std::string> args(words_in.rbegin(), words_in.rend());
 
   try {
-    app.parse(args);
+    app.parse(std::vector<std::string>(args));
   } catch (const CLI::CallForHelp& e) {
     return {std::nullopt, app.exit(e)};
   } catch (const CLI::CallForAllHelp& e) {
@@ -184,7 +334,13 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
     for (char& c : message) {
       if (c == '\n') c = ' ';
     }
-    std::cerr << "loopscope: " << message << " (see 'loopscope --help')\n";
+    const CLI::App* command = &app;
+    for (const CLI::App* sub : app.get_subcommands()) command = sub;
+    for (const CLI::App* sub : command->get_subcommands()) command = sub;
+    if (std::string hint = unknown_option_hint(words_in, *command); !hint.empty()) message = hint;
+    std::cerr << "loopscope: " << message << " (see 'loopscope "
+              << (command == &app || command == analyze ? "" : command->get_name() + " ")
+              << "--help')\n";
     return {std::nullopt, app::exit_trouble};
   }
   // The config file fills in what the command line left out (cli/config_hook.cpp).
@@ -202,6 +358,22 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
       return {std::nullopt, app::exit_trouble};
     }
   }
+  if (!clock.date.empty()) {
+    auto day = parse_civil_day(clock.date);
+    if (const std::string* why = std::get_if<std::string>(&day)) {
+      std::cerr << "loopscope: --proxy-date: " << *why << "\n";
+      return {std::nullopt, app::exit_trouble};
+    }
+    opts.proxy_clock.day = std::get<std::int64_t>(day);
+  }
+  if (!clock.zone.empty()) {
+    auto zone = time_zone::named(clock.zone);
+    if (const std::string* why = std::get_if<std::string>(&zone)) {
+      std::cerr << "loopscope: --proxy-tz: " << *why << "\n";
+      return {std::nullopt, app::exit_trouble};
+    }
+    opts.proxy_clock.zone = std::make_shared<const time_zone>(std::move(std::get<time_zone>(zone)));
+  }
   // IsMember has already vetted the words; ignore_case lets "JSON" through, so lower-case first.
   auto lower = [](std::string word) {
     for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -215,10 +387,13 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
       {&words.since, report::bound_side::lower}, {&words.until, report::bound_side::upper}};
   for (const auto& [word, side] : bounds) {
     if (word->empty()) continue;
-    const auto when = report::parse_time_bound(*word, side);
+    auto when = report::parse_time_bound(*word, side);
+    if (!when) when = parse_relative_bound(*word, side);
     if (!when) {
       std::cerr << "loopscope: " << (side == report::bound_side::lower ? "--since" : "--until")
-                << ": '" << *word << "' is neither RFC 3339 nor YYYY-MM-DD\n";
+                << ": '" << *word
+                << "' is not a time: RFC 3339, YYYY-MM-DD, today, yesterday, or an age such as "
+                   "24h, 90m, 7d, 2w\n";
       return {std::nullopt, app::exit_trouble};
     }
     (side == report::bound_side::lower ? opts.window.since : opts.window.until) = when;

@@ -188,16 +188,21 @@ color = "never"
 constexpr std::string_view man_prose_tail = R"(.SH EXIT STATUS
 .TP
 .B 0
-Analyzed; no finding at or above \fB\-\-fail\-on\fR.
+Analyzed; no finding at or above \fB\-\-fail\-on\fR; every input read whole.
 .TP
 .B 1
-At least one finding at or above \fB\-\-fail\-on\fR (default \fBerror\fR).
+At least one finding at or above \fB\-\-fail\-on\fR (default \fBerror\fR); every input read whole.
 .TP
 .B 2
-A usage error (unknown option, bad value, a malformed config file), or an input that could not be
-read fully (missing, unreadable, truncated or corrupt archive).
-The report of what was read is still written.
+A usage error (unknown option, bad value, unwritable \fB\-o\fR, a malformed config file);
+nothing to analyze (no input had a recognised log line); or an input could not be read whole
+(missing, unreadable, truncated or corrupt archive) and no finding reached \fB\-\-fail\-on\fR.
+.TP
+.B 3
+Findings at or above \fB\-\-fail\-on\fR, and some input could not be read whole.
 .PP
+With \fB\-\-partial\-ok\fR, inputs read only in part do not change the status (0 or 1).
+The report of what was read is written in every case but a usage error.
 A mistake gets one line on standard error naming the option or file.
 .SH ENVIRONMENT
 .TP

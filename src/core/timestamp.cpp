@@ -26,6 +26,11 @@ bool expect(std::string_view text, std::size_t& pos, char wanted) {
 
 }  // namespace
 
+std::string_view time_quality_name(time_quality quality) {
+  static constexpr std::string_view names[] = {"exact", "date_inferred", "zone_inferred", "absent"};
+  return names[static_cast<std::size_t>(quality)];
+}
+
 // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
 std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
   year -= month <= 2 ? 1 : 0;

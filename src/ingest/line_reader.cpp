@@ -97,6 +97,9 @@ class decoding_line_stream final : public line_stream {
       const std::ptrdiff_t got = raw_(into, size);
       if (got >= 0) {
         raw_bytes_ += static_cast<std::uint64_t>(got);
+        if (limits_.bytes_read != nullptr) {
+          limits_.bytes_read->fetch_add(static_cast<std::uint64_t>(got), std::memory_order_relaxed);
+        }
         return got;
       }
       if (errno == EINTR) continue;

@@ -3,23 +3,35 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <tuple>
 
 #include "loopscope/ingest/sqlite_logs.hpp"
 
 namespace loopscope::normalize {
 namespace {
 
-// UTC midnight of the file's modification day, or of today for stdin: the date given to
-// time-only stamps until the clock alignment re-anchors them.
-std::optional<timestamp> date_hint_for(const ingest::input_spec& spec) {
+constexpr std::int64_t seconds_per_day = 86'400;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+// The day given to time-only stamps until the session stage re-dates them from Codex's logs:
+// --proxy-date, else the file's modification day (today for stdin) on the proxy's wall clock.
+std::pair<std::int64_t, date_origin> date_for(const ingest::input_spec& spec,
+                                              const proxy_clock& clock) {
+  if (clock.day) return {*clock.day, date_origin::given};
   std::int64_t seconds = 0;
+  date_origin origin = date_origin::today;
   struct stat info {};
   if (!spec.is_stdin && ::stat(spec.file_path.c_str(), &info) == 0) {
     seconds = info.st_mtime;
+    origin = date_origin::modification_time;
   } else {
     seconds = static_cast<std::int64_t>(std::time(nullptr));
   }
-  return timestamp{(seconds - seconds % 86400) * 1'000'000};
+  if (clock.zone) seconds += clock.zone->offset_at(seconds);
+  return {floor_div(seconds, seconds_per_day), origin};
 }
 
 bool is_proxy_answer(const event& e) {
@@ -47,12 +59,13 @@ source_role role_of(format_id format) {
 }
 
 event_source::event_source(input_index index, ingest::input_spec spec,
-                           std::optional<format_id> forced, const ingest::read_limits& limits)
-    : index_(index),
-      spec_(std::move(spec)),
-      forced_(forced),
-      context_{"input:" + spec_.display_path, date_hint_for(spec_)},
-      limits_(limits) {
+                           std::optional<format_id> forced, const ingest::read_limits& limits,
+                           const proxy_clock& clock)
+    : index_(index), spec_(std::move(spec)), forced_(forced), zone_(clock.zone), limits_(limits) {
+  std::tie(date_day_, dated_by_) = date_for(spec_, clock);
+  context_.input_key = "input:" + spec_.display_path;
+  context_.date_hint = timestamp{date_day_ * seconds_per_day * 1'000'000};
+  context_.zone = zone_.get();
   stats_.path = spec_.display_path;
 }
 
@@ -271,6 +284,7 @@ void event_source::finish_input() {
 
 void event_source::on_event(event&& e) {
   ++stats_.events;
+  if (e.time_is == time_quality::date_inferred) time_only_stamps_ = true;
   if (e.time) {
     e.time = timestamp{e.time->micros + offset_micros_};
     last_stamp_ = e.time;
@@ -296,7 +310,10 @@ void event_source::pair_or_queue(event&& e) {
        held_request_->http.path == e.http.path)) {
     event merged = std::move(e);
     event& request = *held_request_;
-    if (!merged.time) merged.time = request.time;
+    if (!merged.time) {
+      merged.time = request.time;
+      merged.time_is = request.time_is;
+    }
     if (merged.session_key.empty() || merged.session_key == context_.input_key) {
       merged.session_key = request.session_key;
     }

@@ -23,7 +23,7 @@ bool has_zone(std::string_view stamp) {
 class litellm_json_normalizer final : public format_normalizer {
  public:
   explicit litellm_json_normalizer(const input_context& context)
-      : session_key_(context.input_key) {}
+      : session_key_(context.input_key), zone_(context.zone) {}
 
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
     simdjson::dom::element root;
@@ -59,12 +59,20 @@ class litellm_json_normalizer final : public format_normalizer {
     if (e.request_id.empty()) e.request_id = std::string(string_field(root, "litellm_call_id"));
     if (e.session_key.empty()) e.session_key = session_key_;
     // LiteLLM writes local time without a zone; read as UTC it can be hours off, so only a
-    // stamp that names its zone is exact. The date is real, the zone is inferred: the session
-    // stage re-anchors such stamps like the text format's time-only ones.
+    // stamp that names its zone, or one read in the zone the user named (--proxy-tz), is exact.
+    // The date is real, the zone inferred: the session stage aligns such stamps with Codex's.
     const std::string_view stamp = string_field(root, "timestamp");
     if (const auto t = parse_rfc3339(stamp)) {
       e.time = t;
-      e.time_is = has_zone(stamp) ? time_quality::exact : time_quality::date_inferred;
+      e.time_is = time_quality::exact;
+      if (!has_zone(stamp)) {
+        if (zone_ != nullptr) {
+          e.time =
+              timestamp{zone_->to_utc(t->micros / 1'000'000) * 1'000'000 + t->micros % 1'000'000};
+        } else {
+          e.time_is = time_quality::zone_inferred;
+        }
+      }
     }
     fold_.push(std::move(e), step, sink);
     return {line_outcome::used, false};
@@ -75,6 +83,7 @@ class litellm_json_normalizer final : public format_normalizer {
  private:
   simdjson::dom::parser parser_;
   std::string session_key_;
+  const time_zone* zone_ = nullptr;
   fallback_fold fold_;
 };
 

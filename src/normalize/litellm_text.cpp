@@ -134,6 +134,7 @@ class litellm_text_normalizer final : public format_normalizer {
  public:
   explicit litellm_text_normalizer(const input_context& context)
       : session_key_(context.input_key),
+        zone_(context.zone),
         day_micros_(context.date_hint
                         ? context.date_hint->micros -
                               context.date_hint->micros % (seconds_per_day * micros_per_second)
@@ -233,15 +234,17 @@ class litellm_text_normalizer final : public format_normalizer {
     std::string excerpt;
   };
 
-  // The date hint's day plus the time of day. LiteLLM prints no date: when the clock goes back by
-  // more than 12 hours the log has crossed midnight. Smaller steps back are concurrent requests
-  // logged out of order, not a new day.
+  // The date hint's day plus the time of day, a wall clock in the input's zone (UTC unless
+  // --proxy-tz names one). LiteLLM prints no date: when the clock goes back by more than 12 hours
+  // the log has crossed midnight. Smaller steps back are concurrent requests logged out of
+  // order, not a new day.
   timestamp stamp(int seconds) {
     if (last_seconds_ >= 0 && seconds + seconds_per_day / 2 < last_seconds_) {
       day_micros_ += std::int64_t{seconds_per_day} * micros_per_second;
     }
     last_seconds_ = seconds;
-    return timestamp{day_micros_ + std::int64_t{seconds} * micros_per_second};
+    const std::int64_t local = day_micros_ / micros_per_second + seconds;
+    return timestamp{(zone_ != nullptr ? zone_->to_utc(local) : local) * micros_per_second};
   }
 
   void flush(event_sink& sink) {
@@ -271,6 +274,7 @@ class litellm_text_normalizer final : public format_normalizer {
   }
 
   std::string session_key_;
+  const time_zone* zone_ = nullptr;
   std::int64_t day_micros_ = 0;
   int last_seconds_ = -1;
   record record_;

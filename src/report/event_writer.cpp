@@ -12,9 +12,7 @@ void write_event_json(const event& e, std::string_view input_path, std::ostream&
   json line;
   line["kind"] = event_kind_name(e.kind);
   line["time"] = e.time ? json(format_rfc3339(*e.time)) : json(nullptr);
-  line["time_quality"] = e.time_is == time_quality::exact           ? "exact"
-                         : e.time_is == time_quality::date_inferred ? "date_inferred"
-                                                                    : "absent";
+  line["time_quality"] = time_quality_name(e.time_is);
   line["source"] = format_name(e.source);
   line["path"] = input_path;
   line["line"] = e.where.line;

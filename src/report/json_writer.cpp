@@ -272,6 +272,9 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   summary["turns"] = r.aggregate.turns;
   summary["loop_time_ms"] = r.summary.loop_time_ms;
   summary["inputs_skipped_unchanged"] = r.summary.inputs_skipped_unchanged;
+  summary["inputs_partial"] = r.summary.inputs_partial;
+  summary["inputs_unreadable"] = r.summary.inputs_unreadable;
+  summary["inputs_unrecognised"] = r.summary.inputs_unrecognised;
   doc.member("summary", summary);
   doc.member("aggregate", aggregate_json(r.aggregate));
   if (r.omitted.any()) doc.member("omitted", omitted_json(r.omitted));

@@ -109,7 +109,7 @@ void write_markdown(const report& r, std::ostream& out, const render_options& op
   write_inputs(r, out);
 
   if (r.findings.empty()) {
-    if (r.summary.findings == 0) out << "No loops or failed turns found.\n";
+    if (r.summary.findings == 0) out << detail::no_findings_sentence(r) << "\n";
     return;
   }
   const bool many_sessions = r.sessions.size() > 1;

@@ -31,8 +31,8 @@ struct rule {
 #define LOOPSCOPE_SEPARATOR \
   R"re((?:\\*["']?\s*[:=]\s*\[?\s*(?:b?\\*["'])?|\\*["']\s*,\s*b?\\*["']))re"
 
-const std::array<rule, 10>& rules() {
-  static const std::array<rule, 10> all{{
+const std::array<rule, 11>& rules() {
+  static const std::array<rule, 11> all{{
       // Credential-bearing names: the name and separator stay, the value goes. The value ends at
       // a quote, an escape, a closing bracket or the end of the line; commas end it too so that
       // one header's redaction never swallows the next header of a dict.
@@ -47,7 +47,7 @@ const std::array<rule, 10>& rules() {
       // that starts like a key and holds a placeholder is a key all the same. It runs before the
       // key rules, which would otherwise cut such a token in two and leave its tail.
       {std::make_unique<RE2>(
-           R"(\b(?:sk-|gh[pousr]_|github_pat_|AKIA|ASIA|eyJ|xox[abprs]-|AIza)[A-Za-z0-9_.<>-]*<(?:n|id)>[A-Za-z0-9_.<>-]*)"),
+           R"(\b(?:sk-|gh[pousr]_|github_pat_|hf_|gsk_|xai-|AKIA|ASIA|eyJ|xox[abprs]-|AIza)[A-Za-z0-9_.<>-]*<(?:n|id)>[A-Za-z0-9_.<>-]*)"),
        "[REDACTED]"},
       // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-), Anthropic (sk-ant-api03-…) and LiteLLM
       // keys (virtual keys sk-…, master keys as short as the documented "sk-1234").
@@ -71,6 +71,12 @@ const std::array<rule, 10>& rules() {
       {std::make_unique<RE2>(
            R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?)"),
        "[REDACTED PRIVATE KEY]"},
+      // Hugging Face user access tokens (hf_ and 34 letters and digits; older ones differ in
+      // length), Groq keys (gsk_…) and xAI keys (xai-…): providers LiteLLM routes to, whose keys
+      // stand in the same configs and dumps.
+      {std::make_unique<RE2>(
+           R"(\b(?:hf_[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}))"),
+       "[REDACTED]"},
       // Slack and Google API keys, common in the same environment dumps.
       {std::make_unique<RE2>(R"(\b(?:xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b)"),
        "[REDACTED]"},
@@ -84,9 +90,9 @@ const std::array<rule, 10>& rules() {
 // Every rule needs one of these (lower-case) substrings; lines without any skip the regexes.
 // Matching is on a lower-cased copy so that "AUTHORIZATION" or "X-Api-Key" cannot slip past.
 bool may_hold_secret(std::string_view text) {
-  static constexpr std::array hints{"author", "cookie",      "key", "bearer", "basic", "sk-",
-                                    "gh",     "github_pat_", "eyj", "=",      "token", "secret",
-                                    "passw",  "private",     "xox", "aiza"};
+  static constexpr std::array hints{
+      "author", "cookie", "key",   "bearer",  "basic", "sk-",  "gh",  "github_pat_", "eyj", "=",
+      "token",  "secret", "passw", "private", "xox",   "aiza", "hf_", "gsk_",        "xai-"};
   std::string lower(text);
   for (char& c : lower) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

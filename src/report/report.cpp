@@ -39,6 +39,11 @@ std::size_t apply_window(report& r) {
 
 }  // namespace
 
+bool unrecognised(const input_report& input) {
+  return input.stats.status != read_status::unreadable && input.stats.used == 0 &&
+         input.stats.events == 0;
+}
+
 void finalize(report& r) {
   const std::size_t outside_window = apply_window(r);
   std::map<std::string, std::size_t> session_order;
@@ -57,6 +62,11 @@ void finalize(report& r) {
   const std::size_t skipped_unchanged = r.summary.inputs_skipped_unchanged;
   r.summary = {};
   r.summary.inputs_skipped_unchanged = skipped_unchanged;
+  for (const input_report& input : r.inputs) {
+    if (input.stats.status == read_status::partial) ++r.summary.inputs_partial;
+    if (input.stats.status == read_status::unreadable) ++r.summary.inputs_unreadable;
+    if (unrecognised(input)) ++r.summary.inputs_unrecognised;
+  }
   for (numbered_finding& n : r.findings) {
     const detect::finding& f = n.finding;
     std::uint64_t hash = fnv1a(f.rule);

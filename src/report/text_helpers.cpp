@@ -295,4 +295,16 @@ std::vector<const detect::evidence_line*> turn_evidence(const report& r, std::st
   return lines;
 }
 
+bool nothing_recognised(const report& r) {
+  return std::none_of(r.inputs.begin(), r.inputs.end(), [](const input_report& input) {
+    return input.stats.status != read_status::unreadable && !unrecognised(input);
+  });
+}
+
+std::string_view no_findings_sentence(const report& r) {
+  return nothing_recognised(r)
+             ? "Nothing was analyzed: no input had a recognised log line (see `loopscope formats`)."
+             : "No loops or failed turns found.";
+}
+
 }  // namespace loopscope::report::detail

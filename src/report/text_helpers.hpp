@@ -45,6 +45,11 @@ enum class lane : unsigned char { codex, proxy, other };
 lane lane_of(format_id format);
 bool is_proxy_format(format_id format);
 
+// No input gave a recognised line: the report must not read as healthy.
+bool nothing_recognised(const report& r);
+// "No loops or failed turns found." — or, when nothing was recognised, that nothing was analyzed.
+std::string_view no_findings_sentence(const report& r);
+
 // The input path of an evidence line, "?" when the report does not list the input.
 const std::string& input_path(const report& r, input_index input);
 std::string input_file_name(const report& r, input_index input);

@@ -230,7 +230,7 @@ void write_text(const report& r, std::ostream& out, const render_options& option
         << paint(fmt::format("Session {}", detail::printable(n.finding.session)), "1") << '\n';
     write_finding(r, n.finding, out, options, paint, width);
   }
-  if (r.summary.findings == 0) out << "\nNo loops or failed turns found.\n";
+  if (r.summary.findings == 0) out << "\n" << detail::no_findings_sentence(r) << "\n";
   // Over many sessions, what is common: by kind, rule and cause, and the worst sessions.
   if (sessions > 1) out << '\n' << aggregate_text(r.aggregate);
 }

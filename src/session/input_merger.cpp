@@ -49,6 +49,7 @@ std::vector<input_merger::survey> input_merger::survey_all() {
       const event& e = queued.e;
       if (queued.when && !s.first) s.first = queued.when;
       if (!e.time) continue;
+      if (e.time_is == time_quality::date_inferred) s.time_only = true;
       const bool client = normalize::role_of(e.source) == normalize::source_role::client;
       if (client && e.time_is == time_quality::exact) {
         s.exact_client = true;
@@ -56,10 +57,13 @@ std::vector<input_merger::survey> input_merger::survey_all() {
           s.timed_client_sessions.insert(e.session_key);
         }
         if (is_client_attempt(e.kind)) s.moments.push_back(e.time->micros);
-      } else if (!client && is_proxy_request(e.kind)) {
-        s.moments.push_back(e.time->micros);
+      } else if (!client) {
+        s.proxy_times.push_back(e.time->micros);
+        if (is_proxy_request(e.kind)) s.moments.push_back(e.time->micros);
       }
     }
+    // Set while normalizing: a stamp's quality can be lost when two lines become one event.
+    if (source.has_time_only_stamps()) s.time_only = true;
     // A large directory is surveyed one input at a time and read again when the merge gets to it.
     if (!keep_open) source.rewind();
   }
@@ -78,12 +82,16 @@ void input_merger::align(std::vector<survey>& surveys) {
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     normalize::event_source& source = *sources_[i];
     survey& s = surveys[i];
-    if (s.exact_client || s.moments.empty()) continue;
-    // Whole days first: "HH:MM:SS" stamps got a guessed date.
-    const std::int64_t days = (codex_median - median(s.moments) +
-                               (codex_median >= median(s.moments) ? day / 2 : -day / 2)) /
-                              day;
-    const std::int64_t day_shift = days * day;
+    if (s.exact_client || s.proxy_times.empty()) continue;
+    // Whole days first. Time-only stamps got a guessed date (a file's modification day): the day
+    // that lines them up with Codex's attempts is theirs, whatever the guess was. A date the
+    // user gave (--proxy-date) is not second-guessed.
+    const bool guessed_date = s.time_only && source.dated_by() != normalize::date_origin::given;
+    const std::vector<std::int64_t>& dated = s.moments.empty() ? s.proxy_times : s.moments;
+    const std::int64_t proxy_median = median(dated);
+    const std::int64_t days =
+        (codex_median - proxy_median + (codex_median >= proxy_median ? day / 2 : -day / 2)) / day;
+    const std::int64_t day_shift = s.time_only && !guessed_date ? 0 : days * day;
     // Then the offset that lines up most proxy requests with a Codex attempt (1 s buckets: the
     // proxy's stamps have whole seconds).
     std::map<std::int64_t, std::size_t> votes;
@@ -112,11 +120,16 @@ void input_merger::align(std::vector<survey>& surveys) {
     // Enough requests line up, or every one of a short log does.
     const bool convincing =
         (best >= 3 && best * 10 >= s.moments.size() * 3) || (best >= 2 && best == s.moments.size());
-    const std::int64_t offset = day_shift + (convincing ? best_bucket * second : 0);
-    if (offset == 0) continue;
-    source.set_clock_offset(source.clock_offset() + offset);
-    if (s.first) s.first = timestamp{s.first->micros + offset};
-    alignments_.push_back({source.index(), offset, convincing ? best : 0, s.moments.size()});
+    const std::int64_t skew = convincing ? best_bucket * second : 0;
+    const std::int64_t offset = day_shift + skew;
+    if (offset != 0) {
+      source.set_clock_offset(source.clock_offset() + offset);
+      if (s.first) s.first = timestamp{s.first->micros + offset};
+    }
+    if (offset != 0 || guessed_date) {
+      alignments_.push_back(
+          {source.index(), day_shift, guessed_date, skew, convincing ? best : 0, s.moments.size()});
+    }
   }
 }
 

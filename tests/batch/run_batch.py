@@ -239,7 +239,18 @@ def main():
                 doc = json.loads(report(loopscope, ["--until", "2000-01-01", "archive"], tmp))
                 if doc["sessions"] or doc["findings"]:
                     problems.append("--until 2000-01-01 kept sessions")
-                run(loopscope, ["--since", "yesterday", "archive"], tmp, expect=(2,))
+                run(loopscope, ["--since", "last-tuesday", "archive"], tmp, expect=(2,))
+                run(loopscope, ["--since", "5x", "archive"], tmp, expect=(2,))
+                # Ages count back from now; the archive's sessions are all in the past, so an
+                # age of 0 s keeps none and one of a million days keeps them all.
+                doc = json.loads(report(loopscope, ["--since", "1000000d", "archive"], tmp))
+                timed = [s for s in doc["sessions"] if s["start"] or s["end"]]
+                if len(timed) != len(starts):
+                    problems.append(f"--since 1000000d kept {len(timed)} of {len(starts)} timed sessions")
+                for args in (["--since", "0s"], ["--until", "1000000d"]):
+                    doc = json.loads(report(loopscope, args + ["archive"], tmp))
+                    if any(s["start"] or s["end"] for s in doc["sessions"]):
+                        problems.append(f"{' '.join(args)} kept timed sessions of the past")
                 doc = json.loads(report(loopscope, ["--since", day, "--until", day, "archive"], tmp))
                 if not doc["sessions"]:
                     problems.append(f"--since {day} --until {day} kept no session")

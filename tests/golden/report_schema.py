@@ -131,6 +131,13 @@ def check(report):
                     "aggregate.sessions differs from sessions")
         _expect(p, "summary", n == len(report.get("findings") or []) + omitted_findings,
                 "findings count differs from the list (plus omitted)")
+        # The input counts are the inputs[] statuses, counted.
+        inputs = report.get("inputs") or []
+        for key, status in (("inputs_partial", "partial"), ("inputs_unreadable", "unreadable")):
+            count = _typed(p, summary, key, (int,), "summary")
+            _expect(p, "summary", count == sum(1 for i in inputs if i.get("status") == status),
+                    f"summary.{key} differs from the inputs with status {status}")
+        _typed(p, summary, "inputs_unrecognised", (int,), "summary")
         sessions = _typed(p, summary, "sessions", (int,), "summary")
         _expect(p, "summary", sessions == len(report.get("sessions") or []) + omitted_sessions,
                 "sessions count differs from the list (plus omitted)")

@@ -6,6 +6,7 @@ with one line naming file and line when malformed.
 Every run gets a scratch XDG_CONFIG_HOME (and LOOPSCOPE_CONFIG only where the case sets it), so
 nothing of the caller's own configuration is read.
 """
+import json
 import os
 import subprocess
 import sys
@@ -129,6 +130,22 @@ def main():
                  f"# config file: {named_config} (from LOOPSCOPE_CONFIG)" in run.stdout and
                  f'rules = ["{os.path.join(named, "my-rules")}"]  # {named_config}:1' in run.stdout
                  and "# fail_on is not set" in run.stdout, run)
+
+        # proxy_logs: the proxy log is read beside the named input, once loopscope has
+        # --proxy-log; until then `loopscope config` says it is not used.
+        proxy = os.path.join(scratch, "proxy.toml")
+        with open(proxy, "w", encoding="utf-8") as fh:
+            fh.write(f'proxy_logs = ["{os.path.join(repo, "samples/ws-405-fallback/proxy.log")}"]\n')
+        has_option = "--proxy-log" in c.run(["analyze", "--help"]).stdout
+        run = c.run(["--format", "json", "samples/ws-405-fallback/exec.jsonl"], config=proxy)
+        formats = sorted(i.get("format") for i in json.loads(run.stdout or "{}").get("inputs", []))
+        if has_option:
+            c.expect("config proxy_logs: the proxy log is read too",
+                     formats == ["codex-exec-jsonl", "uvicorn-access"], run)
+        else:
+            run = c.run(["config"], config=proxy)
+            c.expect("config proxy_logs without --proxy-log: reported as not used",
+                     "not used: loopscope analyze has no --proxy-log option" in run.stdout, run)
 
         # Malformed files: one line naming the file and the line, exit 2, no report.
         bad = os.path.join(scratch, "bad")

@@ -49,6 +49,9 @@ def sections(help_text):
         if heading in found and line.endswith(":"):
             current = heading
             continue
+        if line and not line.startswith(" "):
+            current = None  # another heading (the top level's "OPTIONS of analyze…")
+            continue
         if current is None or not line.startswith("  ") or line.startswith("   "):
             continue  # a continuation of a long description
         first = line.split()[0]

@@ -505,7 +505,7 @@ TEST_CASE("litellm json: the catalogue applies to message and stacktrace") {
   REQUIRE(out.events.size() == 4);
   CHECK(out.events[0].kind == event_kind::proxy_retry);
   CHECK(out.events[0].attempt_limit == 3);
-  CHECK(out.events[0].time_is == time_quality::date_inferred);  // local time, no zone
+  CHECK(out.events[0].time_is == time_quality::zone_inferred);  // local time, no zone
   REQUIRE(out.events[0].time.has_value());
   CHECK(out.events[1].kind == event_kind::proxy_error);
   CHECK(out.events[1].error_class == "litellm.AuthenticationError");

@@ -142,3 +142,67 @@ TEST_CASE("keys inside masked templates are redacted too") {
   }
   CHECK(redact("Reconnecting... <n>/<n> (task-<id>)") == "Reconnecting... <n>/<n> (task-<id>)");
 }
+
+// One case per secret shape README's "Secrets" lists: a new shape there gets a line here.
+TEST_CASE("each secret shape the README lists is redacted") {
+  struct shape {
+    const char* name;
+    std::string line;
+    std::string secret;
+  };
+  const std::string jwt =
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+      "XgL0n3I9PlFUP0THsR8U";
+  const std::vector<shape> shapes{
+      {"OpenAI sk-", "key sk-abcdefghijklmnop0123 used", "abcdefghijklmnop0123"},
+      {"OpenAI sk-proj-", "sk-proj-AbCdEf0123456789AbCdEf", "AbCdEf0123456789AbCdEf"},
+      {"OpenAI sk-svcacct-", "sk-svcacct-AbCdEf0123456789xyz", "AbCdEf0123456789xyz"},
+      {"OpenAI sk-admin-", "sk-admin-AbCdEf0123456789xyz", "AbCdEf0123456789xyz"},
+      {"Anthropic sk-ant-", "sk-ant-api03-AbCdEf0123456789_xyz", "AbCdEf0123456789_xyz"},
+      {"LiteLLM master key", "master_key: sk-1234", "1234"},
+      {"GitHub ghp_", "ghp_0123456789abcdefABCDEF0123456789abcd", "0123456789abcdefABCDEF"},
+      {"GitHub gho_", "gho_0123456789abcdefABCDEF0123456789abcd", "0123456789abcdefABCDEF"},
+      {"GitHub github_pat_", "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+       "11ABCDEFG0123456789"},
+      {"Hugging Face hf_", "HF token hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567 loaded",
+       "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"},
+      {"Groq gsk_", "using gsk_AbCdEfGhIjKlMnOpQrStUvWx0123 now", "AbCdEfGhIjKlMnOpQrStUvWx0123"},
+      {"xAI xai-", "xai-AbCdEfGhIjKlMnOpQrStUvWx0123", "AbCdEfGhIjKlMnOpQrStUvWx0123"},
+      {"AWS AKIA", "aws AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"},
+      {"AWS ASIA", "aws ASIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE"},
+      {"JWT", "id " + jwt, "dozjgNryP4J3jVmNHl0w5N"},
+      {"Slack xoxb-", "xoxb-123456789012-abcdefghij", "123456789012-abcdefghij"},
+      {"Google AIza", "AIzaSyA1234567890abcdefghijklmnopqrstuv", "SyA1234567890abcdefghij"},
+      {"PEM private key",
+       "-----BEGIN RSA PRIVATE KEY-----MIIEowIBAAKCAQEA-----END RSA PRIVATE KEY-----",
+       "MIIEowIBAAKCAQEA"},
+      {"Authorization header", "Authorization: Token 0a1b2c3d4e5f", "0a1b2c3d4e5f"},
+      {"Proxy-Authorization header", "Proxy-Authorization: Digest abcdef012345", "abcdef012345"},
+      {"Cookie header", "Cookie: sid=abcdef012345", "abcdef012345"},
+      {"Set-Cookie header", "set-cookie: sid=abcdef012345; Path=/", "abcdef012345"},
+      {"x-api-key header", "x-api-key: plainkey012345", "plainkey012345"},
+      {"api-key header", "api-key: plainkey012345", "plainkey012345"},
+      {"x-litellm-api-key header", "'x-litellm-api-key': 'plainkey012345'", "plainkey012345"},
+      {"*_token field", "\"refresh_token\":\"r3fr3sh012345\"", "r3fr3sh012345"},
+      {"password field", "password=hunter2hunter2", "hunter2hunter2"},
+      {"client_secret field", "client_secret: cs012345abcdef", "cs012345abcdef"},
+      {"JSON escaped in JSON", R"({"body":"{\"authorization\":\"Token esc012345\"}"})",
+       "esc012345"},
+      {"ASGI header tuple", "(b'authorization', b'Token tup012345')", "tup012345"},
+      {"Bearer anywhere", "sent bearer abcdef0123456789 upstream", "abcdef0123456789"},
+      {"Basic anywhere", "sent Basic dXNlcjpwYXNzd29yZA== upstream", "dXNlcjpwYXNzd29yZA"},
+      {"query key=", "GET /v1/models?key=qk012345abc HTTP/1.1", "qk012345abc"},
+      {"query token=", "wss://h/v1/responses?token=qt012345abc", "qt012345abc"},
+      {"query access_token=", "/cb?state=1&access_token=at012345abc", "at012345abc"},
+      {"query X-Amz-Signature=", "s3?X-Amz-Date=1&X-Amz-Signature=abcdef0123", "abcdef0123"},
+      {"key in a masked template", "token ghp_abc<id>def in template", "ghp_abc"},
+      {"Hugging Face key in a masked template", "hf_Ab<n>Cd leaked", "hf_Ab"},
+  };
+  for (const shape& s : shapes) {
+    CAPTURE(s.name);
+    const std::string cleaned = redact(s.line);
+    CAPTURE(cleaned);
+    CHECK(cleaned.find(s.secret) == std::string::npos);
+    CHECK(cleaned.find("REDACTED") != std::string::npos);
+  }
+}

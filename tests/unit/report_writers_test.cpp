@@ -121,9 +121,28 @@ TEST_CASE("the text report shows span, cause, advice, evidence and the two lanes
 TEST_CASE("no findings, no sessions: the text report says so") {
   lr::report r;
   r.tool_version = "0.0.0";
+  lr::input_report read;  // an input with recognised lines and nothing wrong in them
+  read.stats.path = "rollout.jsonl";
+  read.stats.lines = read.stats.used = 3;
+  r.inputs.push_back(read);
   lr::finalize(r);
-  const std::string text = render(lr::write_text, r);
-  CHECK(text.find("No loops or failed turns found.") != std::string::npos);
+  CHECK(render(lr::write_text, r).find("No loops or failed turns found.") != std::string::npos);
+}
+
+TEST_CASE("nothing recognised is never reported as healthy") {
+  lr::report r;
+  r.tool_version = "0.0.0";
+  lr::input_report junk;
+  junk.stats.path = "junk.bin";
+  junk.stats.lines = junk.stats.skipped = 4;
+  r.inputs.push_back(junk);
+  lr::finalize(r);
+  CHECK(r.summary.inputs_unrecognised == 1);
+  for (const auto writer : {lr::write_text, lr::write_markdown}) {
+    const std::string text = render(writer, r);
+    CHECK(text.find("No loops") == std::string::npos);
+    CHECK(text.find("Nothing was analyzed") != std::string::npos);
+  }
 }
 
 TEST_CASE("mermaid labels escape everything that could end or change them") {

@@ -14,8 +14,10 @@ struct timestamp {
   friend constexpr auto operator<=>(const timestamp&, const timestamp&) = default;
 };
 
-// How much a stamp can be trusted: proxy logs often carry HH:MM:SS only, uvicorn lines none.
-enum class time_quality : std::uint8_t { exact, date_inferred, absent };
+// How much a stamp can be trusted: proxy logs often carry HH:MM:SS only (the date is inferred),
+// LiteLLM's JSON logs a date and time without a zone (the zone is inferred), uvicorn lines none.
+enum class time_quality : std::uint8_t { exact, date_inferred, zone_inferred, absent };
+std::string_view time_quality_name(time_quality quality);
 
 // Accepts "2026-11-29T01:07:35.993860Z", "…+02:00", "2026-04-20 10:15:01.037" (read as UTC), any
 // number of fraction digits. Returns nullopt on anything else.

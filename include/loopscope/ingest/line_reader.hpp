@@ -2,6 +2,7 @@
 // fixed-size chunks, so memory never depends on the input's size.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <istream>
@@ -42,6 +43,8 @@ struct read_limits {
   // (gzip cannot pass 1032x, so only the absolute bound applies to it).
   std::uint64_t max_expansion_ratio = 4096;
   std::uint64_t expansion_floor_bytes = std::uint64_t{1} << 30;  // 1 GiB
+  // Raw (on-disk) bytes read, added as they are read, for a progress line; may be null.
+  std::atomic<std::uint64_t>* bytes_read = nullptr;
 };
 
 struct read_outcome {

@@ -18,6 +18,20 @@
 
 namespace loopscope::normalize {
 
+// How the stamps of proxy logs that carry no date or no zone are read (--proxy-date, --proxy-tz).
+struct proxy_clock {
+  std::optional<std::int64_t> day;        // days since 1970-01-01 for time-only stamps
+  std::shared_ptr<const time_zone> zone;  // the zone of stamps that name none; nullptr: UTC
+};
+
+// Where an input's time-only stamps got their date before the session stage re-dates them from
+// the Codex logs beside them.
+enum class date_origin : unsigned char {
+  given,              // --proxy-date
+  modification_time,  // the file's modification day, in the proxy's zone
+  today,              // standard input has no file date
+};
+
 // Which side of the wire a format describes: joining treats the two differently.
 enum class source_role : unsigned char { client, proxy };
 source_role role_of(format_id format);
@@ -44,7 +58,7 @@ struct pending_json_block {
 class event_source final : private event_sink {
  public:
   event_source(input_index index, ingest::input_spec spec, std::optional<format_id> forced,
-               const ingest::read_limits& limits);
+               const ingest::read_limits& limits, const proxy_clock& clock = {});
 
   // The next event without taking it; nullptr at the end of the input.
   const sourced_event* peek();
@@ -70,6 +84,10 @@ class event_source final : private event_sink {
   const input_stats& stats() const { return stats_; }
   const diagnostics& problems() const { return problems_; }
   format_id dominant_format() const { return tally_.dominant(); }
+  // Whether an event so far had a time-only stamp, which took its date from date_day().
+  bool has_time_only_stamps() const { return time_only_stamps_; }
+  date_origin dated_by() const { return dated_by_; }
+  std::int64_t date_day() const { return date_day_; }  // days since 1970-01-01
 
  private:
   void on_event(event&& e) override;
@@ -85,6 +103,9 @@ class event_source final : private event_sink {
   input_index index_;
   ingest::input_spec spec_;
   std::optional<format_id> forced_;
+  std::shared_ptr<const time_zone> zone_;  // kept alive for context_.zone
+  date_origin dated_by_ = date_origin::today;
+  std::int64_t date_day_ = 0;
   input_context context_;
   ingest::read_limits limits_;
   std::unique_ptr<ingest::line_stream> lines_;
@@ -100,6 +121,7 @@ class event_source final : private event_sink {
   input_stats stats_;
   diagnostics problems_;
   bool finished_ = false;
+  bool time_only_stamps_ = false;
 };
 
 }  // namespace loopscope::normalize

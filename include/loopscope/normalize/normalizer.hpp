@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "loopscope/core/event.hpp"
+#include "loopscope/core/time_zone.hpp"
 
 namespace loopscope::normalize {
 
@@ -50,9 +51,12 @@ class format_normalizer {
 // What a normalizer may know about its input beyond the lines.
 struct input_context {
   std::string input_key;  // names the session of events whose source names none
-  // Day (UTC midnight) to give time-only stamps such as LiteLLM's "HH:MM:SS"; the session stage
-  // re-anchors such times against sources with full dates.
+  // Day to give time-only stamps such as LiteLLM's "HH:MM:SS" (midnight of that day as if it
+  // were UTC: the wall clock of `zone`); the session stage re-dates such times from sources
+  // with full dates.
   std::optional<timestamp> date_hint;
+  // The zone of stamps that name none (--proxy-tz); nullptr: UTC.
+  const time_zone* zone = nullptr;
 };
 
 std::unique_ptr<format_normalizer> make_normalizer(format_id format, const input_context& context);

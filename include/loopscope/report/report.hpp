@@ -31,7 +31,16 @@ struct summary_counts {
   std::int64_t loop_time_ms = 0;  // time spent inside findings that have a time span
   // --state: inputs whose results were taken from the state file instead of being read again.
   std::size_t inputs_skipped_unchanged = 0;
+  // Of the inputs listed (computed by finalize() from them): read only in part (a truncated
+  // archive, a read error), not readable at all, read but with no line of a known format.
+  std::size_t inputs_partial = 0;
+  std::size_t inputs_unreadable = 0;
+  std::size_t inputs_unrecognised = 0;
 };
+
+// An input that was read (fully or in part) and gave no line of a known format: nothing in it
+// can be told healthy.
+bool unrecognised(const input_report& input);
 
 // What the report counts but does not list. A run over a whole archive (or one enormous log) lists
 // its first sessions and findings up to the detail limits and only counts the rest, so memory

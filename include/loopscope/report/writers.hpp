@@ -1,4 +1,5 @@
-// The reporters: text for terminals, Markdown for bug issues, JSON for machines, DOT for Graphviz.
+// The reporters: text for terminals, Markdown for bug issues, JSON for machines, DOT for Graphviz,
+// JUnit XML for CI systems, the Prometheus text format for node_exporter.
 #pragma once
 
 #include <ostream>
@@ -20,5 +21,9 @@ void write_json(const report& r, std::ostream& out, const render_options& option
 void write_text(const report& r, std::ostream& out, const render_options& options);
 void write_markdown(const report& r, std::ostream& out, const render_options& options);
 void write_dot(const report& r, std::ostream& out, const render_options& options);
+// JUnit XML: a test case per session, a failure per root cause, an error per unreadable input.
+void write_junit(const report& r, std::ostream& out, const render_options& options);
+// Prometheus text format for node_exporter's textfile collector.
+void write_openmetrics(const report& r, std::ostream& out, const render_options& options);
 
 }  // namespace loopscope::report

@@ -23,10 +23,15 @@ struct merge_settings {
   std::size_t keep_open_inputs = 16;                 // up to this many, surveyed inputs stay open
 };
 
+// How one input's clock was moved to line up with the Codex logs of its group.
 struct clock_alignment {
   input_index input = 0;
-  std::int64_t offset_micros = 0;
-  std::size_t matched = 0;  // proxy requests that lined up with a Codex attempt
+  // Whole days that gave time-only stamps their date (they had a guessed one): completing a
+  // date, not correcting a clock. For stamps with dates of their own, a shift of real clocks.
+  std::int64_t day_shift_micros = 0;
+  bool dates_completed = false;
+  std::int64_t skew_micros = 0;  // measured: the proxy's clock against Codex's
+  std::size_t matched = 0;       // proxy requests that lined up with a Codex attempt
   std::size_t considered = 0;
 };
 
@@ -48,7 +53,9 @@ class input_merger {
   struct survey {
     std::optional<timestamp> first;
     bool exact_client = false;
-    std::vector<std::int64_t> moments;  // times of request-like events
+    std::vector<std::int64_t> moments;      // times of request-like events
+    std::vector<std::int64_t> proxy_times;  // times of every timed proxy event
+    bool time_only = false;                 // stamps whose date was guessed (HH:MM:SS)
     std::set<std::string> timed_client_sessions;
   };
 
