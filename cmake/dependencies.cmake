@@ -11,6 +11,7 @@ find_package(zstd 1.5 CONFIG REQUIRED)       # 1.5.4 has no zstd::libzstd alias
 find_package(ZLIB REQUIRED)
 find_package(Boost 1.74 REQUIRED)            # BGL algorithms are header-only
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+find_package(tomlplusplus 3 CONFIG REQUIRED)  # the config file; a shared library in Debian
 
 # Newer RE2 ships a CMake config (and needs Abseil); bookworm's only has pkg-config.
 find_package(re2 CONFIG QUIET)

@@ -10,6 +10,8 @@ packages=(
   libyaml-cpp-dev libzstd-dev zlib1g-dev libsimdjson-dev libsqlite3-dev
   python3 zstd gzip jq parallel graphviz tzdata
   python3-junitparser prometheus
+  # the config file's TOML parser; the .deb (dpkg-shlibdeps), man page and completion tests
+  libtomlplusplus-dev dpkg-dev man-db groff-base zsh
 )
 run_as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

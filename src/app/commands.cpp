@@ -431,6 +431,11 @@ int run(const options& opts, const std::string& version) {
       return run_rules_test(opts, version);
     case command::merge:
       return run_merge(opts, version);
+    case command::config: {
+      output_target target(opts.output);
+      write_effective_config(opts.config, target.stream());
+      return finish(target);
+    }
   }
   return exit_trouble;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analysis.hpp"
+#include "config_file.hpp"
 #include "loopscope/core/format_id.hpp"
 #include "loopscope/detect/finding.hpp"
 #include "loopscope/report/aggregate.hpp"
@@ -23,7 +24,8 @@ enum class command : unsigned char {
   rules_list,
   rules_validate,
   rules_test,
-  merge
+  merge,
+  config
 };
 
 struct options {
@@ -45,6 +47,7 @@ struct options {
   report::time_window window;               // --since/--until
   report::detail_limits detail;             // --max-sessions/--max-findings
   std::optional<std::string> state;         // --state FILE
+  effective_config config;                  // the config file's part, for `loopscope config`
 };
 
 // Exit statuses, as README documents them.

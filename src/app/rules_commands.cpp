@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "analysis.hpp"
+#include "builtin_pack.hpp"
 #include "loopscope/detect/rule_loader.hpp"
 #include "output_file.hpp"
 
@@ -27,7 +28,7 @@ bool print_errors(const std::vector<detect::rule_error>& errors) {
 
 std::optional<detect::rule_set> load_all(const std::vector<std::string>& paths, bool with_builtin) {
   detect::loaded_rules base;
-  if (with_builtin) base = detect::builtin_rules();
+  if (with_builtin) base = builtin_pack();
   bool failed = print_errors(base.errors);
   for (const std::string& path : paths) {
     std::error_code ec;

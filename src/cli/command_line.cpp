@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "config_hook.hpp"
+#include "generated_docs.hpp"
 #include "loopscope/core/time_zone.hpp"
 
 namespace loopscope::cli {
@@ -147,7 +149,7 @@ std::optional<timestamp> parse_relative_bound(const std::string& word, report::b
 
 bool is_subcommand_name(std::string_view word) {
   static const std::vector<std::string_view> names{"analyze", "events",  "sessions", "rules",
-                                                   "merge",   "formats", "help"};
+                                                   "merge",   "formats", "help",     "config"};
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 
@@ -290,6 +292,14 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
                   "Inputs the reports read only in part do not change the exit status");
   add_window_options(*merge, words);
 
+  CLI::App* config = app.add_subcommand(
+      "config", "Print the settings in effect (config file or default) and where each came from");
+  config->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");
+
+  // Hidden generators of the man page and the completions (cli/generated_docs.hpp).
+  if (auto status = run_generator_if_asked(app, argc, argv, version))
+    return {std::nullopt, *status};
+
   // `loopscope [OPTIONS] INPUT…` means `loopscope analyze …`; options written before the
   // command (`loopscope --no-redact events f`) belong to it.
   std::vector<std::string> words_in(argv + 1, argv + argc);
@@ -332,6 +342,12 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
               << (command == &app || command == analyze ? "" : command->get_name() + " ")
               << "--help')\n";
     return {std::nullopt, app::exit_trouble};
+  }
+  // The config file fills in what the command line left out (cli/config_hook.cpp).
+  if (const int status = apply_config_file(
+          app, config->parsed() || rules_list->parsed() ? analyze : nullptr, opts);
+      status != app::exit_clean) {
+    return {std::nullopt, status};
   }
 
   if (!input_format.empty()) {
@@ -388,6 +404,7 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   if (rules_list->parsed()) opts.chosen = app::command::rules_list;
   if (rules_validate->parsed()) opts.chosen = app::command::rules_validate;
   if (rules_test->parsed()) opts.chosen = app::command::rules_test;
+  if (config->parsed()) opts.chosen = app::command::config;
   if (merge->parsed()) {
     opts.chosen = app::command::merge;
     if (words.format.empty()) opts.format = app::report_format::json;

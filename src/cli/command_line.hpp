@@ -1,4 +1,4 @@
-// Parses argv with CLI11 into app::options. The only file that knows CLI11.
+// Parses argv with CLI11 into app::options. Only src/cli/ knows CLI11.
 #pragma once
 
 #include <optional>
