@@ -9,6 +9,7 @@
 #include "loopscope/core/diagnostic.hpp"
 #include "loopscope/core/input_stats.hpp"
 #include "loopscope/detect/finding.hpp"
+#include "loopscope/detect/incident.hpp"
 #include "loopscope/report/aggregate.hpp"
 #include "loopscope/session/turn.hpp"
 
@@ -22,6 +23,14 @@ struct input_report {
 struct numbered_finding {
   std::string id;  // stable: derived from rule, session, turn and first evidence line
   detect::finding finding;
+};
+
+// An incident of a listed session, with the ids of its findings.
+struct numbered_incident {
+  std::string id;  // stable: derived from the session and the cause's fingerprint
+  detect::incident incident;
+  std::vector<std::string> finding_ids;  // in the order of findings[]
+  std::vector<std::size_t> finding_positions;  // the same findings, as positions in findings[]
 };
 
 struct summary_counts {
@@ -53,6 +62,8 @@ struct report {
   std::vector<input_report> inputs;
   std::vector<session::session_summary> sessions;
   std::vector<numbered_finding> findings;  // ordered by session, turn, kind
+  // computed by finalize(): per listed session, worst first; every finding belongs to one
+  std::vector<numbered_incident> incidents;
   summary_counts summary;
   time_window window;    // set before finalize(): sessions outside it are dropped
   aggregates aggregate;  // computed by finalize()
@@ -62,7 +73,8 @@ struct report {
 };
 
 // Drops sessions (and their findings) outside the window, orders findings, gives them ids and
-// counts them; fills `summary` (keeping summary.inputs_skipped_unchanged) and `aggregate`.
+// counts them, groups them into incidents; fills `summary` (keeping
+// summary.inputs_skipped_unchanged) and `aggregate`.
 void finalize(report& r);
 
 // The aggregate figures of r's sessions and findings as listed, plus r.omitted's (finalize()
