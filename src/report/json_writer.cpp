@@ -338,7 +338,6 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   summary["sessions"] = r.aggregate.sessions;
   summary["turns"] = r.aggregate.turns;
   summary["loop_time_ms"] = r.summary.loop_time_ms;
-  summary["incidents"] = r.incidents.size();
   summary["inputs_skipped_unchanged"] = r.summary.inputs_skipped_unchanged;
   doc.member("summary", summary);
   doc.member("aggregate", aggregate_json(r.aggregate));

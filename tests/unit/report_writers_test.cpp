@@ -101,7 +101,17 @@ TEST_CASE("the text report shows span, cause, advice, evidence and the two lanes
         std::string::npos);
   CHECK(text.find("transport_fallback · turn 1 · 7 iterations · ") != std::string::npos);
   CHECK(text.find("(5.5 s)") != std::string::npos);
-  CHECK(text.find("fix:   Set supports_websockets = false") != std::string::npos);
+  // Verdict first: the incident's sentence with its fix opens the report; the finding below it
+  // does not repeat the fix.
+  CHECK(text.starts_with("WARNING Codex fell back to HTTP after 7 WebSocket attempts"));
+  std::string flat;  // the verdict wraps; its words stay in order
+  for (const std::string& line : lines_of(text)) {
+    const auto first = line.find_first_not_of(' ');
+    if (first != std::string::npos) flat += line.substr(first) + ' ';
+  }
+  CHECK(flat.find("Fix: Set supports_websockets = false") != std::string::npos);
+  CHECK(text.find("fix:   Set supports_websockets = false") == std::string::npos);
+  CHECK(text.find("Incident 1 · turn 1 · 1 finding · 5.5 s in loops") != std::string::npos);
   CHECK(text.find("trace.log:20  ERROR failed") != std::string::npos);
   CHECK(text.find("sk-test-0123456789abcdef") == std::string::npos);
   CHECK(text.find("turn 1 timeline") != std::string::npos);
@@ -151,7 +161,9 @@ TEST_CASE("the markdown report: environment, findings table, mermaid, evidence")
   const std::string md = render(lr::write_markdown, sample_report());
   CHECK(md.find("| `sess-1` | `0.121.0` | `codex_exec` | `litellm` | `gpt-5` | yes: `proxy.log` "
                 "(litellm-text) |") != std::string::npos);
-  CHECK(md.find("### Findings") != std::string::npos);
+  CHECK(md.starts_with("- **warning**: Codex fell back to HTTP after 7 WebSocket attempts"));
+  CHECK(md.find("### Incidents") != std::string::npos);
+  CHECK(md.find("#### Incident 1 — warning, turn 1, 5.5 s") != std::string::npos);
   CHECK(md.find("```mermaid\nflowchart LR\n") != std::string::npos);
   CHECK(md.find("n1 -->|\"7 times\"| n0") != std::string::npos);
   CHECK(md.find("#quot;405#quot; #lt;Method Not Allowed#gt; #124; #35;x #96;y#96;") !=
