@@ -144,7 +144,8 @@ std::string turns_phrase(const std::vector<int>& turns, std::size_t session_turn
 }
 
 std::string seconds(std::int64_t ms) {
-  return ms < 1000 ? fmt::format("{} ms", ms) : fmt::format("{:.1f} s", static_cast<double>(ms) / 1000);
+  return ms < 1000 ? fmt::format("{} ms", ms)
+                   : fmt::format("{:.1f} s", static_cast<double>(ms) / 1000);
 }
 
 struct builder {
@@ -197,8 +198,7 @@ struct builder {
   }
 };
 
-void describe(incident& i, std::span<const finding* const> findings,
-              const session_bounds& bounds) {
+void describe(incident& i, std::span<const finding* const> findings, const session_bounds& bounds) {
   std::set<int> turns, failed;
   interval_union time;
   std::map<int, turn_profile> profiles;
@@ -271,8 +271,7 @@ void describe(incident& i, std::span<const finding* const> findings,
   int per_attempt = 0;
   if (transport_loop && failed_posts > 0) {
     per_attempt = sampling > 0 && failed_posts % sampling == 0 ? failed_posts / sampling : 0;
-    i.layers.push_back({incident_layer::codex_request,
-                        per_attempt > 0 ? per_attempt : failed_posts,
+    i.layers.push_back({incident_layer::codex_request, per_attempt > 0 ? per_attempt : failed_posts,
                         per_attempt > 0 ? "POSTs per sampling attempt" : "failed POSTs"});
   }
   if (router > 0) i.layers.push_back({incident_layer::litellm_router, router, "router retries"});
@@ -296,9 +295,10 @@ void describe(incident& i, std::span<const finding* const> findings,
                                   sampling, per_attempt, failed_posts);
   } else if (failed_posts > 1) {
     i.upstream_calls_per_turn = failed_posts;
-    i.amplification = sampling > 1 ? fmt::format("{} failed POSTs over {} sampling attempts per turn",
-                                                 failed_posts, sampling)
-                                   : fmt::format("{} failed POSTs per turn", failed_posts);
+    i.amplification = sampling > 1
+                          ? fmt::format("{} failed POSTs over {} sampling attempts per turn",
+                                        failed_posts, sampling)
+                          : fmt::format("{} failed POSTs per turn", failed_posts);
   } else if (sampling > 1) {
     i.amplification = fmt::format("{} sampling attempts per turn", sampling);
   }
@@ -310,8 +310,8 @@ void describe(incident& i, std::span<const finding* const> findings,
                                      i.upstream_calls_per_turn);
     } else {
       i.upstream_calls_per_turn += router;
-      i.amplification += fmt::format(", plus {} LiteLLM router retries = {} upstream calls",
-                                     router, i.upstream_calls_per_turn);
+      i.amplification += fmt::format(", plus {} LiteLLM router retries = {} upstream calls", router,
+                                     i.upstream_calls_per_turn);
     }
   } else if (router > 0) {
     i.upstream_calls_per_turn = router + 1;
@@ -324,10 +324,12 @@ void describe(incident& i, std::span<const finding* const> findings,
     }
   }
 
-  // The verdict: the lead's headline, where and how often, the multiplication, the outcome, the fix.
+  // The verdict: the lead's headline, where and how often, the multiplication, the outcome, the
+  // fix.
   const finding& story = *findings[lead];
   std::string sentence = story.headline.empty() ? story.summary : story.headline;
-  while (!sentence.empty() && (sentence.back() == '.' || sentence.back() == ' ')) sentence.pop_back();
+  while (!sentence.empty() && (sentence.back() == '.' || sentence.back() == ' '))
+    sentence.pop_back();
   sentence += ' ';
   sentence += turns_phrase(i.turns, bounds.turns);
   std::vector<std::string> details;

@@ -21,8 +21,8 @@ bool advice_fits(const advice_rule& a, const finding& f) {
     if ((c->is_retriable == retriable::yes) != *a.retriable) return false;
   }
   if (!a.error_classes.empty() &&
-      (c == nullptr || std::find(a.error_classes.begin(), a.error_classes.end(),
-                                 c->error_class) == a.error_classes.end())) {
+      (c == nullptr || std::find(a.error_classes.begin(), a.error_classes.end(), c->error_class) ==
+                           a.error_classes.end())) {
     return false;
   }
   return true;
@@ -93,7 +93,8 @@ std::string fill_template(const std::string& text, const finding& f, std::string
           value += value.empty() ? c->error_class : fmt::format(" ({})", c->error_class);
         }
         // Without status or class, the failure's own words ("idle timeout waiting for SSE").
-        if (value.empty() && !c->message.empty()) value = fmt::format("\"{}\"", short_message(c->message));
+        if (value.empty() && !c->message.empty())
+          value = fmt::format("\"{}\"", short_message(c->message));
         if (value.empty()) value = "an unidentified error";
         if (!c->http.method.empty() || !c->http.path.empty()) {
           value += fmt::format(" on {}{}{}", c->http.method, c->http.method.empty() ? "" : " ",

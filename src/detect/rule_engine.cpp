@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 
 #include "cause_resolver.hpp"
-#include "prose.hpp"
-#include "turn_profiler.hpp"
 #include "loopscope/graph/signature.hpp"
 #include "loopscope/graph/turn_graph.hpp"
+#include "prose.hpp"
+#include "turn_profiler.hpp"
 
 #include <cstdint>
 
@@ -40,6 +40,22 @@ lane_pick select(const session::turn& t, const event_filter& common,
     }
   }
   return {};
+}
+
+// The line as evidence, readable: a tracing line's span chain ("session_loop{thread_id=…}:
+// submission_dispatch{…}:turn{…}: target: ") pushes its message past any width, so the chain is
+// cut to "{…}" and the event's message shown after it.
+std::string readable_excerpt(const event& e) {
+  const std::string& text = e.excerpt;
+  constexpr std::size_t short_enough = 120;
+  if (text.size() <= short_enough || e.message.size() < 8) return text;
+  const std::size_t at = text.find(e.message);
+  const std::size_t brace = text.find('{');
+  if (brace == std::string::npos || brace > 80) return text;
+  // The excerpt is bounded: the message may lie past its end, and the event has it whole.
+  if (at == std::string::npos) return text.substr(0, brace) + "{…}: " + e.message;
+  if (brace > at || at < 60) return text;
+  return text.substr(0, brace) + "{…}: " + text.substr(at);
 }
 
 void widen(finding& f, const event& e) {
@@ -114,7 +130,11 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
   }
   for (const event* e : loop) {
     widen(f, *e);
-    if (f.evidence.size() < max_evidence) f.evidence.push_back({e->where, e->excerpt});
+    if (f.evidence.size() < max_evidence) {
+      f.evidence.push_back({e->where, readable_excerpt(*e)});
+    } else {
+      ++f.evidence_omitted;
+    }
   }
   f.cause = find_cause(r, t, loop);
   if (f.cause && f.evidence.size() < max_evidence) {
@@ -126,7 +146,7 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
           (e.http.status != 0 || !e.error_class.empty())) {
         const bool listed = std::any_of(f.evidence.begin(), f.evidence.end(),
                                         [&](const evidence_line& l) { return l.where == e.where; });
-        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, e.excerpt});
+        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, readable_excerpt(e)});
         break;
       }
     }
@@ -338,7 +358,8 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
           record.key = record.words.empty() ? "" : "message";
         }
         for (const event* e : pick.events) {
-          if (record.evidence.size() < 3) record.evidence.push_back({e->where, e->excerpt});
+          if (record.evidence.size() < 3)
+            record.evidence.push_back({e->where, readable_excerpt(*e)});
         }
         extend_run(r, t.session_key, state.runs[index], std::move(record));
         break;

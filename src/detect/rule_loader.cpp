@@ -21,8 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::set<std::string> rule_keys{
-    "id",     "title",   "kind",  "severity", "description", "references",     "tags",
-    "detect", "match",   "lanes", "reset_on", "root_cause",  "severity_rules", "summary",
+    "id",     "title",       "kind",     "severity", "description", "references",     "tags",
+    "detect", "match",       "lanes",    "reset_on", "root_cause",  "severity_rules", "summary",
     "advice", "advice_when", "headline", "examples"};
 const std::set<std::string> detect_keys{"mode",    "min_iterations", "max_period",
                                         "measure", "maxspan",        "maxpause",
@@ -518,7 +518,8 @@ class parser {
             a.has_status = entry.second.as<bool>();
           } else if (key == "error_class") {
             if (entry.second.IsSequence()) {
-              for (const YAML::Node& v : entry.second) a.error_classes.push_back(v.as<std::string>());
+              for (const YAML::Node& v : entry.second)
+                a.error_classes.push_back(v.as<std::string>());
             } else {
               a.error_classes.push_back(entry.second.as<std::string>());
             }

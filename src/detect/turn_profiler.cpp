@@ -64,10 +64,10 @@ turn_profile profile_turn(const session::turn& t, std::span<const finding> findi
     p.backoff_ms = std::min(ms, p.loop_ms);
   }
 
-  p.websocket_attempts = static_cast<int>(
-      first_lane(t, {lane::proxy, lane::trace}, [](const event& e) {
-        return e.kind == event_kind::ws_error && e.http.status != 426;
-      }).size());
+  p.websocket_attempts =
+      static_cast<int>(first_lane(t, {lane::proxy, lane::trace}, [](const event& e) {
+                         return e.kind == event_kind::ws_error && e.http.status != 426;
+                       }).size());
 
   const auto posts = first_lane(t, {lane::proxy, lane::trace}, [](const event& e) {
     return (e.kind == event_kind::request && e.http.method == "POST") ||

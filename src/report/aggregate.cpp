@@ -162,7 +162,8 @@ aggregates compute_aggregates(const report& r) {
   }
   for (auto& [id, p] : sessions) {
     const auto it = summary_of.find(id);
-    const std::optional<timestamp> start = it == summary_of.end() ? std::nullopt : it->second->start;
+    const std::optional<timestamp> start =
+        it == summary_of.end() ? std::nullopt : it->second->start;
     const std::optional<timestamp> end = it == summary_of.end() ? std::nullopt : it->second->end;
     p.figures.top_offenders = {offender{id, p.findings, 0, p.figures.tokens_lost}};
     p.clock.settle(p.figures, start, end);

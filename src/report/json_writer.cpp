@@ -225,6 +225,7 @@ json finding_json(const report& r, const numbered_finding& n, const render_optio
                         {"text", redact_if(line.text, options.redact)}});
   }
   entry["evidence"] = std::move(evidence);
+  entry["evidence_omitted"] = f.evidence_omitted;
   entry["summary"] = redact_if(f.summary, options.redact);
   entry["advice"] = text_or_null(f.advice, options);
   entry["headline"] = text_or_null(f.headline, options);
@@ -604,6 +605,7 @@ std::string read_json_report(std::string_view text, report& out) {
           {{index_for(text_of(line, "path")), number_of<std::uint64_t>(line, "line")},
            text_of(line, "text")});
     }
+    f.evidence_omitted = number_of<std::size_t>(entry, "evidence_omitted");
     f.summary = text_of(entry, "summary");
     f.advice = text_of(entry, "advice");
     f.headline = text_of(entry, "headline");

@@ -81,6 +81,10 @@ void write_evidence(const report& r, const detect::finding& f, std::ostream& out
     body += fmt::format("{}:{}  {}\n", detail::printable(detail::input_path(r, e.where.input)),
                         e.where.line, detail::one_line(redact_if(e.text, options.redact)));
   }
+  if (f.evidence_omitted > 0) {
+    body +=
+        fmt::format("+{} more line{}\n", f.evidence_omitted, detail::plural(f.evidence_omitted));
+  }
   const std::string fence = detail::markdown_fence(body);
   // The blank line after <summary> lets GitHub read the fenced block as Markdown.
   out << "<details><summary>Evidence (" << f.evidence.size() << " line"
@@ -105,8 +109,11 @@ std::string incident_section(const report& r, const numbered_incident& n, std::s
            "\n\n";
   }
   if (!i.turn_times.empty()) {
-    out += "| turn | time | backoff | failing | other | outcome |\n|---:|---:|---:|---:|---:|---|\n";
-    auto cell = [](std::int64_t ms) { return ms < 0 ? std::string("–") : detail::human_duration(ms); };
+    out +=
+        "| turn | time | backoff | failing | other | outcome |\n|---:|---:|---:|---:|---:|---|\n";
+    auto cell = [](std::int64_t ms) {
+      return ms < 0 ? std::string("–") : detail::human_duration(ms);
+    };
     for (const detect::turn_time& t : i.turn_times) {
       out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", t.turn, cell(t.span_ms),
                          cell(t.backoff_ms), cell(t.failing_ms), cell(t.other_ms),
@@ -119,12 +126,12 @@ std::string incident_section(const report& r, const numbered_incident& n, std::s
                      detail::plural(n.finding_positions.size()));
   for (const std::size_t k : n.finding_positions) {
     const detect::finding& f = r.findings[k].finding;
-    out += fmt::format("**{}** — {} ({}, {} iteration{}, {})\n\n",
-                       detect::finding_kind_name(f.kind),
-                       f.turn > 0 ? fmt::format("turn {}", f.turn) : "session",
-                       detect::severity_name(f.level), f.iterations, detail::plural(f.iterations),
-                       span_cell(f));
-    if (!f.summary.empty()) out += detail::markdown_text(redact_if(f.summary, options.redact)) + "\n\n";
+    out += fmt::format(
+        "**{}** — {} ({}, {} iteration{}, {})\n\n", detect::finding_kind_name(f.kind),
+        f.turn > 0 ? fmt::format("turn {}", f.turn) : "session", detect::severity_name(f.level),
+        f.iterations, detail::plural(f.iterations), span_cell(f));
+    if (!f.summary.empty())
+      out += detail::markdown_text(redact_if(f.summary, options.redact)) + "\n\n";
     if (const std::string diagram = detail::mermaid_cycle(f, options.redact); !diagram.empty()) {
       out += "```mermaid\n" + diagram + "```\n\n";
     }
@@ -157,8 +164,9 @@ void write_markdown(const report& r, std::ostream& out, const render_options& op
   for (std::size_t k = 0; k < order.size() && k < verdicts_shown; ++k) {
     const detect::incident& i = order[k]->incident;
     doc += fmt::format("- **{}**{}: {}\n", detect::severity_name(i.level),
-                       many_sessions ? fmt::format(" ({})", detail::markdown_code(i.session.substr(0, 8)))
-                                     : std::string(),
+                       many_sessions
+                           ? fmt::format(" ({})", detail::markdown_code(i.session.substr(0, 8)))
+                           : std::string(),
                        detail::markdown_text(redact_if(i.verdict, options.redact)));
   }
   if (order.size() > verdicts_shown) {
@@ -187,13 +195,16 @@ void write_markdown(const report& r, std::ostream& out, const render_options& op
 
   // Sections in order of importance; each goes in whole or is counted as left out.
   std::size_t incidents_left = 0, sections_left = 0;
-  auto fits = [&](const std::string& section) { return doc.size() + section.size() + reserve <= budget; };
+  auto fits = [&](const std::string& section) {
+    return doc.size() + section.size() + reserve <= budget;
+  };
   std::size_t number = 0;
   for (const session::session_summary& s : r.sessions) {
     const std::vector<const numbered_incident*> mine = detail::session_incidents(r, s.id);
     if (mine.empty()) continue;
-    std::string head = many_sessions ? fmt::format("### Session {}\n\n", detail::markdown_code(s.id))
-                                     : std::string("### Incidents\n\n");
+    std::string head = many_sessions
+                           ? fmt::format("### Session {}\n\n", detail::markdown_code(s.id))
+                           : std::string("### Incidents\n\n");
     bool head_written = false;
     for (const numbered_incident* n : mine) {
       std::string section = incident_section(r, *n, ++number, options);
@@ -219,7 +230,8 @@ void write_markdown(const report& r, std::ostream& out, const render_options& op
   if (incidents_left > 0 || sections_left > 0) {
     std::vector<std::string> parts;
     if (incidents_left > 0) {
-      parts.push_back(fmt::format("{} more incident{}", incidents_left, detail::plural(incidents_left)));
+      parts.push_back(
+          fmt::format("{} more incident{}", incidents_left, detail::plural(incidents_left)));
     }
     if (sections_left > 0) {
       parts.push_back(fmt::format("{} table{} (environment, inputs)", sections_left,

@@ -260,8 +260,7 @@ std::vector<const numbered_incident*> incidents_worst_first(const report& r) {
   return order;
 }
 
-std::vector<const numbered_incident*> session_incidents(const report& r,
-                                                        std::string_view session) {
+std::vector<const numbered_incident*> session_incidents(const report& r, std::string_view session) {
   std::vector<const numbered_incident*> found;
   for (const numbered_incident& n : r.incidents) {
     if (n.incident.session == session) found.push_back(&n);

@@ -122,6 +122,13 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
     out << std::string(finding_indent, ' ') << paint(where, "2") << "  "
         << detail::trim_to_width(clean(e.text, options), room) << '\n';
   }
+  if (f.evidence_omitted > 0) {
+    out << std::string(finding_indent, ' ')
+        << paint(fmt::format("+{} more line{}", f.evidence_omitted,
+                             detail::plural(f.evidence_omitted)),
+                 "2")
+        << '\n';
+  }
 }
 
 // Codex on the left, the proxy on the right, one evidence line per row, in the findings' order:
@@ -182,14 +189,15 @@ void write_verdicts(const report& r, std::ostream& out, const render_options& op
   for (std::size_t k = 0; k < order.size() && k < shown; ++k) {
     const detect::incident& i = order[k]->incident;
     std::string sentence = clean(i.verdict, options);
-    if (many_sessions) sentence = fmt::format("[{}] {}", detail::printable(i.session).substr(0, 8), sentence);
+    if (many_sessions)
+      sentence = fmt::format("[{}] {}", detail::printable(i.session).substr(0, 8), sentence);
     const std::string level = fmt::format("{:<7}", detail::upper(detect::severity_name(i.level)));
     std::string wrapped = detail::wrap(sentence, finding_indent - 2, width);
     out << paint(level, severity_color(i.level)) << ' ' << wrapped.substr(finding_indent - 2);
   }
   if (order.size() > shown) {
-    out << fmt::format("… and {} more incident{}, listed by session below.\n",
-                       order.size() - shown, detail::plural(order.size() - shown));
+    out << fmt::format("… and {} more incident{}, listed by session below.\n", order.size() - shown,
+                       detail::plural(order.size() - shown));
   }
 }
 
@@ -197,8 +205,9 @@ void write_incident(const report& r, const numbered_incident& n, std::size_t num
                     std::ostream& out, const render_options& options, const painter& paint,
                     std::size_t width) {
   const detect::incident& i = n.incident;
-  std::string head = fmt::format("Incident {} · {} · {} finding{}", number, detail::turns_text(i.turns),
-                                 n.finding_positions.size(), detail::plural(n.finding_positions.size()));
+  std::string head =
+      fmt::format("Incident {} · {} · {} finding{}", number, detail::turns_text(i.turns),
+                  n.finding_positions.size(), detail::plural(n.finding_positions.size()));
   if (i.time_ms > 0) head += fmt::format(" · {} in loops", detail::human_duration(i.time_ms));
   const std::string level = fmt::format("{:<7}", detail::upper(detect::severity_name(i.level)));
   out << "\n  " << paint(level, severity_color(i.level)) << ' '

@@ -73,8 +73,7 @@ TEST_CASE("findings sharing a cause are one incident whose time is the union wit
   first_turn.router_retries = 60;
   first_turn.failed = true;
   for (int k = 0; k < 3; ++k) findings[k].profile = first_turn;
-  const auto incidents =
-      incidents_of(findings, {timestamp{0}, timestamp{50 * second}, 2});
+  const auto incidents = incidents_of(findings, {timestamp{0}, timestamp{50 * second}, 2});
   REQUIRE(incidents.size() == 1);
   const ld::incident& i = incidents.front();
   CHECK(i.members.size() == 5);

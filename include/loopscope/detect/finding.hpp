@@ -106,6 +106,7 @@ struct finding {
   graph_sketch turn_graph;         // what else happened in the turn, around the cycle
   std::optional<root_cause> cause;
   std::vector<evidence_line> evidence;
+  std::size_t evidence_omitted = 0;  // lines of the loop past the evidence cap ("+N more")
   std::string summary;
   std::string advice;
   std::int64_t tokens = -1;  // tokens spent inside the loop, when known

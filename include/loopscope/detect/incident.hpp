@@ -50,17 +50,17 @@ struct incident {
   std::string key;  // the cause's fingerprint within the session
   std::string session;
   severity level = severity::info;
-  std::optional<root_cause> cause;      // the most specific cause its findings name
-  std::vector<std::size_t> members;     // positions of its findings in the list given
-  std::size_t lead = 0;                 // the member whose rule tells the story (a position)
-  std::vector<int> turns;               // turns touched, in order
-  std::vector<int> failed_turns;        // of them, turns that failed
-  std::vector<layer_entry> layers;      // outermost first
-  std::string amplification;            // "6 sampling attempts × 5 requests = 30 POSTs per turn"
-  int upstream_calls_per_turn = 0;      // in the worst turn; 0 when the logs do not show
-  std::int64_t time_ms = -1;            // union of its findings' intervals, within the session
-  std::vector<turn_time> turn_times;    // per turn touched, where the logs give times
-  std::string verdict;                  // one sentence, with its fix
+  std::optional<root_cause> cause;    // the most specific cause its findings name
+  std::vector<std::size_t> members;   // positions of its findings in the list given
+  std::size_t lead = 0;               // the member whose rule tells the story (a position)
+  std::vector<int> turns;             // turns touched, in order
+  std::vector<int> failed_turns;      // of them, turns that failed
+  std::vector<layer_entry> layers;    // outermost first
+  std::string amplification;          // "6 sampling attempts × 5 requests = 30 POSTs per turn"
+  int upstream_calls_per_turn = 0;    // in the worst turn; 0 when the logs do not show
+  std::int64_t time_ms = -1;          // union of its findings' intervals, within the session
+  std::vector<turn_time> turn_times;  // per turn touched, where the logs give times
+  std::string verdict;                // one sentence, with its fix
   std::string advice;
 };
 

@@ -96,11 +96,11 @@ struct severity_rule {
 // Advice for one kind of cause: the first entry whose conditions all hold replaces the rule's
 // `advice` (a 405 on the WebSocket upgrade and a 500 on a POST need different fixes).
 struct advice_rule {
-  std::vector<int> statuses;                 // any of
+  std::vector<int> statuses;  // any of
   std::optional<transport_kind> transport;
   std::optional<bool> retriable;
-  std::optional<bool> has_status;            // false: a failure without a status (a cut stream)
-  std::vector<std::string> error_classes;    // any of, exactly
+  std::optional<bool> has_status;          // false: a failure without a status (a cut stream)
+  std::vector<std::string> error_classes;  // any of, exactly
   std::string advice;
   int line = 0;
 };

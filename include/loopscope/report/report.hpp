@@ -29,7 +29,7 @@ struct numbered_finding {
 struct numbered_incident {
   std::string id;  // stable: derived from the session and the cause's fingerprint
   detect::incident incident;
-  std::vector<std::string> finding_ids;  // in the order of findings[]
+  std::vector<std::string> finding_ids;        // in the order of findings[]
   std::vector<std::size_t> finding_positions;  // the same findings, as positions in findings[]
 };
 
