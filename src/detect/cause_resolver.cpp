@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include <re2/re2.h>
+
 #include "loopscope/detect/incident.hpp"
 #include "loopscope/detect/retry_policy.hpp"
 
@@ -60,6 +62,26 @@ void complete_from(root_cause& cause, const root_cause& other) {
   if (cause.error_class.empty()) cause.error_class = other.error_class;
 }
 
+// An error body in the message says what the status line did not: LiteLLM's JSON error
+// (`"code": "400"`, `litellm.BadRequestError`) inside Codex's text when only Codex's log is read.
+void read_error_body(root_cause& cause) {
+  if (cause.message.empty()) return;
+  if (cause.http.status == 0) {
+    static const RE2 code(R"re("code"\s*:\s*"?([1-5][0-9][0-9])\b)re");
+    int status = 0;
+    if (RE2::PartialMatch(cause.message, code, &status) && !is_success_status(status)) {
+      cause.http.status = status;
+    }
+  }
+  if (cause.error_class.empty()) {
+    static const RE2 litellm_class(R"re(\b(litellm\.[A-Za-z]+Error)\b)re");
+    std::string error_class;
+    if (RE2::PartialMatch(cause.message, litellm_class, &error_class)) {
+      cause.error_class = error_class;
+    }
+  }
+}
+
 void judge(root_cause& cause) {
   cause.is_retriable = http_semantics_retriable(cause.http.status, cause.error_class);
   cause.codex_request_layer = codex_request_layer_retries(cause.http.status, cause.error_class);
@@ -75,6 +97,7 @@ root_cause cause_of(const event& e) {
   cause.http = e.http;
   cause.error_class = e.error_class;
   cause.message = e.message;
+  read_error_body(cause);
   judge(cause);
   return cause;
 }

@@ -148,6 +148,9 @@ std::string seconds(std::int64_t ms) {
                    : fmt::format("{:.1f} s", static_cast<double>(ms) / 1000);
 }
 
+constexpr std::string_view agent_prefix = "rule ";
+constexpr std::string_view unidentified_key = "unidentified";
+
 struct builder {
   std::span<const finding* const> findings;
   std::vector<incident> out;
@@ -163,7 +166,7 @@ struct builder {
     const std::vector<int> mine = turns_of(f);
     incident* best = nullptr;
     for (incident& i : out) {
-      if (i.key.starts_with("rule ")) continue;  // the agent's own loops tell no transport story
+      if (i.key.starts_with(agent_prefix)) continue;  // the agent's loops tell no transport story
       for (const std::size_t m : i.members) {
         const std::vector<int> theirs = turns_of(*findings[m]);
         const bool shared = std::any_of(mine.begin(), mine.end(), [&](int t) {
@@ -185,7 +188,11 @@ struct builder {
       into = find_by_turn(f);
     }
     if (into == nullptr && key.empty()) {
-      key = fmt::format("rule {} {}", f.rule, f.cycle.empty() ? "" : masked(f.cycle.front()));
+      // A transport failure no log names is one unidentified incident, not one per rule; the
+      // agent's own loops are grouped by rule and cycle.
+      key = transport_family(f.kind) ? std::string(unidentified_key)
+                                     : fmt::format("{}{} {}", agent_prefix, f.rule,
+                                                   f.cycle.empty() ? "" : masked(f.cycle.front()));
       into = find_by_key(key, f);
     }
     if (into == nullptr) {

@@ -164,7 +164,7 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
     }
     if (any) f.tokens = tokens;
   }
-  apply_severity(r, f, t.outcome);
+  apply_severity(r, f, outcome_of(t));
   write_prose(r, f, seen_in ? lane_name(*seen_in) : "codex");
 }
 
@@ -328,7 +328,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
         break;
       }
       case detection_mode::failed_turn: {
-        if (t.outcome != turn_outcome::failed) break;
+        if (outcome_of(t) != turn_outcome::failed) break;
         finding f = start_finding(r, t);
         f.iterations = 1;
         const lane_pick pick = select(t, r.match, r.lanes);
@@ -344,7 +344,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
         record.end = t.end;
         const lane_pick pick = select(t, r.match, r.lanes);
         if (r.key == turn_key::failure_message) {
-          if (t.outcome == turn_outcome::failed && !pick.events.empty()) {
+          if (outcome_of(t) == turn_outcome::failed && !pick.events.empty()) {
             const event& last = *pick.events.back();
             record.key = last.text_template.empty() ? last.message : last.text_template;
             record.shown = last.message;

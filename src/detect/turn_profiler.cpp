@@ -26,9 +26,22 @@ std::vector<const event*> first_lane(const session::turn& t, std::initializer_li
 
 }  // namespace
 
+turn_outcome outcome_of(const session::turn& t) {
+  if (t.outcome != turn_outcome::none) return t.outcome;
+  const event* last_request = nullptr;
+  for (const event& e : t.events) {
+    if (lane_of(e.source) != lane::proxy) return t.outcome;  // Codex's log says, or not
+    const bool answered =
+        e.kind == event_kind::request || (e.kind == event_kind::ws_error && e.http.status != 426);
+    if (answered && e.http.status != 0) last_request = &e;
+  }
+  if (last_request != nullptr && last_request->http.status >= 400) return turn_outcome::failed;
+  return t.outcome;
+}
+
 turn_profile profile_turn(const session::turn& t, std::span<const finding> findings) {
   turn_profile p;
-  p.failed = t.outcome == turn_outcome::failed;
+  p.failed = outcome_of(t) == turn_outcome::failed;
   if (t.start && t.end) p.span_ms = (t.end->micros - t.start->micros) / 1000;
 
   interval_union loops;

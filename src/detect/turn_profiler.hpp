@@ -9,6 +9,11 @@
 
 namespace loopscope::detect {
 
+// The turn's outcome as far as the logs tell: Codex's, or — for a turn that only a proxy log shows
+// — failed when the last request the proxy answered for it failed (Codex gives up after it: a 4xx
+// is fatal, and the turn layer's retries end on the last one).
+turn_outcome outcome_of(const session::turn& t);
+
 turn_profile profile_turn(const session::turn& t, std::span<const finding> findings);
 
 }  // namespace loopscope::detect
