@@ -108,6 +108,9 @@ std::string incident_section(const report& r, const numbered_incident& n, std::s
            detail::markdown_text(redact_if(detail::cause_sentence(*i.cause), options.redact)) +
            "\n\n";
   }
+  if (const std::string sequence = detail::mermaid_sequence(i, options.redact); !sequence.empty()) {
+    out += "```mermaid\n" + sequence + "```\n\n";
+  }
   if (!i.turn_times.empty()) {
     out +=
         "| turn | time | backoff | failing | other | outcome |\n|---:|---:|---:|---:|---:|---|\n";

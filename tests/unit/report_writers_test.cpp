@@ -51,6 +51,9 @@ lr::report sample_report() {
                      std::string(200, 'x')},
                 {{1, 3}, "INFO: 127.0.0.1:53808 - \"GET /v1/responses HTTP/1.1\" 405 \x1b[31mred"},
                 {{0, 21}, "authorization: Bearer sk-test-0123456789abcdef"}};
+  loopscope::detect::root_cause cause;
+  cause.http = {"GET", "/v1/responses", 405, loopscope::transport_kind::websocket};
+  f.cause = cause;
   f.summary = "Codex fell back to HTTP after 7 WebSocket attempts answered 405";
   f.advice = "Set supports_websockets = false";
   r.findings.push_back({{}, f});
@@ -164,10 +167,19 @@ TEST_CASE("the markdown report: environment, findings table, mermaid, evidence")
   CHECK(md.starts_with("- **warning**: Codex fell back to HTTP after 7 WebSocket attempts"));
   CHECK(md.find("### Incidents") != std::string::npos);
   CHECK(md.find("#### Incident 1 — warning, turn 1, 5.5 s") != std::string::npos);
-  CHECK(md.find("```mermaid\nflowchart LR\n") != std::string::npos);
-  CHECK(md.find("n1 -->|\"7 times\"| n0") != std::string::npos);
-  CHECK(md.find("#quot;405#quot; #lt;Method Not Allowed#gt; #124; #35;x #96;y#96;") !=
-        std::string::npos);
+  // The turn as a state diagram with the cycle's edges and counts; no state loops to itself.
+  CHECK(md.find("```mermaid\nstateDiagram-v2\n") != std::string::npos);
+  CAPTURE(md);
+  CHECK(md.find("  s0 : ws_connect\n  s1 : ws refused\n") != std::string::npos);
+  CHECK(md.find("s0 --> s1 : ×7") != std::string::npos);
+  CHECK(md.find("s1 --> s0 : ×7") != std::string::npos);
+  for (const std::string& line : lines_of(md)) {
+    CAPTURE(line);
+    CHECK(!(line.starts_with("  s0 --> s0") || line.starts_with("  s1 --> s1")));
+  }
+  // One iteration of the incident across Codex, the proxy and the upstream.
+  CHECK(md.find("```mermaid\nsequenceDiagram\n") != std::string::npos);
+  CHECK(md.find("C->>P: GET /v1/responses (Upgrade: websocket)") != std::string::npos);
   CHECK(md.find("<details><summary>Evidence (3 lines)</summary>") != std::string::npos);
   CHECK(md.find("sk-test-0123456789abcdef") == std::string::npos);
   CHECK(md.find('\x1b') == std::string::npos);
