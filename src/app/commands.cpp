@@ -128,6 +128,7 @@ std::optional<analysis_request> request_for(const options& opts, const std::stri
   request.jobs = opts.jobs != 0 ? opts.jobs : std::max(1U, std::thread::hardware_concurrency());
   request.groups = opts.group_by;
   request.window = opts.window;
+  request.selection = opts.selection;
   request.detail = opts.detail;
   request.state_path = opts.state;
   request.progress = ::isatty(STDERR_FILENO) ? progress_display::terminal : progress_display::off;

@@ -40,6 +40,7 @@ struct options {
   bool no_redact = false;
   grouping group_by = grouping::directory;  // --group-by
   report::time_window window;               // --since/--until
+  report::selection selection;              // --session/--turn/--last
   report::detail_limits detail;             // --max-sessions/--max-findings
   std::optional<std::string> state;         // --state FILE
 };

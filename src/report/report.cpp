@@ -76,10 +76,39 @@ void build_incidents(report& r) {
   }
 }
 
+// Whether a finding touches turn N (a run of consecutive turns touches each of them).
+bool touches_turn(const detect::finding& f, int turn) {
+  if (f.turn == turn) return true;
+  const bool run =
+      f.kind == detect::finding_kind::error_repeat || f.kind == detect::finding_kind::monologue;
+  return run && f.turn > 0 && f.turn < turn && turn < f.turn + f.iterations;
+}
+
+void apply_selection(report& r) {
+  const selection& want = r.selected;
+  if (!want.active()) return;
+  std::vector<session::session_summary> kept;
+  for (session::session_summary& s : r.sessions) {
+    if (want.session.empty() || s.id.starts_with(want.session)) kept.push_back(std::move(s));
+  }
+  // Sessions are listed in the order they ended: the last one ended last.
+  if (want.last && kept.size() > 1) kept.erase(kept.begin(), kept.end() - 1);
+  std::set<std::string> ids;
+  for (const session::session_summary& s : kept) ids.insert(s.id);
+  r.sessions = std::move(kept);
+  std::erase_if(r.findings, [&](const numbered_finding& n) {
+    return !ids.contains(n.finding.session) ||
+           (want.turn > 0 && !touches_turn(n.finding, want.turn));
+  });
+  // What was only counted is not part of the selection either.
+  r.omitted = {};
+}
+
 }  // namespace
 
 void finalize(report& r) {
   const std::size_t outside_window = apply_window(r);
+  apply_selection(r);
   std::map<std::string, std::size_t> session_order;
   for (std::size_t i = 0; i < r.sessions.size(); ++i) session_order.emplace(r.sessions[i].id, i);
   auto position = [&](const detect::finding& f) {

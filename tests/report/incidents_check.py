@@ -13,6 +13,8 @@
   python3 incidents_check.py markdown-size LOOPSCOPE REPO
       The Markdown of the whole samples/ tree, and of a 200-session archive built from the
       samples (fresh ids, in a temporary folder), fits one GitHub comment (65,536 characters).
+  python3 incidents_check.py select LOOPSCOPE REPO
+      --session ID (a prefix), --turn N and --last keep only what they name.
 """
 import glob
 import json
@@ -176,10 +178,41 @@ def markdown_size(loopscope, repo):
     return problems
 
 
+def select(loopscope, repo):
+    """--session ID, --turn N, --last narrow the report to what they name."""
+    problems = []
+    tree = os.path.join(repo, "samples")
+    whole = json.loads(subprocess.run([loopscope, "--format", "json", tree],
+                                      capture_output=True, timeout=120).stdout)
+    target = next(s["id"] for s in whole["sessions"] if any(
+        f["session"] == s["id"] and f["kind"] == "turn_failure" for f in whole["findings"]))
+
+    def run(*args):
+        return json.loads(subprocess.run([loopscope, "--format", "json", *args, tree],
+                                         capture_output=True, timeout=120).stdout)
+    r = run("--session", target[:13])
+    if [s["id"] for s in r["sessions"]] != [target]:
+        problems.append(f"--session {target[:13]}: sessions {[s['id'] for s in r['sessions']]}")
+    r = run("--session", target, "--turn", "2")
+    for f in r["findings"]:
+        last = f["turn"] + (f["iterations"] - 1 if f["kind"] in ("error_repeat", "monologue") else 0)
+        if not (f["turn"] <= 2 <= last):
+            problems.append(f"--turn 2: a finding of turn {f['turn']} ({f['kind']})")
+    for i in r["incidents"]:
+        if 2 not in i["turns"]:
+            problems.append(f"--turn 2: an incident of turns {i['turns']}")
+    r = run("--last")
+    if [s["id"] for s in r["sessions"]] != [whole["sessions"][-1]["id"]]:
+        problems.append(f"--last: sessions {[s['id'] for s in r['sessions']]}")
+    if r["summary"]["sessions"] != 1:
+        problems.append(f"--last: the summary counts {r['summary']['sessions']} sessions")
+    return problems
+
+
 def main():
     mode, loopscope, repo = sys.argv[1:4]
     problems = {"invariants": invariants, "exhausted": exhausted,
-                "markdown-size": markdown_size}[mode](loopscope, repo)
+                "markdown-size": markdown_size, "select": select}[mode](loopscope, repo)
     for p in problems:
         print(p)
     return 1 if problems else 0

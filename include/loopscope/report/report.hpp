@@ -57,6 +57,15 @@ struct detail_limits {
   std::size_t findings = 1000;
 };
 
+// --session ID, --turn N, --last: the part of the analysis a report is about. Sessions and
+// findings outside it are left out of the report and of its figures.
+struct selection {
+  std::string session;  // a session id, or the start of one; empty: every session
+  int turn = 0;         // only findings (and incidents) touching this turn; 0: every turn
+  bool last = false;    // only the session that ended last
+  bool active() const { return !session.empty() || turn > 0 || last; }
+};
+
 struct report {
   std::string tool_version;
   std::vector<input_report> inputs;
@@ -66,6 +75,7 @@ struct report {
   std::vector<numbered_incident> incidents;
   summary_counts summary;
   time_window window;    // set before finalize(): sessions outside it are dropped
+  selection selected;    // set before finalize(): what is not selected is dropped
   aggregates aggregate;  // computed by finalize()
   // Sessions beyond the detail limits (their findings with them), and sessions outside the window
   // (aggregate.sessions_outside_window only): counted, not listed.
