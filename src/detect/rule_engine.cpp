@@ -131,7 +131,7 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
   for (const event* e : loop) {
     widen(f, *e);
     if (f.evidence.size() < max_evidence) {
-      f.evidence.push_back({e->where, readable_excerpt(*e)});
+      f.evidence.push_back({e->where, readable_excerpt(*e), e->time});
     } else {
       ++f.evidence_omitted;
     }
@@ -146,7 +146,7 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
           (e.http.status != 0 || !e.error_class.empty())) {
         const bool listed = std::any_of(f.evidence.begin(), f.evidence.end(),
                                         [&](const evidence_line& l) { return l.where == e.where; });
-        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, readable_excerpt(e)});
+        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, readable_excerpt(e), e.time});
         break;
       }
     }
@@ -359,7 +359,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
         }
         for (const event* e : pick.events) {
           if (record.evidence.size() < 3)
-            record.evidence.push_back({e->where, readable_excerpt(*e)});
+            record.evidence.push_back({e->where, readable_excerpt(*e), e->time});
         }
         extend_run(r, t.session_key, state.runs[index], std::move(record));
         break;

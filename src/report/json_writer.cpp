@@ -221,6 +221,7 @@ json finding_json(const report& r, const numbered_finding& n, const render_optio
   json evidence = json::array();
   for (const detect::evidence_line& line : f.evidence) {
     evidence.push_back({{"path", path_of(r, line.where.input)},
+                        {"time", time_or_null(line.time)},
                         {"line", line.where.line},
                         {"text", redact_if(line.text, options.redact)}});
   }
@@ -603,7 +604,8 @@ std::string read_json_report(std::string_view text, report& out) {
     for (const any_json& line : array_of(entry, "evidence")) {
       f.evidence.push_back(
           {{index_for(text_of(line, "path")), number_of<std::uint64_t>(line, "line")},
-           text_of(line, "text")});
+           text_of(line, "text"),
+           time_of(line, "time")});
     }
     f.evidence_omitted = number_of<std::size_t>(entry, "evidence_omitted");
     f.summary = text_of(entry, "summary");

@@ -1,6 +1,7 @@
 #include "text_helpers.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -349,8 +350,17 @@ std::vector<const detect::evidence_line*> turn_evidence(const report& r, std::st
       if (!seen) lines.push_back(&e);
     }
   }
-  // Evidence lines carry no time of their own, so the order is the findings' order (each
-  // finding lists its lines in the merged time order of the turn).
+  // In time order, so the proxy's answer stands before the Codex retry it caused; a line without
+  // a time keeps its place after the line before it.
+  std::vector<std::pair<std::int64_t, const detect::evidence_line*>> keyed;
+  std::int64_t previous = INT64_MIN;
+  for (const detect::evidence_line* e : lines) {
+    if (e->time) previous = e->time->micros;
+    keyed.emplace_back(previous, e);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t k = 0; k < keyed.size(); ++k) lines[k] = keyed[k].second;
   return lines;
 }
 

@@ -45,12 +45,14 @@ lr::report sample_report() {
   f.start = loopscope::timestamp{1'796'000'000'000'000};
   f.end = loopscope::timestamp{1'796'000'005'500'000};
   f.cycle = {"ws_connect GET /v1/responses", "ws_error \"405\" <Method Not Allowed> | #x `y`"};
-  f.evidence = {{{0, 20},
-                 "ERROR failed to connect to websocket: HTTP error: 405 Method Not "
-                 "Allowed, url: ws://127.0.0.1:41709/v1/responses " +
-                     std::string(200, 'x')},
-                {{1, 3}, "INFO: 127.0.0.1:53808 - \"GET /v1/responses HTTP/1.1\" 405 \x1b[31mred"},
-                {{0, 21}, "authorization: Bearer sk-test-0123456789abcdef"}};
+  f.evidence = {
+      {{0, 20},
+       "ERROR failed to connect to websocket: HTTP error: 405 Method Not "
+       "Allowed, url: ws://127.0.0.1:41709/v1/responses " +
+           std::string(200, 'x'),
+       {}},
+      {{1, 3}, "INFO: 127.0.0.1:53808 - \"GET /v1/responses HTTP/1.1\" 405 \x1b[31mred", {}},
+      {{0, 21}, "authorization: Bearer sk-test-0123456789abcdef", {}}};
   loopscope::detect::root_cause cause;
   cause.http = {"GET", "/v1/responses", 405, loopscope::transport_kind::websocket};
   f.cause = cause;
@@ -199,7 +201,7 @@ TEST_CASE("markdown escaping") {
 
 TEST_CASE("an evidence line with a fence cannot close the evidence block") {
   lr::report r = sample_report();
-  r.findings[0].finding.evidence.push_back({{0, 30}, "```` four ticks\n```"});
+  r.findings[0].finding.evidence.push_back({{0, 30}, "```` four ticks\n```", {}});
   const std::string md = render(lr::write_markdown, r);
   CHECK(md.find("`````text\n") != std::string::npos);
 }

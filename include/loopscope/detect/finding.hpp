@@ -50,7 +50,8 @@ struct root_cause {
 
 struct evidence_line {
   origin where;
-  std::string text;  // an excerpt of the line, not yet redacted
+  std::string text;               // an excerpt of the line, not yet redacted
+  std::optional<timestamp> time;  // the event's, for drawing lines of several logs in time order
 };
 
 // The turn's transition graph in the lane the finding was seen in, for drawing: nodes are masked
