@@ -403,6 +403,7 @@ analysis_result analyze(const analysis_request& request) {
   model.findings = std::move(built.findings);
   model.omitted = std::move(built.omitted);
   model.window = request.window;
+  model.selected = request.selection;
   report::finalize(model);
 
   if (next_state) {

@@ -37,6 +37,7 @@ struct analysis_request {
   std::size_t jobs = 1;  // worker threads, one group each at a time
   grouping groups = grouping::directory;
   report::time_window window;             // --since/--until
+  report::selection selection;            // --session/--turn/--last
   report::detail_limits detail;           // --max-sessions/--max-findings
   std::optional<std::string> state_path;  // --state
   progress_display progress = progress_display::off;

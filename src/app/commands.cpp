@@ -159,6 +159,7 @@ std::optional<analysis_request> request_for(const options& opts, const std::stri
   request.groups = opts.group_by;
   request.window = opts.window;
   if (inputs->window && !opts.window.active()) request.window = *inputs->window;
+  request.selection = opts.selection;
   request.detail = opts.detail;
   request.state_path = opts.state;
   request.progress = ::isatty(STDERR_FILENO) ? progress_display::terminal : progress_display::off;

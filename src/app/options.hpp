@@ -45,6 +45,7 @@ struct options {
   bool partial_ok = false;  // --partial-ok: inputs read in part do not change the exit status
   grouping group_by = grouping::directory;  // --group-by
   report::time_window window;               // --since/--until
+  report::selection selection;              // --session/--turn/--last
   report::detail_limits detail;             // --max-sessions/--max-findings
   std::optional<std::string> state;         // --state FILE
   effective_config config;                  // the config file's part, for `loopscope config`

@@ -256,6 +256,13 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   add_report_options(*analyze, opts, words);
   add_window_options(*analyze, words);
   add_detail_options(*analyze, opts);
+  analyze->add_option("--session", opts.selection.session,
+                      "Report only the session with this id (or the start of it)");
+  analyze
+      ->add_option("--turn", opts.selection.turn,
+                   "Report only the findings and incidents that touch turn N")
+      ->check(CLI::Range(1, 100'000'000));
+  analyze->add_flag("--last", opts.selection.last, "Report only the session that ended last");
   add_choice(*analyze, "--group-by", words.group_by, groupings,
              "Join groups read in parallel: directory (default: files named here form one, each "
              "directory found under a named one another) or none (all inputs joined together)");

@@ -8,16 +8,16 @@
 
 #include <fmt/format.h>
 
-#include "loopscope/detect/retry_policy.hpp"
+#include "cause_resolver.hpp"
 #include "loopscope/graph/signature.hpp"
 #include "loopscope/graph/turn_graph.hpp"
+#include "prose.hpp"
+#include "turn_profiler.hpp"
 
 #include <cstdint>
 
 namespace loopscope::detect {
 namespace {
-
-constexpr std::int64_t stamp_tolerance_micros = 1'000'000;  // proxy stamps have whole seconds
 
 struct lane_pick {
   std::optional<lane> which;
@@ -42,181 +42,26 @@ lane_pick select(const session::turn& t, const event_filter& common,
   return {};
 }
 
-root_cause cause_of(const event& e) {
-  root_cause cause;
-  cause.source = lane_of(e.source) == lane::proxy ? cause_source::proxy : cause_source::codex;
-  cause.http = e.http;
-  cause.error_class = e.error_class;
-  cause.message = e.message;
-  cause.is_retriable = http_semantics_retriable(e.http.status, e.error_class);
-  cause.codex_request_layer = codex_request_layer_retries(e.http.status, e.error_class);
-  cause.codex_turn_layer = codex_turn_layer_retries(e.http.status, e.error_class);
-  cause.litellm_router = litellm_router_retries(e.http.status, e.error_class);
-  return cause;
-}
-
-// Issue 15: whether Codex's turn loop retries the cause depends on the release (429: not up to
-// 0.145, yes from 0.171). The release is the one the turn's rollout lines name; without one,
-// what the log shows decides: turn-level retries of that status mean yes.
-void judge_turn_layer(root_cause& cause, const session::turn& t) {
-  std::string_view version;
-  for (const event& e : t.events) {
-    if (!e.cli_version.empty()) {
-      version = e.cli_version;
-      break;
-    }
-  }
-  cause.codex_turn_layer = codex_turn_layer_retries(cause.http.status, cause.error_class, version);
-  if (cause.codex_turn_layer != retriable::unknown || cause.http.status == 0) return;
-  for (const event& e : t.events) {
-    if (e.kind == event_kind::stream_retry && e.http.status == cause.http.status) {
-      cause.codex_turn_layer = retriable::yes;
-      return;
-    }
-  }
-}
-
-std::optional<root_cause> find_cause_in_turn(const rule& r, const session::turn& t,
-                                             const std::vector<const event*>& loop);
-
-std::optional<root_cause> find_cause(const rule& r, const session::turn& t,
-                                     const std::vector<const event*>& loop) {
-  std::optional<root_cause> cause = find_cause_in_turn(r, t, loop);
-  if (cause) judge_turn_layer(*cause, t);
-  return cause;
-}
-
-std::optional<root_cause> find_cause_in_turn(const rule& r, const session::turn& t,
-                                             const std::vector<const event*>& loop) {
-  const bool loop_timed = !loop.empty() && loop.front()->time.has_value();
-  const std::int64_t loop_start = loop_timed ? loop.front()->time->micros : 0;
-  // What the loop's own lines say failed ("unexpected status 503"): a candidate with that status
-  // is the better witness when stamps of whole seconds cannot order the lines.
-  // Any Codex-side log of the turn may name it (exec's "Reconnecting… (unexpected status 503…)"
-  // when the trace's retry lines do not).
-  int named_status = 0;
-  if (!loop.empty()) {
-    for (const event& e : t.events) {
-      if (e.kind == loop.front()->kind && lane_of(e.source) != lane::proxy && e.http.status != 0) {
-        named_status = e.http.status;
-      }
-    }
-  }
-  for (const auto& [l, filter] : r.cause.lanes) {
-    std::vector<const event*> candidates;
-    for (const event& e : t.events) {
-      if (lane_of(e.source) == l && matches(filter, e)) candidates.push_back(&e);
-    }
-    if (candidates.empty()) continue;
-    if (named_status != 0) {
-      std::vector<const event*> agreeing;
-      for (const event* c : candidates) {
-        if (c->http.status == named_status) agreeing.push_back(c);
-      }
-      if (!agreeing.empty()) candidates = std::move(agreeing);
-    }
-    const event* chosen = candidates.front();
-    switch (r.cause.pick) {
-      case cause_pick::first:
-        break;
-      case cause_pick::last:
-        chosen = candidates.back();
-        break;
-      case cause_pick::last_before_loop:
-        if (loop_timed) {
-          for (const event* c : candidates) {
-            if (c->time && c->time->micros <= loop_start + stamp_tolerance_micros) chosen = c;
-          }
-        }
-        break;
-      case cause_pick::most_common: {
-        std::map<int, std::size_t> counts;
-        for (const event* c : candidates) ++counts[c->http.status];
-        std::size_t best = 0;
-        for (const auto& [status, n] : counts) best = std::max(best, n);
-        for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
-          if (counts[(*it)->http.status] == best) chosen = *it;  // ties: the earliest
-        }
-        break;
-      }
-    }
-    return cause_of(*chosen);
-  }
-  // No lane names a cause: the loop's own events may say what failed.
-  for (auto it = loop.rbegin(); it != loop.rend(); ++it) {
-    if ((*it)->http.status != 0 || !(*it)->error_class.empty()) return cause_of(**it);
-  }
-  return std::nullopt;
+// The line as evidence, readable: a tracing line's span chain ("session_loop{thread_id=…}:
+// submission_dispatch{…}:turn{…}: target: ") pushes its message past any width, so the chain is
+// cut to "{…}" and the event's message shown after it.
+std::string readable_excerpt(const event& e) {
+  const std::string& text = e.excerpt;
+  constexpr std::size_t short_enough = 120;
+  if (text.size() <= short_enough || e.message.size() < 8) return text;
+  const std::size_t at = text.find(e.message);
+  const std::size_t brace = text.find('{');
+  if (brace == std::string::npos || brace > 80) return text;
+  // The excerpt is bounded: the message may lie past its end, and the event has it whole.
+  if (at == std::string::npos) return text.substr(0, brace) + "{…}: " + e.message;
+  if (brace > at || at < 60) return text;
+  return text.substr(0, brace) + "{…}: " + text.substr(at);
 }
 
 void widen(finding& f, const event& e) {
   if (!e.time) return;
   if (!f.start || *e.time < *f.start) f.start = e.time;
   if (!f.end || *f.end < *e.time) f.end = e.time;
-}
-
-std::string fill_template(const std::string& text, const finding& f, std::string_view lane_text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '{') {
-      out += text[i];
-      continue;
-    }
-    const std::size_t close = text.find('}', i);
-    if (close == std::string::npos) {
-      out += text.substr(i);
-      break;
-    }
-    const std::string name = text.substr(i + 1, close - i - 1);
-    const root_cause* c = f.cause ? &*f.cause : nullptr;
-    std::string value;
-    if (name == "iterations") {
-      value = fmt::format("{}", f.iterations);
-    } else if (name == "turn") {
-      value = fmt::format("{}", f.turn);
-    } else if (name == "status") {
-      value = c && c->http.status ? fmt::format("{}", c->http.status) : "an unknown status";
-    } else if (name == "method") {
-      value = c && !c->http.method.empty() ? c->http.method : "?";
-    } else if (name == "path") {
-      value = c && !c->http.path.empty() ? c->http.path : "?";
-    } else if (name == "transport") {
-      value = c ? std::string(transport_name(c->http.transport)) : "unknown";
-    } else if (name == "error_class") {
-      value = c && !c->error_class.empty() ? c->error_class : "an unidentified error";
-    } else if (name == "retriable") {
-      value = !c || c->is_retriable == retriable::unknown ? "of unknown retriability"
-              : c->is_retriable == retriable::yes         ? "retriable"
-                                                          : "not retriable";
-    } else if (name == "cause") {
-      // "HTTP 503 (UnexpectedStatus) on POST /v1/responses", or what is known of it.
-      if (c == nullptr) {
-        value = "an unidentified error";
-      } else {
-        value = c->http.status ? fmt::format("HTTP {}", c->http.status) : "";
-        if (!c->error_class.empty()) {
-          value += value.empty() ? c->error_class : fmt::format(" ({})", c->error_class);
-        }
-        if (value.empty()) value = "an unidentified error";
-        if (!c->http.method.empty() || !c->http.path.empty()) {
-          value += fmt::format(" on {}{}{}", c->http.method, c->http.method.empty() ? "" : " ",
-                               c->http.path);
-        }
-      }
-    } else if (name == "lane") {
-      value = std::string(lane_text);
-    } else if (name == "period") {
-      value = fmt::format("{}", f.cycle.size());
-    } else if (name == "duration") {
-      const auto ms = f.duration_ms();
-      value = ms ? fmt::format("{:.1f} s", static_cast<double>(*ms) / 1000) : "an unknown time";
-    } else {
-      value = "{" + name + "}";
-    }
-    out += value;
-    i = close;
-  }
-  return out;
 }
 
 void apply_severity(const rule& r, finding& f, turn_outcome outcome) {
@@ -285,7 +130,11 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
   }
   for (const event* e : loop) {
     widen(f, *e);
-    if (f.evidence.size() < max_evidence) f.evidence.push_back({e->where, e->excerpt});
+    if (f.evidence.size() < max_evidence) {
+      f.evidence.push_back({e->where, readable_excerpt(*e), e->time});
+    } else {
+      ++f.evidence_omitted;
+    }
   }
   f.cause = find_cause(r, t, loop);
   if (f.cause && f.evidence.size() < max_evidence) {
@@ -297,7 +146,7 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
           (e.http.status != 0 || !e.error_class.empty())) {
         const bool listed = std::any_of(f.evidence.begin(), f.evidence.end(),
                                         [&](const evidence_line& l) { return l.where == e.where; });
-        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, e.excerpt});
+        if (!listed) f.evidence.insert(f.evidence.begin(), {e.where, readable_excerpt(e), e.time});
         break;
       }
     }
@@ -315,10 +164,8 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
     }
     if (any) f.tokens = tokens;
   }
-  apply_severity(r, f, t.outcome);
-  const std::string_view lane_text = seen_in ? lane_name(*seen_in) : "codex";
-  f.summary = r.summary.empty() ? r.title : fill_template(r.summary, f, lane_text);
-  f.advice = fill_template(r.advice, f, lane_text);
+  apply_severity(r, f, outcome_of(t));
+  write_prose(r, f, seen_in ? lane_name(*seen_in) : "codex");
 }
 
 // Cycle mode: the selected events' signatures, cut at progress events and long pauses.
@@ -481,7 +328,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
         break;
       }
       case detection_mode::failed_turn: {
-        if (t.outcome != turn_outcome::failed) break;
+        if (outcome_of(t) != turn_outcome::failed) break;
         finding f = start_finding(r, t);
         f.iterations = 1;
         const lane_pick pick = select(t, r.match, r.lanes);
@@ -497,7 +344,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
         record.end = t.end;
         const lane_pick pick = select(t, r.match, r.lanes);
         if (r.key == turn_key::failure_message) {
-          if (t.outcome == turn_outcome::failed && !pick.events.empty()) {
+          if (outcome_of(t) == turn_outcome::failed && !pick.events.empty()) {
             const event& last = *pick.events.back();
             record.key = last.text_template.empty() ? last.message : last.text_template;
             record.shown = last.message;
@@ -511,7 +358,8 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
           record.key = record.words.empty() ? "" : "message";
         }
         for (const event* e : pick.events) {
-          if (record.evidence.size() < 3) record.evidence.push_back({e->where, e->excerpt});
+          if (record.evidence.size() < 3)
+            record.evidence.push_back({e->where, readable_excerpt(*e), e->time});
         }
         extend_run(r, t.session_key, state.runs[index], std::move(record));
         break;
@@ -555,6 +403,10 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
     if (!keep[i]) continue;
     fired.insert(found[i].rule);
     kept.push_back(std::move(found[i]));
+  }
+  if (!kept.empty()) {
+    const turn_profile profile = profile_turn(t, kept);
+    for (finding& f : kept) f.profile = profile;
   }
   std::string signature;
   for (const std::string& id : fired) signature += id + ";";
@@ -625,8 +477,7 @@ void rule_engine::close_run(const rule& r, const std::string& session, open_run 
                                                        : "agent_message " + run.first.shown);
   f.evidence = std::move(run.evidence);
   apply_severity(r, f, turn_outcome::none);
-  f.summary = r.summary.empty() ? r.title : fill_template(r.summary, f, "codex");
-  f.advice = fill_template(r.advice, f, "codex");
+  write_prose(r, f, "codex");
   out.push_back(std::move(f));
 }
 

@@ -21,9 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::set<std::string> rule_keys{
-    "id",     "title",   "kind",  "severity", "description", "references",     "tags",
-    "detect", "match",   "lanes", "reset_on", "root_cause",  "severity_rules", "summary",
-    "advice", "examples"};
+    "id",     "title",       "kind",     "severity", "description", "references",     "tags",
+    "detect", "match",       "lanes",    "reset_on", "root_cause",  "severity_rules", "summary",
+    "advice", "advice_when", "headline", "examples"};
 const std::set<std::string> detect_keys{"mode",    "min_iterations", "max_period",
                                         "measure", "maxspan",        "maxpause",
                                         "key",     "similarity",     "suppressed_by"};
@@ -318,6 +318,8 @@ class parser {
     if (node["tags"]) r.tags = strings(node["tags"], "tags");
     if (node["summary"]) r.summary = scalar(node["summary"], "summary");
     if (node["advice"]) r.advice = scalar(node["advice"], "advice");
+    if (node["headline"]) r.headline = scalar(node["headline"], "headline");
+    if (node["advice_when"]) parse_advice_rules(node["advice_when"], r);
     if (node["match"]) r.match = parse_filter(node["match"]);
     if (node["lanes"]) r.lanes = parse_lanes(node["lanes"]);
     if (node["reset_on"]) r.reset_on = parse_filter(node["reset_on"]);
@@ -476,6 +478,59 @@ class parser {
         }
       }
       r.severity_rules.push_back(std::move(s));
+    }
+  }
+
+  void parse_advice_rules(const YAML::Node& node, rule& r) {
+    if (!node.IsSequence()) {
+      error(node, "'advice_when' must be a list of {when: {…}, advice: …}");
+      return;
+    }
+    for (const YAML::Node& item : node) {
+      if (!item.IsMap() || !item["advice"] || !item["when"] || !item["when"].IsMap()) {
+        error(item, "each advice_when entry needs 'when:' (a map) and 'advice:'");
+        continue;
+      }
+      advice_rule a;
+      a.line = item.Mark().line + 1;
+      a.advice = scalar(item["advice"], "advice");
+      for (const auto& entry : item["when"]) {
+        const std::string key = entry.first.as<std::string>();
+        try {
+          if (key == "status") {
+            if (entry.second.IsSequence()) {
+              for (const YAML::Node& v : entry.second) a.statuses.push_back(v.as<int>());
+            } else {
+              a.statuses.push_back(entry.second.as<int>());
+            }
+          } else if (key == "transport") {
+            const std::string t = entry.second.as<std::string>();
+            if (t == "http") {
+              a.transport = transport_kind::http;
+            } else if (t == "websocket") {
+              a.transport = transport_kind::websocket;
+            } else {
+              error(entry.second, "transport must be http or websocket");
+            }
+          } else if (key == "retriable") {
+            a.retriable = entry.second.as<bool>();
+          } else if (key == "has_status") {
+            a.has_status = entry.second.as<bool>();
+          } else if (key == "error_class") {
+            if (entry.second.IsSequence()) {
+              for (const YAML::Node& v : entry.second)
+                a.error_classes.push_back(v.as<std::string>());
+            } else {
+              a.error_classes.push_back(entry.second.as<std::string>());
+            }
+          } else {
+            error(entry.first, fmt::format("unknown condition '{}'", key));
+          }
+        } catch (const YAML::Exception&) {
+          error(entry.second, fmt::format("bad value for '{}'", key));
+        }
+      }
+      r.advice_rules.push_back(std::move(a));
     }
   }
 

@@ -59,6 +59,21 @@ bool offender_first(const offender& x, const offender& y) {
 
 }  // namespace
 
+void session_clock::add(const detect::finding& f) {
+  all_.add(f.start, f.end);
+  by_cause_[cause_key_of(f)].add(f.start, f.end);
+}
+
+void session_clock::settle(aggregates& figures, const std::optional<timestamp>& start,
+                           const std::optional<timestamp>& end) const {
+  figures.time_lost_ms = all_.total_ms(start, end);
+  for (cause_row& row : figures.by_root_cause) {
+    const auto it = by_cause_.find({row.status, row.path, row.transport});
+    row.time_lost_ms = it == by_cause_.end() ? 0 : it->second.total_ms(start, end);
+  }
+  for (offender& o : figures.top_offenders) o.time_lost_ms = figures.time_lost_ms;
+}
+
 aggregates figures_of(const detect::finding& f) {
   aggregates a;
   const std::int64_t ms = f.duration_ms().value_or(0);
@@ -127,23 +142,35 @@ aggregates compute_aggregates(const report& r) {
   a.sessions = r.sessions.size();
   for (const session::session_summary& s : r.sessions) a.turns += s.turns.size() + s.turns_omitted;
 
-  std::map<std::string, offender> per_session;
+  // Per session: its figures, with the time of its findings as a union within its span.
+  std::map<std::string, const session::session_summary*> summary_of;
+  for (const session::session_summary& s : r.sessions) summary_of.emplace(s.id, &s);
+  struct per_session {
+    aggregates figures;
+    session_clock clock;
+    std::size_t findings = 0;
+  };
+  std::map<std::string, per_session> sessions;
   std::set<std::pair<std::string, int>> turns_hit;
   for (const numbered_finding& n : r.findings) {
     const detect::finding& f = n.finding;
-    add_to(a, figures_of(f));
+    per_session& p = sessions[f.session];
+    add_to(p.figures, figures_of(f));
+    p.clock.add(f);
+    ++p.findings;
     if (f.turn != 0) turns_hit.emplace(f.session, f.turn);
-    offender& o = per_session[f.session];
-    o.session = f.session;
-    ++o.findings;
-    o.time_lost_ms += f.duration_ms().value_or(0);
-    o.tokens_lost += f.tokens >= 0 ? f.tokens : 0;
+  }
+  for (auto& [id, p] : sessions) {
+    const auto it = summary_of.find(id);
+    const std::optional<timestamp> start =
+        it == summary_of.end() ? std::nullopt : it->second->start;
+    const std::optional<timestamp> end = it == summary_of.end() ? std::nullopt : it->second->end;
+    p.figures.top_offenders = {offender{id, p.findings, 0, p.figures.tokens_lost}};
+    p.clock.settle(p.figures, start, end);
+    add_to(a, p.figures);
   }
   a.turns_affected = turns_hit.size();
-  a.sessions_affected = per_session.size();
-  for (auto& [id, o] : per_session) a.top_offenders.push_back(std::move(o));
-  std::sort(a.top_offenders.begin(), a.top_offenders.end(), offender_first);
-  if (a.top_offenders.size() > top_offender_count) a.top_offenders.resize(top_offender_count);
+  a.sessions_affected = sessions.size();
 
   add_to(a, r.omitted.aggregate);
   a.window = r.window;

@@ -42,6 +42,7 @@ json cause_json(const detect::root_cause& cause, const render_options& options) 
   out["retried_by"] = {{"codex_request", flag(cause.codex_request_layer)},
                        {"codex_turn", flag(cause.codex_turn_layer)},
                        {"litellm_router", flag(cause.litellm_router)}};
+  out["specificity"] = detect::cause_specificity(cause);
   return out;
 }
 
@@ -170,6 +171,31 @@ json session_json(const report& r, const session::session_summary& s) {
   return entry;
 }
 
+json ms_or_null(std::int64_t ms) {
+  return ms < 0 ? json(nullptr) : json(ms);
+}
+
+json profile_json(const detect::turn_profile& p) {
+  return {{"span_ms", ms_or_null(p.span_ms)},
+          {"loop_ms", ms_or_null(p.loop_ms)},
+          {"backoff_ms", ms_or_null(p.backoff_ms)},
+          {"websocket_attempts", p.websocket_attempts},
+          {"sampling_attempts", p.sampling_attempts},
+          {"posts", p.posts},
+          {"failed_posts", p.failed_posts},
+          {"router_retries", p.router_retries},
+          {"failed", p.failed}};
+}
+
+// The id of the member that tells the incident's story.
+std::string lead_id(const numbered_incident& n) {
+  const auto& members = n.incident.members;
+  for (std::size_t k = 0; k < members.size() && k < n.finding_ids.size(); ++k) {
+    if (members[k] == n.incident.lead) return n.finding_ids[k];
+  }
+  return n.finding_ids.front();
+}
+
 json finding_json(const report& r, const numbered_finding& n, const render_options& options) {
   const detect::finding& f = n.finding;
   json entry;
@@ -195,12 +221,53 @@ json finding_json(const report& r, const numbered_finding& n, const render_optio
   json evidence = json::array();
   for (const detect::evidence_line& line : f.evidence) {
     evidence.push_back({{"path", path_of(r, line.where.input)},
+                        {"time", time_or_null(line.time)},
                         {"line", line.where.line},
                         {"text", redact_if(line.text, options.redact)}});
   }
   entry["evidence"] = std::move(evidence);
+  entry["evidence_omitted"] = f.evidence_omitted;
   entry["summary"] = redact_if(f.summary, options.redact);
   entry["advice"] = text_or_null(f.advice, options);
+  entry["headline"] = text_or_null(f.headline, options);
+  entry["turn_profile"] = f.profile ? profile_json(*f.profile) : json(nullptr);
+  return entry;
+}
+
+json incident_json(const numbered_incident& n, const render_options& options) {
+  const detect::incident& i = n.incident;
+  json entry;
+  entry["id"] = n.id;
+  entry["session"] = i.session;
+  entry["severity"] = detect::severity_name(i.level);
+  entry["verdict"] = redact_if(i.verdict, options.redact);
+  entry["root_cause"] = i.cause ? cause_json(*i.cause, options) : json(nullptr);
+  entry["findings"] = n.finding_ids;
+  entry["lead"] = n.finding_ids.empty() ? json(nullptr) : json(lead_id(n));
+  entry["turns"] = i.turns;
+  entry["failed_turns"] = i.failed_turns;
+  json layers = json::array();
+  for (const detect::layer_entry& l : i.layers) {
+    layers.push_back({{"layer", detect::incident_layer_name(l.layer)},
+                      {"per_turn", l.per_turn},
+                      {"what", l.what}});
+  }
+  entry["layers"] = std::move(layers);
+  entry["amplification"] = i.amplification.empty() ? json(nullptr) : json(i.amplification);
+  entry["upstream_calls_per_turn"] =
+      i.upstream_calls_per_turn > 0 ? json(i.upstream_calls_per_turn) : json(nullptr);
+  entry["time_ms"] = ms_or_null(i.time_ms);
+  json times = json::array();
+  for (const detect::turn_time& t : i.turn_times) {
+    times.push_back({{"turn", t.turn},
+                     {"span_ms", ms_or_null(t.span_ms)},
+                     {"backoff_ms", ms_or_null(t.backoff_ms)},
+                     {"failing_ms", ms_or_null(t.failing_ms)},
+                     {"other_ms", ms_or_null(t.other_ms)},
+                     {"failed", t.failed}});
+  }
+  entry["turn_times"] = std::move(times);
+  entry["advice"] = text_or_null(i.advice, options);
   return entry;
 }
 
@@ -265,6 +332,8 @@ void write_json(const report& r, std::ostream& out, const render_options& option
            [&](const session::session_summary& s) { return session_json(r, s); });
   doc.list("findings", r.findings,
            [&](const numbered_finding& n) { return finding_json(r, n, options); });
+  doc.list("incidents", r.incidents,
+           [&](const numbered_incident& n) { return incident_json(n, options); });
 
   json summary = finding_counts_json(r.summary);
   // Listed and omitted alike: the summary counts everything read.
@@ -538,10 +607,26 @@ std::string read_json_report(std::string_view text, report& out) {
     for (const any_json& line : array_of(entry, "evidence")) {
       f.evidence.push_back(
           {{index_for(text_of(line, "path")), number_of<std::uint64_t>(line, "line")},
-           text_of(line, "text")});
+           text_of(line, "text"),
+           time_of(line, "time")});
     }
+    f.evidence_omitted = number_of<std::size_t>(entry, "evidence_omitted");
     f.summary = text_of(entry, "summary");
     f.advice = text_of(entry, "advice");
+    f.headline = text_of(entry, "headline");
+    if (const auto it = entry.find("turn_profile"); it != entry.end() && it->is_object()) {
+      detect::turn_profile p;
+      p.span_ms = number_of<std::int64_t>(*it, "span_ms", -1);
+      p.loop_ms = number_of<std::int64_t>(*it, "loop_ms", -1);
+      p.backoff_ms = number_of<std::int64_t>(*it, "backoff_ms", -1);
+      p.websocket_attempts = number_of<int>(*it, "websocket_attempts");
+      p.sampling_attempts = number_of<int>(*it, "sampling_attempts");
+      p.posts = number_of<int>(*it, "posts");
+      p.failed_posts = number_of<int>(*it, "failed_posts");
+      p.router_retries = number_of<int>(*it, "router_retries");
+      p.failed = flag_of(*it, "failed");
+      f.profile = p;
+    }
     out.findings.push_back(std::move(n));
   }
   out.summary.inputs_skipped_unchanged =

@@ -37,6 +37,73 @@ std::size_t apply_window(report& r) {
   return dropped;
 }
 
+// Per session (in the order listed; findings of no listed session last): the incidents of its
+// findings, and its honest loop time (the union of its findings' intervals within its span).
+void build_incidents(report& r) {
+  r.incidents.clear();
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::size_t>> positions;
+  for (std::size_t k = 0; k < r.findings.size(); ++k) {
+    const std::string& session = r.findings[k].finding.session;
+    auto [it, inserted] = positions.try_emplace(session);
+    if (inserted) order.push_back(session);
+    it->second.push_back(k);
+  }
+  std::map<std::string, const session::session_summary*> summary_of;
+  for (const session::session_summary& s : r.sessions) summary_of.emplace(s.id, &s);
+  for (const std::string& session : order) {
+    const std::vector<std::size_t>& members = positions[session];
+    std::vector<const detect::finding*> findings;
+    for (const std::size_t k : members) findings.push_back(&r.findings[k].finding);
+    detect::session_bounds bounds;
+    if (const auto it = summary_of.find(session); it != summary_of.end()) {
+      bounds = {it->second->start, it->second->end,
+                it->second->turns.size() + it->second->turns_omitted};
+    }
+    session_clock clock;
+    for (const detect::finding* f : findings) clock.add(*f);
+    r.summary.loop_time_ms += clock.total_ms(bounds.start, bounds.end);
+    for (detect::incident& i : detect::build_incidents(findings, bounds)) {
+      numbered_incident n;
+      n.id = fmt::format("{:012x}", fnv1a(i.key, fnv1a(session)) & 0xffffffffffffULL);
+      for (const std::size_t m : i.members) {
+        n.finding_positions.push_back(members[m]);
+        n.finding_ids.push_back(r.findings[members[m]].id);
+      }
+      n.incident = std::move(i);
+      r.incidents.push_back(std::move(n));
+    }
+  }
+}
+
+// Whether a finding touches turn N (a run of consecutive turns touches each of them).
+bool touches_turn(const detect::finding& f, int turn) {
+  if (f.turn == turn) return true;
+  const bool run =
+      f.kind == detect::finding_kind::error_repeat || f.kind == detect::finding_kind::monologue;
+  return run && f.turn > 0 && f.turn < turn && turn < f.turn + f.iterations;
+}
+
+void apply_selection(report& r) {
+  const selection& want = r.selected;
+  if (!want.active()) return;
+  std::vector<session::session_summary> kept;
+  for (session::session_summary& s : r.sessions) {
+    if (want.session.empty() || s.id.starts_with(want.session)) kept.push_back(std::move(s));
+  }
+  // Sessions are listed in the order they ended: the last one ended last.
+  if (want.last && kept.size() > 1) kept.erase(kept.begin(), kept.end() - 1);
+  std::set<std::string> ids;
+  for (const session::session_summary& s : kept) ids.insert(s.id);
+  r.sessions = std::move(kept);
+  std::erase_if(r.findings, [&](const numbered_finding& n) {
+    return !ids.contains(n.finding.session) ||
+           (want.turn > 0 && !touches_turn(n.finding, want.turn));
+  });
+  // What was only counted is not part of the selection either.
+  r.omitted = {};
+}
+
 }  // namespace
 
 bool unrecognised(const input_report& input) {
@@ -46,6 +113,7 @@ bool unrecognised(const input_report& input) {
 
 void finalize(report& r) {
   const std::size_t outside_window = apply_window(r);
+  apply_selection(r);
   std::map<std::string, std::size_t> session_order;
   for (std::size_t i = 0; i < r.sessions.size(); ++i) session_order.emplace(r.sessions[i].id, i);
   auto position = [&](const detect::finding& f) {
@@ -86,8 +154,8 @@ void finalize(report& r) {
     ++r.summary.findings;
     ++r.summary.by_kind[std::string(detect::finding_kind_name(f.kind))];
     ++r.summary.by_severity[std::string(detect::severity_name(f.level))];
-    if (auto ms = f.duration_ms()) r.summary.loop_time_ms += *ms;
   }
+  build_incidents(r);
   add_to(r.summary, r.omitted.summary);
   r.aggregate = compute_aggregates(r);
   r.aggregate.sessions_outside_window += outside_window;

@@ -18,8 +18,8 @@ void session_tally::add(const detect::finding& f) {
   ++summary_.findings;
   ++summary_.by_kind[std::string(detect::finding_kind_name(f.kind))];
   ++summary_.by_severity[std::string(detect::severity_name(f.level))];
-  if (auto ms = f.duration_ms()) summary_.loop_time_ms += *ms;
   add_to(figures_, figures_of(f));
+  clock_.add(f);
   if (f.turn > 0) {
     const auto turn = static_cast<std::size_t>(f.turn);
     if (turns_hit_.size() <= turn) turns_hit_.resize(turn + 1, false);
@@ -29,6 +29,9 @@ void session_tally::add(const detect::finding& f) {
 
 void session_tally::close(const session::session_summary& s, omitted_details& into) const {
   aggregates figures = figures_;
+  clock_.settle(figures, s.start, s.end);
+  summary_counts summary = summary_;
+  summary.loop_time_ms = figures.time_lost_ms;
   figures.sessions = 1;
   figures.turns = s.turns.size() + s.turns_omitted;
   figures.turns_affected =
@@ -36,9 +39,9 @@ void session_tally::close(const session::session_summary& s, omitted_details& in
   if (summary_.findings > 0) {
     figures.sessions_affected = 1;
     figures.top_offenders = {
-        offender{s.id, summary_.findings, figures_.time_lost_ms, figures_.tokens_lost}};
+        offender{s.id, summary_.findings, figures.time_lost_ms, figures_.tokens_lost}};
   }
-  add_to(into.summary, summary_);
+  add_to(into.summary, summary);
   add_to(into.aggregate, figures);
 }
 

@@ -1,6 +1,7 @@
 #include "text_helpers.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -245,8 +246,68 @@ std::string input_file_name(const report& r, input_index input) {
   return name.empty() ? r.inputs[input].stats.path : name;
 }
 
+std::vector<const numbered_incident*> incidents_worst_first(const report& r) {
+  std::vector<const numbered_incident*> order;
+  for (const numbered_incident& n : r.incidents) order.push_back(&n);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const numbered_incident* a, const numbered_incident* b) {
+                     const detect::incident& x = a->incident;
+                     const detect::incident& y = b->incident;
+                     if (x.level != y.level) return x.level > y.level;
+                     if (x.failed_turns.size() != y.failed_turns.size())
+                       return x.failed_turns.size() > y.failed_turns.size();
+                     return x.time_ms > y.time_ms;
+                   });
+  return order;
+}
+
+std::vector<const numbered_incident*> session_incidents(const report& r, std::string_view session) {
+  std::vector<const numbered_incident*> found;
+  for (const numbered_incident& n : r.incidents) {
+    if (n.incident.session == session) found.push_back(&n);
+  }
+  return found;
+}
+
+std::string layers_text(const detect::incident& i) {
+  std::vector<std::string> parts;
+  for (const detect::layer_entry& l : i.layers) {
+    if (l.layer == detect::incident_layer::turn_outcome) continue;
+    parts.push_back(l.per_turn > 0 ? fmt::format("{} {}", l.per_turn, l.what) : l.what);
+  }
+  return fmt::format("{}", fmt::join(parts, " › "));
+}
+
+std::string turn_time_text(const detect::turn_time& t) {
+  std::string text = fmt::format("turn {}: ", t.turn);
+  text += t.span_ms >= 0 ? human_duration(t.span_ms) : std::string("time unknown");
+  std::vector<std::string> parts;
+  if (t.backoff_ms > 0) parts.push_back(human_duration(t.backoff_ms) + " backoff");
+  if (t.failing_ms >= 0) parts.push_back(human_duration(t.failing_ms) + " failing");
+  if (t.other_ms >= 0) parts.push_back(human_duration(t.other_ms) + " other");
+  if (!parts.empty()) text += fmt::format(" = {}", fmt::join(parts, " + "));
+  if (t.failed) text += "; failed";
+  return text;
+}
+
+std::string turns_text(const std::vector<int>& turns) {
+  if (turns.empty()) return "the session";
+  if (turns.size() == 1) return fmt::format("turn {}", turns.front());
+  bool consecutive = true;
+  for (std::size_t k = 1; k < turns.size(); ++k) consecutive &= turns[k] == turns[k - 1] + 1;
+  if (consecutive) return fmt::format("turns {}–{}", turns.front(), turns.back());
+  return fmt::format("turns {}", fmt::join(turns, ", "));
+}
+
 session_tally tally_session(const report& r, std::string_view session_id) {
   session_tally tally;
+  session_clock clock;
+  for (const numbered_finding& n : r.findings) {
+    if (n.finding.session == session_id) clock.add(n.finding);
+  }
+  for (const session::session_summary& s : r.sessions) {
+    if (s.id == session_id) tally.loop_time_ms = clock.total_ms(s.start, s.end);
+  }
   for (const numbered_finding& n : r.findings) {
     const detect::finding& f = n.finding;
     if (f.session != session_id) continue;
@@ -262,7 +323,6 @@ session_tally tally_session(const report& r, std::string_view session_id) {
         ++tally.infos;
         break;
     }
-    if (auto ms = f.duration_ms()) tally.loop_time_ms += *ms;
   }
   return tally;
 }
@@ -290,8 +350,17 @@ std::vector<const detect::evidence_line*> turn_evidence(const report& r, std::st
       if (!seen) lines.push_back(&e);
     }
   }
-  // Evidence lines carry no time of their own, so the order is the findings' order (each
-  // finding lists its lines in the merged time order of the turn).
+  // In time order, so the proxy's answer stands before the Codex retry it caused; a line without
+  // a time keeps its place after the line before it.
+  std::vector<std::pair<std::int64_t, const detect::evidence_line*>> keyed;
+  std::int64_t previous = INT64_MIN;
+  for (const detect::evidence_line* e : lines) {
+    if (e->time) previous = e->time->micros;
+    keyed.emplace_back(previous, e);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t k = 0; k < keyed.size(); ++k) lines[k] = keyed[k].second;
   return lines;
 }
 

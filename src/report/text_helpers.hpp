@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,18 @@ struct session_tally {
 };
 session_tally tally_session(const report& r, std::string_view session_id);
 std::string tally_text(const session_tally& tally);
+
+// The report's incidents, worst first across sessions (severity, failed turns, time), then in
+// report order.
+std::vector<const numbered_incident*> incidents_worst_first(const report& r);
+// The incidents of one session, in the report's order (worst first within the session).
+std::vector<const numbered_incident*> session_incidents(const report& r, std::string_view session);
+// "2 turns › 6 sampling attempts › 5 POSTs per sampling attempt › 60 router retries"
+std::string layers_text(const detect::incident& i);
+// "turn 1: 25.0 s = 6.0 s backoff + 18.0 s failing + 1.0 s other; failed"
+std::string turn_time_text(const detect::turn_time& t);
+// "turns 1–2", "turn 3", "the session"
+std::string turns_text(const std::vector<int>& turns);
 
 // The evidence lines of one turn's findings, each line once, in the order the findings give them.
 std::vector<const detect::evidence_line*> turn_evidence(const report& r, std::string_view session,

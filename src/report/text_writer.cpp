@@ -78,8 +78,16 @@ void write_inputs(const report& r, std::ostream& out, const render_options& opti
   }
 }
 
+// Within an incident the cause and fix are the incident's; a finding repeats them only when they
+// differ.
+struct said_by_incident {
+  std::string cause;
+  std::string advice;
+};
+
 void write_finding(const report& r, const detect::finding& f, std::ostream& out,
-                   const render_options& options, const painter& paint, std::size_t width) {
+                   const render_options& options, const painter& paint, std::size_t width,
+                   const said_by_incident& said = {}) {
   std::string head = std::string(detect::finding_kind_name(f.kind));
   head += f.turn > 0 ? fmt::format(" · turn {}", f.turn) : std::string(" · session");
   head += fmt::format(" · {} iteration{}", f.iterations, detail::plural(f.iterations));
@@ -100,11 +108,11 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
                     f.recurs_in_turns.front(), f.recurs_in_turns.back(), f.recurs_in_turns.size()),
         finding_indent, width);
   }
-  if (f.cause) {
+  if (f.cause && detail::cause_sentence(*f.cause) != said.cause) {
     out << detail::wrap("cause: " + clean(detail::cause_sentence(*f.cause), options),
                         finding_indent, width);
   }
-  if (!f.advice.empty()) {
+  if (!f.advice.empty() && f.advice != said.advice) {
     out << detail::wrap("fix:   " + clean(f.advice, options), finding_indent, width);
   }
   for (const detect::evidence_line& e : f.evidence) {
@@ -113,6 +121,13 @@ void write_finding(const report& r, const detect::finding& f, std::ostream& out,
     const std::size_t room = width > used + 10 ? width - used : 10;
     out << std::string(finding_indent, ' ') << paint(where, "2") << "  "
         << detail::trim_to_width(clean(e.text, options), room) << '\n';
+  }
+  if (f.evidence_omitted > 0) {
+    out << std::string(finding_indent, ' ')
+        << paint(fmt::format("+{} more line{}", f.evidence_omitted,
+                             detail::plural(f.evidence_omitted)),
+                 "2")
+        << '\n';
   }
 }
 
@@ -160,19 +175,84 @@ void write_timeline(const report& r, std::string_view session, int turn, std::os
   }
 }
 
+// One sentence per incident, worst first, with its fix: the answer before the details.
+void write_verdicts(const report& r, std::ostream& out, const render_options& options,
+                    const painter& paint, std::size_t width) {
+  constexpr std::size_t shown = 10;
+  const std::vector<const numbered_incident*> order = detail::incidents_worst_first(r);
+  if (order.empty()) {
+    if (r.summary.findings == 0) {
+      out << detail::no_findings_sentence(r) << "\n";
+    } else {
+      out << "No incident among the sessions listed.\n";
+    }
+    return;
+  }
+  const bool many_sessions = r.sessions.size() > 1;
+  for (std::size_t k = 0; k < order.size() && k < shown; ++k) {
+    const detect::incident& i = order[k]->incident;
+    std::string sentence = clean(i.verdict, options);
+    if (many_sessions)
+      sentence = fmt::format("[{}] {}", detail::printable(i.session).substr(0, 8), sentence);
+    const std::string level = fmt::format("{:<7}", detail::upper(detect::severity_name(i.level)));
+    std::string wrapped = detail::wrap(sentence, finding_indent - 2, width);
+    out << paint(level, severity_color(i.level)) << ' ' << wrapped.substr(finding_indent - 2);
+  }
+  if (order.size() > shown) {
+    out << fmt::format("… and {} more incident{}, listed by session below.\n", order.size() - shown,
+                       detail::plural(order.size() - shown));
+  }
+}
+
+void write_incident(const report& r, const numbered_incident& n, std::size_t number,
+                    std::ostream& out, const render_options& options, const painter& paint,
+                    std::size_t width) {
+  const detect::incident& i = n.incident;
+  std::string head =
+      fmt::format("Incident {} · {} · {} finding{}", number, detail::turns_text(i.turns),
+                  n.finding_positions.size(), detail::plural(n.finding_positions.size()));
+  if (i.time_ms > 0) head += fmt::format(" · {} in loops", detail::human_duration(i.time_ms));
+  const std::string level = fmt::format("{:<7}", detail::upper(detect::severity_name(i.level)));
+  out << "\n  " << paint(level, severity_color(i.level)) << ' '
+      << paint(detail::trim_to_width(head, width - finding_indent), "1") << '\n';
+  out << detail::wrap(clean(i.verdict, options), finding_indent, width);
+  if (const std::string layers = detail::layers_text(i); !layers.empty()) {
+    out << detail::wrap("layers: " + layers, finding_indent, width);
+  }
+  said_by_incident said;
+  if (i.cause) {
+    said.cause = detail::cause_sentence(*i.cause);
+    out << detail::wrap("cause: " + clean(said.cause, options), finding_indent, width);
+  }
+  said.advice = i.advice;
+  for (const detect::turn_time& t : i.turn_times) {
+    out << detail::wrap("time:  " + detail::turn_time_text(t), finding_indent, width);
+  }
+  for (const std::size_t k : n.finding_positions) {
+    out << '\n';
+    write_finding(r, r.findings[k].finding, out, options, paint, width, said);
+  }
+  for (const int turn : i.turns) write_timeline(r, i.session, turn, out, options, paint, width);
+}
+
 }  // namespace
 
 void write_text(const report& r, std::ostream& out, const render_options& options) {
   const painter paint{options.color};
   const std::size_t width = std::max(options.width, narrowest);
+  write_verdicts(r, out, options, paint, width);
+  out << '\n';
   // Every session read, listed or only counted (detail limits).
   const std::size_t sessions = r.aggregate.sessions;
   const std::size_t turns = r.aggregate.turns;
   out << detail::wrap(
-      fmt::format("loopscope {} — {} input{}, {} session{}, {} turn{}, {}{}", r.tool_version,
+      fmt::format("loopscope {} — {} input{}, {} session{}, {} turn{}, {}{}{}", r.tool_version,
                   r.inputs.size(), detail::plural(r.inputs.size()), sessions,
                   detail::plural(sessions), turns, detail::plural(turns),
                   detail::severity_counts(r.summary),
+                  r.incidents.empty() ? std::string()
+                                      : fmt::format(" in {} incident{}", r.incidents.size(),
+                                                    detail::plural(r.incidents.size())),
                   r.summary.loop_time_ms > 0
                       ? fmt::format(", {} in loops", detail::human_duration(r.summary.loop_time_ms))
                       : std::string()),
@@ -206,20 +286,11 @@ void write_text(const report& r, std::ostream& out, const render_options& option
     if (!about.empty())
       out << detail::wrap(clean(fmt::format("{}", fmt::join(about, " · ")), options), 2, width);
 
-    // Findings come ordered by turn; the timeline closes each turn's group.
-    const numbered_finding* previous = nullptr;
-    auto close_turn = [&](const detect::finding& last) {
-      if (last.turn > 0) write_timeline(r, s.id, last.turn, out, options, paint, width);
-    };
-    for (const numbered_finding& n : r.findings) {
-      const detect::finding& f = n.finding;
-      if (f.session != s.id) continue;
-      if (previous != nullptr && previous->finding.turn != f.turn) close_turn(previous->finding);
-      out << '\n';
-      write_finding(r, f, out, options, paint, width);
-      previous = &n;
+    // Details grouped by incident, worst first.
+    std::size_t number = 0;
+    for (const numbered_incident* n : detail::session_incidents(r, s.id)) {
+      write_incident(r, *n, ++number, out, options, paint, width);
     }
-    if (previous != nullptr) close_turn(previous->finding);
   }
   // Findings of sessions the model does not list (a hand-edited report merged) must not vanish.
   for (const numbered_finding& n : r.findings) {
@@ -230,7 +301,6 @@ void write_text(const report& r, std::ostream& out, const render_options& option
         << paint(fmt::format("Session {}", detail::printable(n.finding.session)), "1") << '\n';
     write_finding(r, n.finding, out, options, paint, width);
   }
-  if (r.summary.findings == 0) out << "\n" << detail::no_findings_sentence(r) << "\n";
   // Over many sessions, what is common: by kind, rule and cause, and the worst sessions.
   if (sessions > 1) out << '\n' << aggregate_text(r.aggregate);
 }

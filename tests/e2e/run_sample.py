@@ -88,7 +88,15 @@ def main():
         where = f"{w['kind']} turn {w['turn']}"
         if w["kind"] != "turn_failure" and f["iterations"] != w["iterations"]:
             problems.append(f"{where}: {f['iterations']} iterations, expected {w['iterations']}")
-        for field, value in (w["cause"] or {}).items():
+        want_cause = w["cause"] or {}
+        got_status = (f.get("root_cause") or {}).get("status")
+        if got_status is not None and 100 <= got_status < 300:
+            problems.append(f"{where}: a {got_status} answer named as the root cause")
+        # expected.json records what the transport answered; a 1xx/2xx answer (a stream cut or
+        # stalled after 200) is never the cause, so its request line is not compared.
+        if want_cause.get("status") is not None and 100 <= want_cause["status"] < 300:
+            want_cause = {}
+        for field, value in want_cause.items():
             if value is None or field not in ("status", "method", "path", "transport"):
                 continue
             actual = (f.get("root_cause") or {}).get(field)

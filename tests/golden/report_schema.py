@@ -42,6 +42,71 @@ def _time(problems, obj, key, where):
         _expect(problems, where, RFC3339.match(value), f"'{key}' is not RFC 3339 UTC with ms: {value}")
 
 
+def _cause(p, cause, cw):
+    if cause is None:
+        return
+    _expect(p, cw, _typed(p, cause, "source", (str,), cw) in {"codex", "proxy", "model"}, "bad source")
+    transport = _typed(p, cause, "transport", (str,), cw, nullable=True)
+    _expect(p, cw, transport in (None, "http", "websocket"), "bad transport")
+    _typed(p, cause, "method", (str,), cw, nullable=True)
+    _typed(p, cause, "path", (str,), cw, nullable=True)
+    status = _typed(p, cause, "status", (int,), cw, nullable=True)
+    _expect(p, cw, status is None or 100 <= status <= 599, "status out of range")
+    _expect(p, cw, status is None or status >= 300, "a 1xx/2xx answer named as a cause")
+    _typed(p, cause, "error_class", (str,), cw, nullable=True)
+    _typed(p, cause, "message", (str,), cw, nullable=True)
+    _typed(p, cause, "retriable", (bool,), cw, nullable=True)
+    if "specificity" in cause:
+        _expect(p, cw, (_typed(p, cause, "specificity", (int,), cw) or 0) >= 0, "specificity < 0")
+
+
+LAYERS = {"session_turns", "codex_websocket", "codex_turn", "codex_request", "litellm_router",
+          "proxy_fallback", "agent", "turn_outcome"}
+
+
+def _incidents(p, report, finding_ids):
+    """incidents[] (additive in v1): every listed finding belongs to exactly one incident."""
+    if "incidents" not in report:
+        return
+    owners = {}
+    for i, inc in enumerate(_typed(p, report, "incidents", (list,), "report") or []):
+        w = f"incidents[{i}]"
+        _typed(p, inc, "id", (str,), w)
+        _typed(p, inc, "session", (str,), w)
+        _expect(p, w, _typed(p, inc, "severity", (str,), w) in SEVERITIES, "unknown severity")
+        _expect(p, w, bool(_typed(p, inc, "verdict", (str,), w)), "empty verdict")
+        _cause(p, _typed(p, inc, "root_cause", (dict,), w, nullable=True), w + ".root_cause")
+        members = _typed(p, inc, "findings", (list,), w) or []
+        _expect(p, w, len(members) >= 1, "an incident without findings")
+        for fid in members:
+            owners.setdefault(fid, 0)
+            owners[fid] += 1
+        lead = _typed(p, inc, "lead", (str,), w, nullable=True)
+        _expect(p, w, lead is None or lead in members, "lead is not one of its findings")
+        for key in ("turns", "failed_turns"):
+            for t in _typed(p, inc, key, (list,), w) or []:
+                _expect(p, w, isinstance(t, int) and t >= 1, f"{key} entry is not a turn number")
+        for j, layer in enumerate(_typed(p, inc, "layers", (list,), w) or []):
+            lw = f"{w}.layers[{j}]"
+            _expect(p, lw, _typed(p, layer, "layer", (str,), lw) in LAYERS, "unknown layer")
+            _typed(p, layer, "per_turn", (int,), lw)
+            _typed(p, layer, "what", (str,), lw)
+        _typed(p, inc, "amplification", (str,), w, nullable=True)
+        _typed(p, inc, "upstream_calls_per_turn", (int,), w, nullable=True)
+        _typed(p, inc, "time_ms", (int,), w, nullable=True)
+        for j, t in enumerate(_typed(p, inc, "turn_times", (list,), w) or []):
+            tw = f"{w}.turn_times[{j}]"
+            _typed(p, t, "turn", (int,), tw)
+            for key in ("span_ms", "backoff_ms", "failing_ms", "other_ms"):
+                value = _typed(p, t, key, (int,), tw, nullable=True)
+                _expect(p, tw, value is None or value >= 0, f"{key} < 0")
+            _typed(p, t, "failed", (bool,), tw)
+        _typed(p, inc, "advice", (str,), w, nullable=True)
+    for fid in finding_ids:
+        _expect(p, "incidents", owners.get(fid) == 1,
+                f"finding {fid} belongs to {owners.get(fid, 0)} incidents, not one")
+
+
 def check(report):
     p = []
     _expect(p, "report", report.get("schema") == "loopscope/report/v1", "schema is not loopscope/report/v1")
@@ -92,19 +157,7 @@ def check(report):
         _typed(p, f, "duration_ms", (int,), w, nullable=True)
         for s in _typed(p, f, "cycle", (list,), w) or []:
             _expect(p, w, isinstance(s, str), "cycle entry is not a string")
-        cause = _typed(p, f, "root_cause", (dict,), w, nullable=True)
-        if cause is not None:
-            cw = w + ".root_cause"
-            _expect(p, cw, _typed(p, cause, "source", (str,), cw) in {"codex", "proxy", "model"}, "bad source")
-            transport = _typed(p, cause, "transport", (str,), cw, nullable=True)
-            _expect(p, cw, transport in (None, "http", "websocket"), "bad transport")
-            _typed(p, cause, "method", (str,), cw, nullable=True)
-            _typed(p, cause, "path", (str,), cw, nullable=True)
-            status = _typed(p, cause, "status", (int,), cw, nullable=True)
-            _expect(p, cw, status is None or 100 <= status <= 599, "status out of range")
-            _typed(p, cause, "error_class", (str,), cw, nullable=True)
-            _typed(p, cause, "message", (str,), cw, nullable=True)
-            _typed(p, cause, "retriable", (bool,), cw, nullable=True)
+        _cause(p, _typed(p, f, "root_cause", (dict,), w, nullable=True), w + ".root_cause")
         for j, ev in enumerate(_typed(p, f, "evidence", (list,), w) or []):
             ew = f"{w}.evidence[{j}]"
             _typed(p, ev, "path", (str,), ew)
@@ -112,6 +165,7 @@ def check(report):
             _typed(p, ev, "text", (str,), ew)
         _typed(p, f, "summary", (str,), w)
         _typed(p, f, "advice", (str,), w, nullable=True)
+    _incidents(p, report, ids)
     summary = _typed(p, report, "summary", (dict,), "report")
     if summary:
         n = _typed(p, summary, "findings", (int,), "summary")

@@ -66,8 +66,11 @@ int main(int argc, char** argv) {
   f.evidence = {
       {{0, 10},
        "2026-11-29T01:46:16Z ERROR ``` fence ```` longer | <details> authorization: "
-       "Bearer sk-fixture-SECRET-0123456789"},
-      {{1, 2}, "{'cookie': 'sid=fixture-cookie-secret', 'x-api-key': 'fixture-xapikey-secret'}"},
+       "Bearer sk-fixture-SECRET-0123456789",
+       {}},
+      {{1, 2},
+       "{'cookie': 'sid=fixture-cookie-secret', 'x-api-key': 'fixture-xapikey-secret'}",
+       {}},
   };
   f.summary = "Codex fell back 7 times: <b>not bold</b> | [link](http://x) # heading @someone";
   f.advice = "Set `supports_websockets = false` * or * upgrade the proxy";
@@ -79,7 +82,7 @@ int main(int argc, char** argv) {
   g.turn = 2;
   g.iterations = 1;
   g.cycle = {"single node self-loop"};
-  g.evidence = {{{1, 1}, "x"}};
+  g.evidence = {{{1, 1}, "x", {}}};
   r.findings.push_back({{}, g});
 
   lr::finalize(r);

@@ -36,7 +36,7 @@ detect::finding make_finding(const std::string& session, int turn, detect::findi
   f.cause->http.status = status;
   f.cause->http.path = "/v1/responses";
   f.cause->http.transport = loopscope::transport_kind::http;
-  f.evidence.push_back({{input, 7}, "ERROR: Reconnecting... 1/5"});
+  f.evidence.push_back({{input, 7}, "ERROR: Reconnecting... 1/5", {}});
   f.summary = "Codex retried";
   return f;
 }

@@ -36,7 +36,7 @@ detect::finding finding_of(const std::string& id, int turn, int status, detect::
   f.cause = detect::root_cause{};
   f.cause->http.status = status;
   f.cause->http.path = "/v1/responses";
-  f.evidence.push_back({{0, static_cast<std::uint64_t>(turn)}, "ERROR: Reconnecting... 1/5"});
+  f.evidence.push_back({{0, static_cast<std::uint64_t>(turn)}, "ERROR: Reconnecting... 1/5", {}});
   return f;
 }
 

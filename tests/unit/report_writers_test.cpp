@@ -45,12 +45,17 @@ lr::report sample_report() {
   f.start = loopscope::timestamp{1'796'000'000'000'000};
   f.end = loopscope::timestamp{1'796'000'005'500'000};
   f.cycle = {"ws_connect GET /v1/responses", "ws_error \"405\" <Method Not Allowed> | #x `y`"};
-  f.evidence = {{{0, 20},
-                 "ERROR failed to connect to websocket: HTTP error: 405 Method Not "
-                 "Allowed, url: ws://127.0.0.1:41709/v1/responses " +
-                     std::string(200, 'x')},
-                {{1, 3}, "INFO: 127.0.0.1:53808 - \"GET /v1/responses HTTP/1.1\" 405 \x1b[31mred"},
-                {{0, 21}, "authorization: Bearer sk-test-0123456789abcdef"}};
+  f.evidence = {
+      {{0, 20},
+       "ERROR failed to connect to websocket: HTTP error: 405 Method Not "
+       "Allowed, url: ws://127.0.0.1:41709/v1/responses " +
+           std::string(200, 'x'),
+       {}},
+      {{1, 3}, "INFO: 127.0.0.1:53808 - \"GET /v1/responses HTTP/1.1\" 405 \x1b[31mred", {}},
+      {{0, 21}, "authorization: Bearer sk-test-0123456789abcdef", {}}};
+  loopscope::detect::root_cause cause;
+  cause.http = {"GET", "/v1/responses", 405, loopscope::transport_kind::websocket};
+  f.cause = cause;
   f.summary = "Codex fell back to HTTP after 7 WebSocket attempts answered 405";
   f.advice = "Set supports_websockets = false";
   r.findings.push_back({{}, f});
@@ -101,7 +106,17 @@ TEST_CASE("the text report shows span, cause, advice, evidence and the two lanes
         std::string::npos);
   CHECK(text.find("transport_fallback · turn 1 · 7 iterations · ") != std::string::npos);
   CHECK(text.find("(5.5 s)") != std::string::npos);
-  CHECK(text.find("fix:   Set supports_websockets = false") != std::string::npos);
+  // Verdict first: the incident's sentence with its fix opens the report; the finding below it
+  // does not repeat the fix.
+  CHECK(text.starts_with("WARNING Codex fell back to HTTP after 7 WebSocket attempts"));
+  std::string flat;  // the verdict wraps; its words stay in order
+  for (const std::string& line : lines_of(text)) {
+    const auto first = line.find_first_not_of(' ');
+    if (first != std::string::npos) flat += line.substr(first) + ' ';
+  }
+  CHECK(flat.find("Fix: Set supports_websockets = false") != std::string::npos);
+  CHECK(text.find("fix:   Set supports_websockets = false") == std::string::npos);
+  CHECK(text.find("Incident 1 · turn 1 · 1 finding · 5.5 s in loops") != std::string::npos);
   CHECK(text.find("trace.log:20  ERROR failed") != std::string::npos);
   CHECK(text.find("sk-test-0123456789abcdef") == std::string::npos);
   CHECK(text.find("turn 1 timeline") != std::string::npos);
@@ -170,11 +185,22 @@ TEST_CASE("the markdown report: environment, findings table, mermaid, evidence")
   const std::string md = render(lr::write_markdown, sample_report());
   CHECK(md.find("| `sess-1` | `0.121.0` | `codex_exec` | `litellm` | `gpt-5` | yes: `proxy.log` "
                 "(litellm-text) |") != std::string::npos);
-  CHECK(md.find("### Findings") != std::string::npos);
-  CHECK(md.find("```mermaid\nflowchart LR\n") != std::string::npos);
-  CHECK(md.find("n1 -->|\"7 times\"| n0") != std::string::npos);
-  CHECK(md.find("#quot;405#quot; #lt;Method Not Allowed#gt; #124; #35;x #96;y#96;") !=
-        std::string::npos);
+  CHECK(md.starts_with("- **warning**: Codex fell back to HTTP after 7 WebSocket attempts"));
+  CHECK(md.find("### Incidents") != std::string::npos);
+  CHECK(md.find("#### Incident 1 — warning, turn 1, 5.5 s") != std::string::npos);
+  // The turn as a state diagram with the cycle's edges and counts; no state loops to itself.
+  CHECK(md.find("```mermaid\nstateDiagram-v2\n") != std::string::npos);
+  CAPTURE(md);
+  CHECK(md.find("  s0 : ws_connect\n  s1 : ws refused\n") != std::string::npos);
+  CHECK(md.find("s0 --> s1 : ×7") != std::string::npos);
+  CHECK(md.find("s1 --> s0 : ×7") != std::string::npos);
+  for (const std::string& line : lines_of(md)) {
+    CAPTURE(line);
+    CHECK(!(line.starts_with("  s0 --> s0") || line.starts_with("  s1 --> s1")));
+  }
+  // One iteration of the incident across Codex, the proxy and the upstream.
+  CHECK(md.find("```mermaid\nsequenceDiagram\n") != std::string::npos);
+  CHECK(md.find("C->>P: GET /v1/responses (Upgrade: websocket)") != std::string::npos);
   CHECK(md.find("<details><summary>Evidence (3 lines)</summary>") != std::string::npos);
   CHECK(md.find("sk-test-0123456789abcdef") == std::string::npos);
   CHECK(md.find('\x1b') == std::string::npos);
@@ -194,7 +220,7 @@ TEST_CASE("markdown escaping") {
 
 TEST_CASE("an evidence line with a fence cannot close the evidence block") {
   lr::report r = sample_report();
-  r.findings[0].finding.evidence.push_back({{0, 30}, "```` four ticks\n```"});
+  r.findings[0].finding.evidence.push_back({{0, 30}, "```` four ticks\n```", {}});
   const std::string md = render(lr::write_markdown, r);
   CHECK(md.find("`````text\n") != std::string::npos);
 }

@@ -50,7 +50,8 @@ struct root_cause {
 
 struct evidence_line {
   origin where;
-  std::string text;  // an excerpt of the line, not yet redacted
+  std::string text;               // an excerpt of the line, not yet redacted
+  std::optional<timestamp> time;  // the event's, for drawing lines of several logs in time order
 };
 
 // The turn's transition graph in the lane the finding was seen in, for drawing: nodes are masked
@@ -63,6 +64,33 @@ struct graph_sketch {
     std::uint64_t count = 0;
   };
   std::vector<edge> edges;
+};
+
+// What one turn cost and how its attempts multiplied, measured by the engine from the turn's
+// events; every turn-level finding of the turn carries the same profile, and incidents read it.
+// Times are -1 when the logs give none (codex exec --json has no stamps).
+struct turn_profile {
+  std::int64_t span_ms = -1;     // the turn, first to last event
+  std::int64_t loop_ms = -1;     // the union of the turn's findings' intervals, within the span
+  std::int64_t backoff_ms = -1;  // Codex's announced waits before its retries, within loop_ms
+  int websocket_attempts = 0;    // WebSocket upgrades that failed or were cut
+  // Codex's turn layer over HTTP: the sampling attempts (retries + 1, per sampling request).
+  int sampling_attempts = 0;
+  int posts = 0;           // POSTs of the turn (proxy access log, else Codex's api_request events)
+  int failed_posts = 0;    // of them, answered >= 400 or failed without a status
+  int router_retries = 0;  // LiteLLM router retries logged by the proxy
+  bool failed = false;     // the turn failed
+
+  // Time inside the loops that was not an announced wait: in failing requests and streams.
+  std::int64_t failing_ms() const {
+    if (loop_ms < 0) return -1;
+    return loop_ms - (backoff_ms > 0 ? backoff_ms : 0);
+  }
+  // The turn's time outside its loops.
+  std::int64_t other_ms() const {
+    if (span_ms < 0 || loop_ms < 0) return -1;
+    return span_ms - loop_ms;
+  }
 };
 
 struct finding {
@@ -79,12 +107,17 @@ struct finding {
   graph_sketch turn_graph;         // what else happened in the turn, around the cycle
   std::optional<root_cause> cause;
   std::vector<evidence_line> evidence;
+  std::size_t evidence_omitted = 0;  // lines of the loop past the evidence cap ("+N more")
   std::string summary;
   std::string advice;
   std::int64_t tokens = -1;  // tokens spent inside the loop, when known
   // The same loop in consecutive turns of the session (the turns' signatures repeat): turn
   // numbers, this one included; empty when it happened once.
   std::vector<int> recurs_in_turns;
+  // The rule's headline for the cause, filled ("The proxy refuses the WebSocket upgrade (GET
+  // /v1/responses → 405)"): the start of the verdict sentence when this finding leads an incident.
+  std::string headline;
+  std::optional<turn_profile> profile;  // turn-level findings
 
   std::optional<std::int64_t> duration_ms() const {
     if (!start || !end) return std::nullopt;

@@ -93,6 +93,18 @@ struct severity_rule {
   severity level = severity::warning;
 };
 
+// Advice for one kind of cause: the first entry whose conditions all hold replaces the rule's
+// `advice` (a 405 on the WebSocket upgrade and a 500 on a POST need different fixes).
+struct advice_rule {
+  std::vector<int> statuses;  // any of
+  std::optional<transport_kind> transport;
+  std::optional<bool> retriable;
+  std::optional<bool> has_status;          // false: a failure without a status (a cut stream)
+  std::vector<std::string> error_classes;  // any of, exactly
+  std::string advice;
+  int line = 0;
+};
+
 struct rule_example {
   bool should_match = true;
   std::string sample;              // a file or directory, relative to the rule file
@@ -132,6 +144,10 @@ struct rule {
   std::vector<severity_rule> severity_rules;  // first that holds wins
   std::string summary;                        // templates: {iterations}, {status}, {method}, …
   std::string advice;
+  std::vector<advice_rule> advice_rules;  // first that holds wins over `advice`
+  // The start of the verdict sentence when this rule's finding leads an incident (templates like
+  // summary): "The proxy refuses the WebSocket upgrade ({method} {path} → {status})".
+  std::string headline;
   std::vector<rule_example> examples;
 };
 

@@ -9,9 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "loopscope/core/timestamp.hpp"
+#include "loopscope/detect/finding.hpp"
+#include "loopscope/detect/interval_union.hpp"
 
 namespace loopscope::report {
 
@@ -57,12 +60,31 @@ struct aggregates {
   std::size_t sessions_affected = 0;  // sessions with at least one finding
   std::size_t turns = 0;
   std::size_t turns_affected = 0;  // turns with at least one turn-level finding
-  std::int64_t time_lost_ms = 0;   // sum of the findings' durations
+  std::int64_t time_lost_ms = 0;   // per session, the union of its findings' intervals, summed
   std::int64_t tokens_lost = 0;    // sum of the findings' token counts, where known
   std::size_t findings_with_tokens = 0;
   std::vector<offender> top_offenders;  // most findings, then most time lost, then session id
   time_window window;
   std::size_t sessions_outside_window = 0;  // dropped by --since/--until (or without any time)
+};
+
+// The honest time of one session's findings: each instant counted once (a turn failure inside
+// the stream retries inside the request retries is one stretch of time), overall and per cause,
+// never more than the session's span.
+class session_clock {
+ public:
+  void add(const detect::finding& f);
+  std::int64_t total_ms(const std::optional<timestamp>& start,
+                        const std::optional<timestamp>& end) const {
+    return all_.total_ms(start, end);
+  }
+  // Replaces the summed durations of `figures` (one session's) with the union's.
+  void settle(aggregates& figures, const std::optional<timestamp>& start,
+              const std::optional<timestamp>& end) const;
+
+ private:
+  detect::interval_union all_;
+  std::map<std::tuple<int, std::string, std::string>, detect::interval_union> by_cause_;
 };
 
 // A short block for the text report, e.g. after the per-session sections.

@@ -9,6 +9,7 @@
 #include "loopscope/core/diagnostic.hpp"
 #include "loopscope/core/input_stats.hpp"
 #include "loopscope/detect/finding.hpp"
+#include "loopscope/detect/incident.hpp"
 #include "loopscope/report/aggregate.hpp"
 #include "loopscope/session/turn.hpp"
 
@@ -22,6 +23,14 @@ struct input_report {
 struct numbered_finding {
   std::string id;  // stable: derived from rule, session, turn and first evidence line
   detect::finding finding;
+};
+
+// An incident of a listed session, with the ids of its findings.
+struct numbered_incident {
+  std::string id;  // stable: derived from the session and the cause's fingerprint
+  detect::incident incident;
+  std::vector<std::string> finding_ids;        // in the order of findings[]
+  std::vector<std::size_t> finding_positions;  // the same findings, as positions in findings[]
 };
 
 struct summary_counts {
@@ -57,13 +66,25 @@ struct detail_limits {
   std::size_t findings = 1000;
 };
 
+// --session ID, --turn N, --last: the part of the analysis a report is about. Sessions and
+// findings outside it are left out of the report and of its figures.
+struct selection {
+  std::string session;  // a session id, or the start of one; empty: every session
+  int turn = 0;         // only findings (and incidents) touching this turn; 0: every turn
+  bool last = false;    // only the session that ended last
+  bool active() const { return !session.empty() || turn > 0 || last; }
+};
+
 struct report {
   std::string tool_version;
   std::vector<input_report> inputs;
   std::vector<session::session_summary> sessions;
   std::vector<numbered_finding> findings;  // ordered by session, turn, kind
+  // computed by finalize(): per listed session, worst first; every finding belongs to one
+  std::vector<numbered_incident> incidents;
   summary_counts summary;
   time_window window;    // set before finalize(): sessions outside it are dropped
+  selection selected;    // set before finalize(): what is not selected is dropped
   aggregates aggregate;  // computed by finalize()
   // Sessions beyond the detail limits (their findings with them), and sessions outside the window
   // (aggregate.sessions_outside_window only): counted, not listed.
@@ -71,7 +92,8 @@ struct report {
 };
 
 // Drops sessions (and their findings) outside the window, orders findings, gives them ids and
-// counts them; fills `summary` (keeping summary.inputs_skipped_unchanged) and `aggregate`.
+// counts them, groups them into incidents; fills `summary` (keeping
+// summary.inputs_skipped_unchanged) and `aggregate`.
 void finalize(report& r);
 
 // The aggregate figures of r's sessions and findings as listed, plus r.omitted's (finalize()

@@ -23,7 +23,8 @@ class session_tally {
 
  private:
   summary_counts summary_;
-  aggregates figures_;  // by kind/rule/cause, time and tokens; no session counts
+  aggregates figures_;   // by kind/rule/cause, time and tokens; no session counts
+  session_clock clock_;  // the time, each instant once
   std::vector<bool> turns_hit_;
 };
 
