@@ -9,7 +9,12 @@ jobs=${SANITIZE_JOBS:-2}
 
 # No -Werror here: GCC 12 with ASan reports -Wmaybe-uninitialized inside Boost.Graph headers
 # (named_graph.hpp); the normal CI build keeps warnings fatal.
-cmake -S . -B "$build" -DLOOPSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$build" -DLOOPSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
   -DLOOPSCOPE_WERROR=OFF >/dev/null
 cmake --build "$build" -j"$jobs"
 

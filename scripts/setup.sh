@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libre2-dev nlohmann-json3-dev libcli11-dev libfmt-dev libboost-graph-dev doctest-dev
   libyaml-cpp-dev libzstd-dev zlib1g-dev libsimdjson-dev libsqlite3-dev
-  python3 zstd gzip jq parallel graphviz tzdata
+  python3 zstd gzip jq parallel graphviz tzdata ccache
   python3-junitparser prometheus
   # the config file's TOML parser; the .deb (dpkg-shlibdeps), man page and completion tests
   libtomlplusplus-dev dpkg-dev man-db groff-base zsh
@@ -38,7 +38,13 @@ fi
 
 werror=OFF
 if [ "${CI:-}" = "true" ] || [ "${LOOPSCOPE_WERROR:-}" = "ON" ]; then werror=ON; fi
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLOOPSCOPE_WERROR="$werror"
+# ccache, when installed, makes rebuilds (and CI on a machine that built before) cheap.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLOOPSCOPE_WERROR="$werror" "${launcher[@]}"
 cmake --build build -j"$(nproc)"
 
 echo

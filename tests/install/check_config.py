@@ -53,7 +53,7 @@ class Checker:
         path = os.path.join(config_dir, f"{what.replace(' ', '-')}.toml")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
-        run = self.run(["samples/tool-repeat"], config=path)
+        run = self.run(["samples/codex-0.121.0/tool-repeat"], config=path)
         lines = [l for l in run.stderr.splitlines() if l.strip()]
         self.expect(f"{what}: exit 2 with one line naming {path}{where}",
                     run.returncode == 2 and len(lines) == 1 and
@@ -64,7 +64,7 @@ def main():
     loopscope, repo = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as scratch:
         c = Checker(loopscope, repo, scratch)
-        sample = ["samples/tool-repeat"]  # its findings are warnings: exit 0 at the default
+        sample = ["samples/codex-0.121.0/tool-repeat"]  # its findings are warnings: exit 0 at the default
 
         # No config file: the defaults, and `loopscope config` says where it looked.
         run = c.run(sample)
@@ -119,7 +119,7 @@ def main():
         run = c.run(["rules", "list"], config=named_config, xdg=xdg, cwd=scratch)
         c.expect("config rules: `rules list` shows the config's rule",
                  run.returncode == 0 and "made an error by the config's rules" in run.stdout, run)
-        run = c.run([os.path.join(repo, "samples/tool-repeat")], config=named_config, xdg=xdg,
+        run = c.run([os.path.join(repo, "samples/codex-0.121.0/tool-repeat")], config=named_config, xdg=xdg,
                     cwd=scratch)
         c.expect("config rules: the rule made an error fails the run (exit 1), and the XDG "
                  "file's fail_on is not read", run.returncode == 1, run)
@@ -135,9 +135,9 @@ def main():
         # --proxy-log; until then `loopscope config` says it is not used.
         proxy = os.path.join(scratch, "proxy.toml")
         with open(proxy, "w", encoding="utf-8") as fh:
-            fh.write(f'proxy_logs = ["{os.path.join(repo, "samples/ws-405-fallback/proxy.log")}"]\n')
+            fh.write(f'proxy_logs = ["{os.path.join(repo, "samples/codex-0.121.0/ws-405-fallback/proxy.log")}"]\n')
         has_option = "--proxy-log" in c.run(["analyze", "--help"]).stdout
-        run = c.run(["--format", "json", "samples/ws-405-fallback/exec.jsonl"], config=proxy)
+        run = c.run(["--format", "json", "samples/codex-0.121.0/ws-405-fallback/exec.jsonl"], config=proxy)
         formats = sorted(i.get("format") for i in json.loads(run.stdout or "{}").get("inputs", []))
         if has_option:
             c.expect("config proxy_logs: the proxy log is read too",

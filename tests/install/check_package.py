@@ -134,7 +134,7 @@ def main():
         got = run([binary, "--version"], env=env)
         if got.stdout.strip() != f"loopscope {version}":
             failures.append(f"installed --version: {got.stdout!r} {got.stderr!r}")
-        sample = os.path.join(repo, "samples/http-500-exhausted/exec.jsonl")
+        sample = os.path.join(repo, "samples/codex-0.121.0/http-500-exhausted/exec.jsonl")
         got = run([binary, "--color", "never", sample], env=env, stdin=subprocess.DEVNULL)
         if got.returncode != 1 or "stream_retry" not in got.stdout:
             failures.append(f"installed binary on {sample}: status {got.returncode}, "

@@ -38,8 +38,10 @@ def sample_dirs(repo):
 
 
 def log_files(sample):
+    # screen.txt of a TUI sample is a capture of the terminal, not a log this version reads.
     return sorted(p for p in glob.glob(os.path.join(sample, "*"))
-                  if os.path.isfile(p) and not p.endswith(".json"))
+                  if os.path.isfile(p) and not p.endswith(".json")
+                  and os.path.basename(p) != "screen.txt")
 
 
 def run_json(loopscope, files):
@@ -161,6 +163,8 @@ def markdown_size(loopscope, repo):
                                 f"{n:03}-{os.path.basename(sample)}")
             os.makedirs(leaf)
             for path in log_files(sample):
+                if path.endswith(".sqlite"):  # a database, not text: its ids cannot be edited so
+                    continue
                 with open(path, encoding="utf-8", errors="surrogateescape") as fh:
                     text = fh.read()
                 # Fresh ids: every copy is a session of its own.
