@@ -1,5 +1,5 @@
 # Every dependency comes from Debian 12 packages (see scripts/setup.sh); nothing is vendored or
-# downloaded at build time. Gotchas are from shared/reference/build.md.
+# downloaded at build time. Gotchas are from Debian 12's packages (see scripts/setup.sh).
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(nlohmann_json 3.11 CONFIG REQUIRED)

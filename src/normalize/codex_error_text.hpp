@@ -1,6 +1,7 @@
 // What Codex's error texts say about the transport failure behind them. Codex renders errors as
 // prose ("unexpected status 405 Method Not Allowed: …, url: ws://…"); status, transport and path
-// are read back out of that prose here. Message catalogue: shared/reference/codex-formats.md §5.4.
+// are read back out of that prose here. Message catalogue: codex-rs/protocol/src/error.rs
+// (CodexErr, is_retryable) and codex-rs/codex-api/src/api_bridge.rs (map_api_error).
 #pragma once
 
 #include <optional>

@@ -5,8 +5,9 @@
 //   ⚠ Falling back from WebSockets to HTTPS transport. …   the fallback warning
 //   ■ <message>                                            the error that ended the turn
 //   ⚠️ stream error: <e>; retrying 1/5 in 199ms…           before ~0.46 (2025), often wrapped
-// Reference: shared/reference/codex-formats.md §2 and §5.5. These lines carry no session or turn
-// id: events get the input's key.
+// Reference: codex-rs/exec/src/event_processor_with_human_output.rs and the StreamError messages of
+// codex-rs/core (rust-v0.121.0). These lines carry no session or turn id: events get the input's
+// key.
 //
 // A status line and its details arrive on several lines, and continue_record has no sink: the
 // event is held until the record is complete and emitted by the next line of this format or

@@ -1,6 +1,6 @@
 // Codex rollout ("session") files: $CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl, one
-// {"timestamp","type","payload"} envelope per line. Reference: shared/reference/codex-formats.md
-// §1.
+// {"timestamp","type","payload"} envelope per line. Reference: codex-rs/rollout/src/recorder.rs and
+// codex-rs/protocol/src/protocol.rs (RolloutLine) §1.
 //
 // The session id arrives in session_meta (repeated when a session is resumed or forked) and the
 // turn id and model in turn_context; both apply to the lines after them.

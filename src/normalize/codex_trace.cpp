@@ -1,5 +1,6 @@
 // Codex tracing text: codex-tui.log, `codex exec` stderr with RUST_LOG, and logs_2.sqlite rows
-// rendered as lines by ingest/sqlite_logs.cpp. Reference: shared/reference/codex-formats.md §4.
+// rendered as lines by ingest/sqlite_logs.cpp. Reference: codex-rs/tui/src/lib.rs (codex-tui.log)
+// and codex-rs/state (logs_2.sqlite).
 //
 // Lines are recognised by their message, not their target: targets move between releases
 // (`codex_core::codex` in 0.121, `codex_core::session::turn` in 0.122). Everything else of the

@@ -1,8 +1,9 @@
 // One line of Codex's `tracing_subscriber` fmt output (codex-tui.log, exec stderr with RUST_LOG,
 // rows of logs_2.sqlite rendered by ingest/sqlite_logs.cpp):
 //   <RFC3339>Z <LEVEL> [span{fields}:span2:…] <target>: <message> [k=v …]
-// Reference: shared/reference/codex-formats.md §4.2. The parser only splits; it keeps views into
-// the line, so a line must outlive the parsed result.
+// Reference: tracing_subscriber's fmt layer as codex-rs/tui/src/lib.rs sets it up (Full format,
+// with_target). The parser only splits; it keeps views into the line, so a line must outlive the
+// parsed result.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
-// LiteLLM's message catalogue (shared/reference/litellm-formats.md §2.3–2.5): what a router or
-// proxy message means as an event. The text and JSON_LOGS formats print the same messages, so
-// both decoders classify through here; only the framing around the message differs.
+// LiteLLM's message catalogue (litellm/router.py and litellm/router_utils/*,
+// litellm/proxy/proxy_server.py): what a router or proxy message means as an event. The text and
+// JSON_LOGS formats print the same messages, so both decoders classify through here; only the
+// framing around the message differs.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
-// uvicorn's messages (shared/reference/litellm-formats.md §2.1): access lines, WebSocket lines and
-// the few warnings that matter. The plain uvicorn format and LiteLLM's JSON_LOGS records of
-// component "uvicorn.access" / "uvicorn.error" carry the same message text.
+// uvicorn's messages (uvicorn's logger uvicorn.access (uvicorn/protocols/http/h11_impl.py) and its
+// WebSocket lines on uvicorn.error): access lines, WebSocket lines and the few warnings that
+// matter. The plain uvicorn format and LiteLLM's JSON_LOGS records of component "uvicorn.access" /
+// "uvicorn.error" carry the same message text.
 #pragma once
 
 #include <string>

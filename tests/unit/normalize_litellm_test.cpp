@@ -1,5 +1,6 @@
-// LiteLLM text and JSON_LOGS decoders (shared/reference/litellm-formats.md §2.2–2.5), on real
-// excerpts (corpus/real-logs), the recorded fault-proxy samples and hand-made edge cases.
+// LiteLLM text and JSON_LOGS decoders (litellm/_logging.py formatters, litellm/router.py
+// messages), on real excerpts (corpus/real-logs), the recorded fault-proxy samples and hand-made
+// edge cases.
 #include <doctest/doctest.h>
 
 #include <array>

@@ -1,4 +1,5 @@
-// uvicorn access and WebSocket lines (shared/reference/litellm-formats.md §2.1).
+// uvicorn access and WebSocket lines (uvicorn's logger uvicorn.access
+// (uvicorn/protocols/http/h11_impl.py) and its WebSocket lines on uvicorn.error).
 #include <doctest/doctest.h>
 
 #include "test_support.hpp"

@@ -15,7 +15,7 @@
 
 namespace loopscope::test {
 
-// The in-repo copy of shared/corpus (tests/data/corpus, see its PROVENANCE.md): real excerpts
+// The corpus of real excerpts (tests/data/corpus, see its PROVENANCE.md): real excerpts
 // and real Codex output, kept with the tests so a clean clone can run them.
 inline std::string shared_corpus_dir() {
   return std::string(LOOPSCOPE_SOURCE_DIR) + "/tests/data/corpus";
