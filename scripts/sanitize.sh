@@ -12,6 +12,9 @@ jobs=${SANITIZE_JOBS:-2}
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+  # RelWithDebInfo builds with -g, and ccache would key every object by its folder: a clone in
+  # another folder then hits nothing. The debug info's compilation folder is all that differs.
+  export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B "$build" -DLOOPSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
