@@ -205,6 +205,16 @@ void report_input_problems(const report::report& model, const std::vector<std::s
   }
 }
 
+// Inputs read only in part turn 0 into 2 and 1 into 3, so loops are not hidden behind a bad file
+// and a bad file is not hidden behind loops (unless --partial-ok).
+int with_partial_inputs(const options& opts, const report::summary_counts& summary, int findings) {
+  const bool incomplete = summary.inputs_partial + summary.inputs_unreadable > 0;
+  if (incomplete && !opts.partial_ok) {
+    return findings == exit_findings ? exit_findings_and_partial : exit_trouble;
+  }
+  return findings;
+}
+
 // The exit status of a command that read logs, from its findings' status (README, "Exit
 // status"): nothing recognised in any input is a broken job, never a healthy one; inputs read
 // only in part turn 0 into 2 and 1 into 3, so loops are not hidden behind a bad file (unless
@@ -228,11 +238,7 @@ int reading_status(const options& opts, const report::report& model, int finding
     }
     return exit_trouble;
   }
-  const bool incomplete = model.summary.inputs_partial + model.summary.inputs_unreadable > 0;
-  if (incomplete && !opts.partial_ok) {
-    return findings == exit_findings ? exit_findings_and_partial : exit_trouble;
-  }
-  return findings;
+  return with_partial_inputs(opts, model.summary, findings);
 }
 
 // Writes the report in the chosen format; exit_clean, or exit_trouble when it could not be written.
@@ -318,12 +324,7 @@ int run_merge(const options& opts, const std::string& version) {
   report::report merged = report::merge_reports(std::move(parts), opts.window);
   merged.tool_version = version;
   if (write_report(opts, merged, target) != exit_clean) return exit_trouble;
-  const int findings = findings_status(opts, merged);
-  const bool incomplete = merged.summary.inputs_partial + merged.summary.inputs_unreadable > 0;
-  if (incomplete && !opts.partial_ok) {
-    return findings == exit_findings ? exit_findings_and_partial : exit_trouble;
-  }
-  return findings;
+  return with_partial_inputs(opts, merged.summary, findings_status(opts, merged));
 }
 
 int run_events(const options& opts, const std::string& version) {

@@ -161,9 +161,8 @@ void write_markdown(const report& r, std::ostream& out, const render_options& op
   const std::vector<const numbered_incident*> order = detail::incidents_worst_first(r);
   const bool many_sessions = r.sessions.size() > 1;
   if (order.empty()) {
-    doc += r.summary.findings == 0
-               ? fmt::format("**{}**\n\n", detail::no_findings_sentence(r))
-               : std::string("**No incident among the sessions listed.**\n\n");
+    doc += r.summary.findings == 0 ? fmt::format("**{}**\n\n", detail::no_findings_sentence(r))
+                                   : std::string("**No incident among the sessions listed.**\n\n");
   }
   for (std::size_t k = 0; k < order.size() && k < verdicts_shown; ++k) {
     const detect::incident& i = order[k]->incident;
