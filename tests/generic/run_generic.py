@@ -53,8 +53,10 @@ def check_retry_loop(loopscope, source):
             problems.append(f"severity {f['severity']}, expected warning")
     if any(f["rule"].startswith("litellm.") for f in findings):
         problems.append("a LiteLLM rule fired on a proxy that is not LiteLLM")
-    if status != 1:
-        problems.append(f"exit {status}, expected 1 (a warning)")
+    if status != 0:
+        problems.append(f"exit {status}, expected 0 (a warning, below the default --fail-on error)")
+    if run(loopscope, "--fail-on", "warning", path).returncode != 1:
+        problems.append("--fail-on warning does not exit 1")
     text = run(loopscope, path).stdout.decode()
     if "LiteLLM" in text:
         problems.append("the text report names LiteLLM")
