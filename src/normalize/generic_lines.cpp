@@ -98,6 +98,9 @@ class generic_lines_normalizer final : public format_normalizer {
     const std::string clean = strip_ansi(cut_utf8(unwrap_inline_code(raw_line), matched_bytes));
     const std::string_view line = trim(clean);
     if (line.empty()) return {line_outcome::skipped, false};
+    // Inline code inside a line is prose quoting a log line (a README, a bug report's text), not
+    // the log: logs do not print backticks, and a pasted line in backticks was unwrapped above.
+    if (line.find('`') != std::string_view::npos) return {line_outcome::skipped, false};
 
     std::string_view message = line;
     std::optional<line_stamp> stamp;

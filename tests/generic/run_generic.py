@@ -5,6 +5,8 @@
 retry_loop: a made-up proxy (no format of its own) whose access and retry lines show a retry loop
             on 429 is read as `generic`, and the loop is reported with its status, in words that
             name no LiteLLM; the session says how it was read.
+user_format: a data-only format with `decoder: lines` and a `line:` pattern (--formats) reads its
+            lines with its own catalogue and the generic HTTP one.
 benign:     start-up banners, prose, a single fallback and a one-off 401 get no finding.
 malformed:  truncated lines, invalid UTF-8, NUL bytes, junk and a long line never crash; every
             line is accounted for.
@@ -116,10 +118,28 @@ def check_malformed(loopscope, source):
     return problems
 
 
+def check_user_format(loopscope, source):
+    data = os.path.join(source, "tests", "data", "generic")
+    done = run(loopscope, "--formats", os.path.join(data, "user-format-myproxy.yaml"),
+               "--format", "json", os.path.join(data, "user-format-myproxy.log"))
+    report = json.loads(done.stdout)
+    # The schema knows the built-in formats; this one is the user's.
+    problems = [p for p in report_schema.check(report) if "unknown format myproxy" not in p]
+    inp = report["inputs"][0]
+    if inp["format"] != "myproxy":
+        problems.append(f"read as {inp['format']}, expected myproxy")
+    if inp["events"] != 3 or inp["used"] != 3:
+        problems.append(f"{inp['events']} events from {inp['used']} lines, expected 3 from 3")
+    causes = [(f["root_cause"] or {}).get("status") for f in report["findings"]]
+    if 503 not in causes:
+        problems.append(f"root causes {causes}, expected the 503 of the access line")
+    return problems
+
+
 def main():
     loopscope, source, check = sys.argv[1:4]
     problems = {"retry_loop": check_retry_loop, "benign": check_benign,
-                "malformed": check_malformed}[check](loopscope, source)
+                "malformed": check_malformed, "user_format": check_user_format}[check](loopscope, source)
     for p in problems:
         print(p)
     return 1 if problems else 0
