@@ -140,6 +140,15 @@ std::vector<std::string> format_registry::compile(catalogue_compile when) {
       }
       fallback_ = f.id;
     }
+    if (!f.line_pattern.empty()) {
+      re2::RE2::Options line_options;
+      line_options.set_log_errors(false);
+      const re2::RE2 line(f.line_pattern, line_options);
+      if (!line.ok()) {
+        errors.push_back(fmt::format("{}: format '{}': line pattern does not compile: {}",
+                                     f.defined_at, f.name, line.error()));
+      }
+    }
     for (const std::string& name : f.catalogues) {
       if (catalogue_named(name) == nullptr) {
         errors.push_back(
