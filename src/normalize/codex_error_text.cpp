@@ -2,7 +2,68 @@
 
 #include <re2/re2.h>
 
+#include <array>
+#include <memory>
+#include <vector>
+
 namespace loopscope::normalize::detail {
+namespace {
+
+// One wording of a Codex error and what it says. Ordered: the first row that matches wins (a
+// WebSocket handshake's "HTTP error: 405" before the generic "unexpected status").
+struct error_wording {
+  const char* pattern;  // RE2, unanchored; group 1, when present, is the HTTP status
+  int status;           // implied status when the pattern has no group (0: none)
+  transport_kind transport;
+  std::string_view error_class;
+};
+
+// Sources: codex-rs/protocol/src/error.rs (CodexErr's Display), codex-rs/codex-api/src/
+// api_bridge.rs (map_api_error), codex-rs/codex-client (TransportError). The TUI capitalises the
+// first word of the details it shows ("Unexpected status …", "Stream disconnected …").
+constexpr std::array<error_wording, 14> wordings{{
+    {R"(failed to connect to websocket: HTTP error: (\d{3}))", 0, transport_kind::websocket,
+     "websocket_handshake_rejected"},
+    {R"(exceeded retry limit, last status: (\d{3}))", 0, transport_kind::unknown, "RetryLimit"},
+    {R"([Uu]nexpected status (\d{3}))", 0, transport_kind::unknown, "UnexpectedStatus"},
+    // Codex's Display of an HTTP 500 (CodexErr::InternalServerError): the status is implied.
+    {R"(We.re currently experiencing high demand)", 500, transport_kind::unknown,
+     "InternalServerError"},
+    {R"(Selected model is at capacity)", 503, transport_kind::unknown, "ServerOverloaded"},
+    {R"(idle timeout waiting for websocket)", 0, transport_kind::websocket, "stream_idle_timeout"},
+    {R"(idle timeout waiting for SSE)", 0, transport_kind::http, "stream_idle_timeout"},
+    {R"(websocket closed by server\s+before response\.completed)", 0, transport_kind::websocket,
+     "stream_closed"},
+    {R"(stream closed before response\.completed)", 0, transport_kind::unknown, "stream_closed"},
+    {R"([Tt]imeout waiting for child process to exit)", 0, transport_kind::unknown, "Timeout"},
+    // The peer closed the WebSocket while Codex sent the request (tungstenite's error).
+    {R"(failed to send websocket request)", 0, transport_kind::websocket, "stream_disconnected"},
+    // A refused TCP connect is a connection error like reqwest's own (the request layer retries
+    // both): Windows' words (WSAECONNREFUSED, os error 10061) and ECONNREFUSED's.
+    {R"(actively refused it|[Cc]onnection refused)", 0, transport_kind::unknown,
+     "connection_error"},
+    {R"(error sending request for url)", 0, transport_kind::unknown, "connection_error"},
+    {R"([Ss]tream disconnected before completion)", 0, transport_kind::unknown,
+     "stream_disconnected"},
+}};
+
+struct compiled_wording {
+  const error_wording* wording;
+  std::unique_ptr<RE2> re;
+};
+
+const std::vector<compiled_wording>& compiled() {
+  static const std::vector<compiled_wording> table = [] {
+    std::vector<compiled_wording> out;
+    for (const error_wording& w : wordings) {
+      out.push_back({&w, std::make_unique<RE2>(w.pattern)});
+    }
+    return out;
+  }();
+  return table;
+}
+
+}  // namespace
 
 void apply_codex_url(std::string_view url, http_facts& http) {
   if (url.starts_with("ws://") || url.starts_with("wss://")) {
@@ -33,56 +94,23 @@ std::optional<reconnecting_notice> parse_reconnecting(std::string_view message) 
 }
 
 void classify_codex_error(std::string_view text, http_facts& http, std::string& error_class) {
-  static const RE2 unexpected_status(R"(unexpected status (\d{3}))");
-  static const RE2 ws_http_error(R"(failed to connect to websocket: HTTP error: (\d{3}))");
   static const RE2 url_field(R"((?:url: |url \()((?:wss?|https?)://[^\s,)]+))");
-  static const RE2 retry_limit(R"(exceeded retry limit, last status: (\d{3}))");
-  static const RE2 legacy_stream_error(R"(stream error: unexpected status (\d{3}))");
-
-  int status = 0;
   std::string url;
   if (RE2::PartialMatch(text, url_field, &url)) apply_codex_url(url, http);
 
-  if (RE2::PartialMatch(text, ws_http_error, &status)) {
-    http.status = status;
-    http.transport = transport_kind::websocket;
-    if (http.method.empty()) http.method = "GET";
-    if (error_class.empty()) error_class = "websocket_handshake_rejected";
-  } else if (RE2::PartialMatch(text, retry_limit, &status)) {
-    http.status = status;
-    if (error_class.empty()) error_class = "RetryLimit";
-  } else if (RE2::PartialMatch(text, unexpected_status, &status) ||
-             RE2::PartialMatch(text, legacy_stream_error, &status)) {
-    http.status = status;
-    if (error_class.empty()) error_class = "UnexpectedStatus";
-  } else if (text.find("We're currently experiencing high demand") != std::string_view::npos) {
-    // Codex's Display of an HTTP 500 (CodexErr::InternalServerError): the status is implied.
-    http.status = 500;
-    if (error_class.empty()) error_class = "InternalServerError";
-  } else if (text.find("Selected model is at capacity") != std::string_view::npos) {
-    http.status = 503;
-    if (error_class.empty()) error_class = "ServerOverloaded";
-  } else if (text.find("idle timeout waiting for websocket") != std::string_view::npos) {
-    http.transport = transport_kind::websocket;
-    if (error_class.empty()) error_class = "stream_idle_timeout";
-  } else if (text.find("idle timeout waiting for SSE") != std::string_view::npos) {
-    http.transport = transport_kind::http;
-    if (error_class.empty()) error_class = "stream_idle_timeout";
-  } else if (text.find("websocket closed by server before response.completed") !=
-             std::string_view::npos) {
-    http.transport = transport_kind::websocket;
-    if (error_class.empty()) error_class = "stream_closed";
-  } else if (text.find("stream closed before response.completed") != std::string_view::npos) {
-    if (error_class.empty()) error_class = "stream_closed";
-  } else if (text.find("timeout waiting for child process to exit") != std::string_view::npos ||
-             text.find("Timeout waiting for child process to exit") != std::string_view::npos) {
-    // The TUI capitalises the first word of the details it shows.
-    if (error_class.empty()) error_class = "Timeout";
-  } else if (text.find("error sending request for url") != std::string_view::npos) {
-    if (error_class.empty()) error_class = "connection_error";
-  } else if (text.find("stream disconnected before completion") != std::string_view::npos ||
-             text.find("Stream disconnected before completion") != std::string_view::npos) {
-    if (error_class.empty()) error_class = "stream_disconnected";
+  for (const compiled_wording& c : compiled()) {
+    int status = 0;
+    const bool matched = c.re->NumberOfCapturingGroups() > 0
+                             ? RE2::PartialMatch(text, *c.re, &status)
+                             : RE2::PartialMatch(text, *c.re);
+    if (!matched) continue;
+    const error_wording& w = *c.wording;
+    if (status == 0) status = w.status;
+    if (status != 0) http.status = status;
+    if (w.transport != transport_kind::unknown) http.transport = w.transport;
+    if (w.transport == transport_kind::websocket && http.method.empty()) http.method = "GET";
+    if (error_class.empty()) error_class = std::string(w.error_class);
+    return;
   }
 }
 

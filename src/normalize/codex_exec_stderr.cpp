@@ -68,7 +68,21 @@ enum class record_kind : unsigned char {
   none,
   status_line,   // "Reconnecting... n/N" awaiting its "└ details" lines
   legacy_retry,  // "stream error: …" awaiting its "; retrying n/N in d…" suffix
+  wrapped,       // a warning or error whose text the terminal may have wrapped onto more lines
 };
+
+// A line the terminal wrapped in the middle of a word, as a copy from it keeps it: the previous
+// line is long and ends in a letter or digit, this one goes on in lower case ("… your organiz" /
+// "ation (Reader, …"). Only then is an unindented line taken as the rest of a record.
+bool continues_mid_word(std::string_view previous, std::string_view line) {
+  constexpr std::size_t min_wrapped_width = 60;
+  if (previous.size() < min_wrapped_width || line.empty()) return false;
+  const char last = previous.back();
+  const char first = line.front();
+  const bool word_char =
+      (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') || (last >= '0' && last <= '9');
+  return word_char && ((first >= 'a' && first <= 'z') || (first >= '0' && first <= '9'));
+}
 
 class codex_exec_stderr_normalizer final : public format_normalizer {
  public:
@@ -78,8 +92,10 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
     std::string_view glyph;
     const std::string_view text = strip_glyph(line, glyph);
-    // The Codex App prints a retry's details unindented under "Reconnecting... n/N".
+    // The Codex App prints a retry's details unindented under "Reconnecting... n/N". After the
+    // last retry (n = N) the same words are the error that ended the turn (openai/codex#14260).
     if (pending_kind_ == record_kind::status_line && pending_text_.empty() && glyph.empty() &&
+        pending_ && pending_->attempt < pending_->attempt_limit &&
         starts_with_ci(text, "stream disconnected before completion: ")) {
       pending_text_ = std::string(text);
       pending_kind_ = record_kind::none;
@@ -131,15 +147,14 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
     }
     if (text.starts_with("Falling back from WebSockets to HTTPS transport.")) {
       event e = make(event_kind::transport_fallback);
-      fill_error(e, text);
-      emit(std::move(e));
+      // The warning says what failed: the WebSocket transport (its details may not name a URL).
+      e.http.transport = transport_kind::websocket;
+      hold_wrapped(std::move(e), text, line);
       return {line_outcome::used, false};
     }
     if (starts_with_ci(text, "stream disconnected before completion: ") ||
-        text.starts_with("unexpected status ") || glyph == "■") {
-      event e = make(event_kind::turn_error);
-      fill_error(e, text);
-      emit(std::move(e));
+        starts_with_ci(text, "unexpected status ") || glyph == "■") {
+      hold_wrapped(make(event_kind::turn_error), text, line);
       return {line_outcome::used, false};
     }
     return {line_outcome::skipped, true};
@@ -152,6 +167,20 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
         pending_text_.size() + text.size() > max_record_bytes) {
       pending_kind_ = record_kind::none;  // the record ends here; it is emitted by finish()
       return false;
+    }
+    if (pending_kind_ == record_kind::wrapped) {
+      const bool indented = line.starts_with(" ") || line.starts_with("\t");
+      if (indented) {
+        pending_text_.push_back(' ');
+        pending_text_.append(text);
+      } else if (pending_lines_ == 1 && continues_mid_word(previous_line_, text)) {
+        pending_text_.append(text);
+      } else {
+        pending_kind_ = record_kind::none;
+        return false;
+      }
+      result = {line_outcome::used, false};
+      return true;
     }
     if (pending_kind_ == record_kind::status_line) {
       // "└ Stream disconnected …", then the wrapped rest of it, indented.
@@ -195,6 +224,15 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
     return e;
   }
 
+  // Holds a warning or error until the lines the terminal wrapped it onto have arrived.
+  void hold_wrapped(event e, std::string_view text, std::string_view line) {
+    pending_ = std::move(e);
+    pending_text_ = std::string(text);
+    pending_kind_ = record_kind::wrapped;
+    pending_lines_ = 0;
+    previous_line_ = std::string(trim(line).substr(0, max_record_bytes));
+  }
+
   // "<error>; retrying 1/5 in 199ms…": true once the suffix has arrived.
   bool complete_legacy() {
     static const RE2 suffix(
@@ -222,6 +260,7 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   std::string pending_text_;
   record_kind pending_kind_ = record_kind::none;
   std::size_t pending_lines_ = 0;
+  std::string previous_line_;  // a wrapped record's first line, for continues_mid_word
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Codex tracing text: codex-tui.log, `codex exec` stderr with RUST_LOG, and logs_2.sqlite rows
-// rendered as lines by ingest/sqlite_logs.cpp. Reference: codex-rs/tui/src/lib.rs (codex-tui.log)
-// and codex-rs/state (logs_2.sqlite).
+// Codex tracing: codex-tui.log, `codex exec` stderr with RUST_LOG, logs_2.sqlite rows rendered as
+// lines by ingest/sqlite_logs.cpp, and the app-server's JSON events (LOG_FORMAT=json, which the
+// Codex App and the IDE extension use; their crash notice quotes the last one). Reference:
+// codex-rs/tui/src/lib.rs (codex-tui.log) and codex-rs/state (logs_2.sqlite).
 //
 // Lines are recognised by their message, not their target: targets move between releases
 // (`codex_core::codex` in 0.121, `codex_core::session::turn` in 0.122). Everything else of the
@@ -40,7 +41,16 @@ class codex_trace_normalizer final : public format_normalizer {
   explicit codex_trace_normalizer(const input_context& context) : input_key_(context.input_key) {}
 
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
-    const std::optional<trace_line> parsed = parse_trace_line(line, stamp_rule::optional);
+    std::string_view text = line;
+    // The Codex App's and the IDE extension's crash notice quotes the app-server's last event.
+    static constexpr std::string_view crash_notice = "Most recent error: ";
+    if (text.starts_with(crash_notice)) text.remove_prefix(crash_notice.size());
+    if (!text.empty() && text.front() == '{') {
+      // The app-server's JSON tracing (LOG_FORMAT=json): read as the text line it stands for.
+      if (!render_json_trace_event(text, rendered_)) return {line_outcome::malformed, false};
+      text = rendered_;
+    }
+    const std::optional<trace_line> parsed = parse_trace_line(text, stamp_rule::optional);
     if (!parsed) return {line_outcome::malformed, false};
     const trace_line& t = *parsed;
 
@@ -250,6 +260,7 @@ class codex_trace_normalizer final : public format_normalizer {
   }
 
   std::string input_key_;
+  std::string rendered_;  // the current JSON line as text; the parsed line points into it
   std::set<std::pair<std::string, std::string>> turns_seen_;
   std::map<std::string, transport_kind> transports_;
   otel_seen seen_;
