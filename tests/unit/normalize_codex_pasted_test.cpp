@@ -110,6 +110,17 @@ TEST_CASE("TUI status line, details pasted on the next line without └ (openai/
   CHECK(got.events.size() == 2);
 }
 
+TEST_CASE("TUI final error, capitalised, pasted without its glyph (openai/codex#22394, 0.130.0)") {
+  const auto lines = excerpt("openai-codex-22394-tui-stream-disconnected-0-130.log");
+  CHECK(formats::sniff_line(lines[2]) == format_id::codex_exec_stderr);
+  const test::collected got = read_tui(lines);
+  const auto errors = got.of_kind(event_kind::turn_error);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].error_class == "stream_disconnected");
+  CHECK(errors[0].http.status == 0);  // the words name no status
+  CHECK(got.events.size() == 1);
+}
+
 TEST_CASE("Codex App: the whole retry budget, then the error (openai/codex#14260)") {
   const test::collected got =
       read_tui(excerpt("openai-codex-14260-app-reconnecting-1-5-to-5-5.log"));
