@@ -71,17 +71,19 @@ enum class record_kind : unsigned char {
   wrapped,       // a warning or error whose text the terminal may have wrapped onto more lines
 };
 
-// A line the terminal wrapped in the middle of a word, as a copy from it keeps it: the previous
-// line is long and ends in a letter or digit, this one goes on in lower case ("… your organiz" /
-// "ation (Reader, …"). Only then is an unindented line taken as the rest of a record.
+// How a wrapped record goes on. The TUI wraps a warning's rest with a two-space indent and an
+// error cell's ("■") without one, at word boundaries (openai/codex#42564: "… url:" /
+// "https://…"); a terminal that soft-wraps cuts anywhere, mid-word too, and a copy from it keeps
+// the cut (openai/codex#19743: "… your organiz" / "ation (Reader, …"). Such a cut is at the
+// terminal's full width: a long line that ends in a letter and a rest that goes on in lower case
+// are joined without a space.
 bool continues_mid_word(std::string_view previous, std::string_view line) {
-  constexpr std::size_t min_wrapped_width = 60;
-  if (previous.size() < min_wrapped_width || line.empty()) return false;
+  constexpr std::size_t min_terminal_width = 100;
+  if (previous.size() < min_terminal_width || line.empty()) return false;
   const char last = previous.back();
   const char first = line.front();
-  const bool word_char =
-      (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') || (last >= '0' && last <= '9');
-  return word_char && ((first >= 'a' && first <= 'z') || (first >= '0' && first <= '9'));
+  const bool letter = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z');
+  return letter && first >= 'a' && first <= 'z';
 }
 
 class codex_exec_stderr_normalizer final : public format_normalizer {
@@ -149,12 +151,12 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
       event e = make(event_kind::transport_fallback);
       // The warning says what failed: the WebSocket transport (its details may not name a URL).
       e.http.transport = transport_kind::websocket;
-      hold_wrapped(std::move(e), text, line);
+      hold_wrapped(std::move(e), text, line, false);
       return {line_outcome::used, false};
     }
     if (starts_with_ci(text, "stream disconnected before completion: ") ||
         starts_with_ci(text, "unexpected status ") || glyph == "■") {
-      hold_wrapped(make(event_kind::turn_error), text, line);
+      hold_wrapped(make(event_kind::turn_error), text, line, glyph == "■");
       return {line_outcome::used, false};
     }
     return {line_outcome::skipped, true};
@@ -170,15 +172,15 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
     }
     if (pending_kind_ == record_kind::wrapped) {
       const bool indented = line.starts_with(" ") || line.starts_with("\t");
-      if (indented) {
-        pending_text_.push_back(' ');
-        pending_text_.append(text);
-      } else if (pending_lines_ == 1 && continues_mid_word(previous_line_, text)) {
-        pending_text_.append(text);
-      } else {
+      if (!indented && !wrapped_unindented_ && !continues_mid_word(previous_line_, text)) {
         pending_kind_ = record_kind::none;
         return false;
       }
+      if (!continues_mid_word(previous_line_, text)) {
+        pending_text_.push_back(' ');
+      }
+      pending_text_.append(text);
+      previous_line_ = std::string(text);
       result = {line_outcome::used, false};
       return true;
     }
@@ -225,7 +227,8 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   }
 
   // Holds a warning or error until the lines the terminal wrapped it onto have arrived.
-  void hold_wrapped(event e, std::string_view text, std::string_view line) {
+  void hold_wrapped(event e, std::string_view text, std::string_view line, bool error_cell) {
+    wrapped_unindented_ = error_cell;
     pending_ = std::move(e);
     pending_text_ = std::string(text);
     pending_kind_ = record_kind::wrapped;
@@ -260,7 +263,8 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   std::string pending_text_;
   record_kind pending_kind_ = record_kind::none;
   std::size_t pending_lines_ = 0;
-  std::string previous_line_;  // a wrapped record's first line, for continues_mid_word
+  std::string previous_line_;        // a wrapped record's last line, for continues_mid_word
+  bool wrapped_unindented_ = false;  // the record goes on without indent (an error cell)
 };
 
 }  // namespace

@@ -81,6 +81,36 @@ TEST_CASE("TUI final error wrapped mid-word keeps its URL (openai/codex#19743, 0
   CHECK(got.events.size() == 1);
 }
 
+TEST_CASE("TUI error cell wrapped without indent at a word (openai/codex#42564, 0.152.0)") {
+  const auto lines = excerpt("openai-codex-42564-tui-fallback-then-404-wrapped.log");
+  // The warning follows the reporter's words: not at the start of its line, not claimed.
+  CHECK(formats::sniff_line(lines[2]) == format_id::unknown);
+  CHECK(formats::sniff_line(lines[6]) == format_id::codex_exec_stderr);
+  const test::collected got = read_tui(lines);
+  CHECK(got.count(event_kind::transport_fallback) == 0);
+  const auto errors = got.of_kind(event_kind::turn_error);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].http.status == 404);
+  CHECK(errors[0].error_class == "UnexpectedStatus");
+  // The URL is on the rest of the cell: HTTPS, the ChatGPT backend's path.
+  CHECK(errors[0].http.transport == transport_kind::http);
+  CHECK(errors[0].http.path == "/backend-api/codex/responses");
+  CHECK(
+      errors[0].message.ends_with("url: https://chatgpt.com/backend-api/codex/responses, "
+                                  "cf-ray: a355a07b5ca40c60-SJC"));
+  CHECK(got.events.size() == 1);
+}
+
+TEST_CASE("Codex App: refused connection after the retries (openai/codex#18960)") {
+  const test::collected got =
+      read_tui(excerpt("openai-codex-18960-app-waiting-for-network-refused.log"));
+  const auto errors = got.of_kind(event_kind::turn_error);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].error_class == "connection_error");
+  CHECK(errors[0].message.ends_with("(os error 10061)"));
+  CHECK(got.outcomes(line_outcome::malformed) == 0);
+}
+
 TEST_CASE("TUI status line with its └ details, capitalised (farion1231/cc-switch#812)") {
   const auto lines = excerpt("farion1231-cc-switch-812-tui-reconnecting-401.log");
   CHECK(formats::sniff_line(lines[2]) == format_id::codex_exec_stderr);
@@ -226,8 +256,11 @@ TEST_CASE("pasted Codex lines: malformed, truncated and mixed input") {
     std::vector<std::string> lines{
         "■ unexpected status 502 Bad Gateway: upstream went away and "
         "did not come back in time for this long li"};
-    lines.push_back("ne to be cut");                          // mid-word, lower case: joined
-    lines.push_back("next prose line that is not indented");  // not a continuation
+    lines.push_back("ne to be cut");  // an error cell's rest, cut mid-word at full width: joined
+    lines.push_back("");
+    lines.push_back("next prose line that is not indented");  // after the blank: not a rest
+    lines.push_back("⚠ Falling back from WebSockets to HTTPS transport. short");
+    lines.push_back("prose right under a warning");  // a warning goes on indented only
     lines.push_back("⚠ Falling back from WebSockets to HTTPS transport. stream disconnected");
     for (int i = 0; i < 40; ++i) lines.push_back("  " + std::string(2000, 'w'));
     lines.push_back("⚠ Falling back from WebSockets to HTTPS transport. \xff\xfe broken");
@@ -238,8 +271,10 @@ TEST_CASE("pasted Codex lines: malformed, truncated and mixed input") {
     CHECK(errors[0].http.status == 502);
     CHECK(errors[0].message.ends_with("this long line to be cut"));
     const auto fallbacks = got.of_kind(event_kind::transport_fallback);
-    REQUIRE(fallbacks.size() == 2);
-    CHECK(fallbacks[0].message.size() <= 16 * 1024 + 2100);  // bounded record
+    REQUIRE(fallbacks.size() == 3);
+    CHECK(fallbacks[0].message.ends_with("transport. short"));
+    CHECK(got.results[5].unknown_type);
+    CHECK(fallbacks[1].message.size() <= 16 * 1024 + 2100);  // bounded record
     CHECK(got.outcomes(line_outcome::malformed) == 0);
   }
 }
