@@ -13,12 +13,11 @@
 // `turn{otel.name="session_task.turn" thread.id=… turn.id=… model=…}`: the first line that names
 // a turn id not seen before produces a turn_start (stamped with that line's time); no turn_end
 // follows, the session stage closes the turn at the next turn_start or at the end of the input.
-#include <re2/re2.h>
-
+#include <map>
 #include <set>
 #include <utility>
 
-#include "codex_error_text.hpp"
+#include "codex_messages.hpp"
 #include "codex_trace_line.hpp"
 #include "json_line.hpp"
 #include "loopscope/normalize/normalizer.hpp"
@@ -97,61 +96,27 @@ class codex_trace_normalizer final : public format_normalizer {
       decode_otel(t, make, emit);
       return;
     }
-    if (message.starts_with("connecting to websocket: ")) {
-      event e = make(event_kind::ws_connect);
-      apply_codex_url(first_word(message.substr(25)), e.http);
-      e.http.transport = transport_kind::websocket;
-      e.http.method = "GET";
-      ws_lines_since_otel_ = true;
-      emit(std::move(e));
-      return;
+    // Span lifecycle lines ("…: new", "…: close time.busy=…") say nothing the catalogue knows.
+    if (message.empty() || message == "new" || message.starts_with("close time.")) return;
+    event e = make(event_kind::other);
+    const trace_framing framing = read_trace_message(message, e);
+    if (!framing.matched) return;
+    if (framing.classify) {
+      // The error text: what the entry captured as the message, or the whole message.
+      const std::string error = e.message.empty() ? std::string(message) : e.message;
+      e.message.clear();
+      fill_error(e, error);
+    } else if (e.message.empty() && e.kind != event_kind::ws_connect) {  // a connect says no more
+      e.message = std::string(message);
+      e.text_template = mask_text(message);
     }
-    if (message.starts_with("failed to connect to websocket: ")) {
-      event e = make(event_kind::ws_error);
-      e.http.transport = transport_kind::websocket;
-      e.http.method = "GET";
-      fill_error(e, message);  // the classifier reads the status after this very prefix
-      ws_lines_since_otel_ = true;
-      emit(std::move(e));
-      return;
-    }
-    if (message.starts_with("startup websocket prewarm setup failed: ")) {
-      event e = make(event_kind::ws_error);
-      e.http.transport = transport_kind::websocket;
-      e.http.method = "GET";
-      fill_error(e, message.substr(40));
-      emit(std::move(e));
-      return;
-    }
-    if (message.starts_with("stream disconnected - retrying ")) {
-      // "… retrying sampling request (2/5 in 412.3ms)..."; before 2026-01-16 "retrying turn".
-      static const RE2 pattern(R"(retrying (?:sampling request|turn) \((\d+)/(\d+) in ([^)]+)\))");
-      event e = make(event_kind::stream_retry);
-      std::string delay;
-      if (RE2::PartialMatch(message, pattern, &e.attempt, &e.attempt_limit, &delay)) {
-        e.delay_ms = parse_rust_duration_ms(delay).value_or(-1);
-      }
+    if (framing.ws_line) ws_lines_since_otel_ = true;
+    if (framing.fallback) transports_[session_key] = transport_kind::http;
+    if ((e.kind == event_kind::stream_retry || e.kind == event_kind::turn_error) &&
+        e.http.transport == transport_kind::unknown) {
       e.http.transport = transport_of(session_key);
-      e.message = std::string(message);
-      e.text_template = mask_text(message);
-      emit(std::move(e));
-      return;
     }
-    if (message == "falling back to HTTP" || message.starts_with("falling back to HTTP ")) {
-      event e = make(event_kind::transport_fallback);
-      e.message = std::string(message);
-      e.text_template = mask_text(message);
-      transports_[session_key] = transport_kind::http;
-      emit(std::move(e));
-      return;
-    }
-    if (message.starts_with("Turn error: ")) {
-      event e = make(event_kind::turn_error);
-      fill_error(e, message.substr(12));
-      if (e.http.transport == transport_kind::unknown) e.http.transport = transport_of(session_key);
-      emit(std::move(e));
-      return;
-    }
+    emit(std::move(e));
   }
 
   template <typename Make, typename Emit>
@@ -211,12 +176,8 @@ class codex_trace_normalizer final : public format_normalizer {
 
   static void fill_error(event& e, std::string_view text) {
     e.message = std::string(text);
-    classify_codex_error(text, e.http, e.error_class);
+    classify_codex_error(text, e);
     e.text_template = mask_text(text);
-  }
-
-  static std::string_view first_word(std::string_view text) {
-    return text.substr(0, text.find_first_of(" ,"));
   }
 
   static int to_int(std::string_view text) {

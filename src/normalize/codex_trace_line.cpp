@@ -1,8 +1,5 @@
 #include "codex_trace_line.hpp"
 
-#include <charconv>
-#include <cmath>
-
 #include "json_line.hpp"
 
 namespace loopscope::normalize::detail {
@@ -276,32 +273,6 @@ std::optional<std::string_view> span_field(const trace_line& line, std::string_v
     if (auto value = trace_field(it->fields, key)) return value;
   }
   return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_rust_duration_ms(std::string_view text) {
-  std::size_t digits = 0;
-  while (digits < text.size() &&
-         ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
-    ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + digits, value);
-  if (error != std::errc{} || end != text.data() + digits) return std::nullopt;
-  const std::string_view unit = text.substr(digits);
-  double ms = 0;
-  if (unit == "ms") {
-    ms = value;
-  } else if (unit == "s") {
-    ms = value * 1000.0;
-  } else if (unit == "µs" || unit == "us") {
-    ms = value / 1000.0;
-  } else if (unit == "ns") {
-    ms = value / 1'000'000.0;
-  } else {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(std::floor(ms));
 }
 
 }  // namespace loopscope::normalize::detail

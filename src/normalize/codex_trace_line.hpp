@@ -52,8 +52,4 @@ std::optional<std::string_view> trace_field(std::string_view fields, std::string
 // The value of `key` in any span of the chain, innermost span first.
 std::optional<std::string_view> span_field(const trace_line& line, std::string_view key);
 
-// Rust's `Duration` Debug rendering ("412.345ms", "1.60234s", "950µs", "12ns") in milliseconds,
-// rounded down. nullopt on anything else.
-std::optional<std::int64_t> parse_rust_duration_ms(std::string_view text);
-
 }  // namespace loopscope::normalize::detail

@@ -102,8 +102,14 @@ TEST_CASE("TUI error cell wrapped without indent at a word (openai/codex#42564, 
 }
 
 TEST_CASE("Codex App: refused connection after the retries (openai/codex#18960)") {
-  const test::collected got =
-      read_tui(excerpt("openai-codex-18960-app-waiting-for-network-refused.log"));
+  const auto lines = excerpt("openai-codex-18960-app-waiting-for-network-refused.log");
+  CHECK(formats::sniff_line(lines[2]) == format_id::codex_exec_stderr);
+  const test::collected got = read_tui(lines);
+  // "Reconnecting... waiting for network": a pause before a retry, not an attempt.
+  const auto waits = got.of_kind(event_kind::warning);
+  REQUIRE(waits.size() == 1);
+  CHECK(waits[0].error_class == "network_unavailable");
+  CHECK(got.count(event_kind::stream_retry) == 0);
   const auto errors = got.of_kind(event_kind::turn_error);
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].error_class == "connection_error");
@@ -168,6 +174,9 @@ TEST_CASE("Codex App: the whole retry budget, then the error (openai/codex#14260
 
 TEST_CASE("Codex App crash notice quoting a JSON tracing retry (openai/codex#25554)") {
   const auto lines = excerpt("openai-codex-25554-app-json-tracing-retry.log");
+  CHECK(formats::sniff_line(lines[3]) == format_id::codex_trace);
+  // The same event as the app-server writes it, one JSON object per line.
+  CHECK(formats::sniff_line(lines[3].substr(19)) == format_id::codex_trace);
   const test::collected got = read_trace(lines);
   const auto retries = got.of_kind(event_kind::stream_retry);
   REQUIRE(retries.size() == 1);
@@ -189,6 +198,7 @@ TEST_CASE("IDE extension crash notice quoting a benign JSON warning (openai/code
     if (line.starts_with("Most recent error: ")) event_line.push_back(line);
   }
   REQUIRE(event_line.size() == 1);
+  CHECK(formats::sniff_line(event_line[0]) == format_id::codex_trace);
   const test::collected got = read_trace(event_line);
   CHECK(got.events.empty());
   REQUIRE(got.results.size() == 1);
@@ -202,6 +212,7 @@ TEST_CASE("tracing line pasted without its stamp: WebSocket 426 (openai/codex#43
     if (line.starts_with("ERROR ")) log_line.push_back(line);
   }
   REQUIRE(log_line.size() == 1);
+  CHECK(formats::sniff_line(log_line[0]) == format_id::codex_trace);
   const test::collected got = read_trace(log_line);
   const auto failures = got.of_kind(event_kind::ws_error);
   REQUIRE(failures.size() == 1);
@@ -248,6 +259,7 @@ TEST_CASE("pasted Codex lines: malformed, truncated and mixed input") {
   SUBCASE("stamp-less lines that are prose") {
     const std::vector<std::string> lines{"ERROR something went wrong: badly", "INFO foo: bar",
                                          "WARN", "ERROR ", "DEBUG a::b"};
+    for (const auto& line : lines) CHECK(formats::sniff_line(line) != format_id::codex_trace);
     const test::collected got = read_trace(lines);
     CHECK(got.events.empty());
     CHECK(got.outcomes(line_outcome::malformed) == lines.size());
