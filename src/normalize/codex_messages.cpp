@@ -1,6 +1,7 @@
 #include "codex_messages.hpp"
 
 #include <array>
+#include <bitset>
 #include <utility>
 
 #include "loopscope/formats/catalogue.hpp"
@@ -39,6 +40,43 @@ void for_each_word(std::string_view tags, Fn fn) {
   }
 }
 
+// Which first bytes a message can have for some entry of `c` to match: when every pattern is
+// anchored and opens with a plain character ("^connecting…", "^[Ss]tream…" is not plain: the filter
+// is then off), a message that starts otherwise is rejected without running RE2. Derived from
+// the data once per catalogue, so an overlay's entries are honoured.
+class first_byte_filter {
+ public:
+  bool may_match(const formats::catalogue* c, std::string_view text) {
+    if (c != for_ || (c != nullptr && c->entries().data() != entries_)) rebuild(c);
+    return !active_ || (!text.empty() && bytes_[static_cast<unsigned char>(text.front())]);
+  }
+
+ private:
+  void rebuild(const formats::catalogue* c) {
+    for_ = c;
+    entries_ = c != nullptr ? c->entries().data() : nullptr;
+    bytes_.reset();
+    active_ = c != nullptr;
+    if (!active_) return;
+    for (const formats::message_entry& entry : c->entries()) {
+      const std::string_view p = entry.pattern;
+      const bool plain = p.size() >= 2 && p[0] == '^' &&
+                         ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z') ||
+                          (p[1] >= '0' && p[1] <= '9'));
+      if (!plain) {
+        active_ = false;
+        return;
+      }
+      bytes_.set(static_cast<unsigned char>(p[1]));
+    }
+  }
+
+  const formats::catalogue* for_ = nullptr;
+  const formats::message_entry* entries_ = nullptr;
+  std::bitset<256> bytes_;
+  bool active_ = false;
+};
+
 }  // namespace
 
 human_framing read_human_message(std::string_view text, event& e) {
@@ -57,6 +95,9 @@ trace_framing read_trace_message(std::string_view message, event& e) {
   trace_framing framing;
   const formats::catalogue* trace = named(trace_catalogue);
   if (trace == nullptr) return framing;
+  // Tracing logs are mostly lines no entry knows: most are rejected by their first byte.
+  thread_local first_byte_filter filter;
+  if (!filter.may_match(trace, message)) return framing;
   const formats::match_result got = trace->apply(message, e);
   if (got.outcome != formats::match_outcome::event) return framing;
   framing.matched = true;
