@@ -1,7 +1,7 @@
 // `codex exec --json` (codex-rs/exec/src/exec_events.rs): {"type": "thread.started" | "turn.*" |
 // "item.*" | "error", …}. The thread id arrives once per process, in thread.started; every later
 // line belongs to it. `codex exec resume` appends a new process with the same thread id.
-#include "codex_error_text.hpp"
+#include "codex_messages.hpp"
 #include "json_line.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/normalize/text_template.hpp"
@@ -63,26 +63,26 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
       if (root["error"].get(error) == simdjson::SUCCESS) {
         e.message = std::string(string_field(error, "message"));
       }
-      classify_codex_error(e.message, e.http, e.error_class);
+      classify_codex_error(e.message, e);
       e.text_template = mask_text(e.message);
       emit(std::move(e));
       return {line_outcome::used, false};
     }
     if (type == "error") {
       const std::string_view message = string_field(root, "message");
-      if (auto notice = parse_reconnecting(message)) {
+      if (auto notice = read_reconnecting(message)) {
         event e = make(event_kind::stream_retry);
         e.attempt = notice->attempt;
         e.attempt_limit = notice->limit;
         e.message = std::move(notice->details);
-        classify_codex_error(e.message, e.http, e.error_class);
+        classify_codex_error(e.message, e);
         e.text_template = mask_text(e.message);
         emit(std::move(e));
       } else {
         // The error that ends the turn: Codex gave up (or the error is not retryable).
         event e = make(event_kind::turn_error);
         e.message = std::string(message);
-        classify_codex_error(e.message, e.http, e.error_class);
+        classify_codex_error(e.message, e);
         e.text_template = mask_text(e.message);
         emit(std::move(e));
       }
@@ -192,7 +192,7 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
     const std::string_view thread = string_field(params, "threadId");
     if (!thread.empty()) session_key_ = std::string(thread);
     event e = make_event(event_kind::turn_error, format_id::codex_exec_jsonl, where, line);
-    if (auto notice = parse_reconnecting(message)) {
+    if (auto notice = read_reconnecting(message)) {
       e.kind = event_kind::stream_retry;
       e.attempt = notice->attempt;
       e.attempt_limit = notice->limit;
@@ -202,7 +202,7 @@ class codex_exec_jsonl_normalizer final : public format_normalizer {
       e.message = std::string(details.empty() ? message : details);
     }
     e.turn_key = std::string(string_field(params, "turnId"));
-    classify_codex_error(e.message, e.http, e.error_class);
+    classify_codex_error(e.message, e);
     e.text_template = mask_text(e.message);
     e.session_key = session_key_;
     sink.on_event(std::move(e));

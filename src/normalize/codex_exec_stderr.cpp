@@ -7,16 +7,15 @@
 //   ⚠️ stream error: <e>; retrying 1/5 in 199ms…           before ~0.46 (2025), often wrapped
 // Reference: codex-rs/exec/src/event_processor_with_human_output.rs and the StreamError messages of
 // codex-rs/core (rust-v0.121.0). These lines carry no session or turn id: events get the input's
-// key.
+// key. This file keeps the framing (prefixes, glyphs, held records); what the words mean is data:
+// the codex-human-messages and codex-errors catalogues (rules/formats/codex-messages.yaml).
 //
 // A status line and its details arrive on several lines, and continue_record has no sink: the
 // event is held until the record is complete and emitted by the next line of this format or
 // by finish().
-#include <re2/re2.h>
-
 #include <optional>
 
-#include "codex_error_text.hpp"
+#include "codex_messages.hpp"
 #include "codex_trace_line.hpp"
 #include "json_line.hpp"
 #include "loopscope/normalize/normalizer.hpp"
@@ -52,23 +51,27 @@ std::string_view strip_glyph(std::string_view text, std::string_view& glyph) {
   return text;
 }
 
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char a = text[i];
-    char b = prefix[i];
-    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-    if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-    if (a != b) return false;
-  }
-  return true;
-}
-
 enum class record_kind : unsigned char {
   none,
   status_line,   // "Reconnecting... n/N" awaiting its "└ details" lines
   legacy_retry,  // "stream error: …" awaiting its "; retrying n/N in d…" suffix
+  wrapped,       // a warning or error whose text the terminal may have wrapped onto more lines
 };
+
+// How a wrapped record goes on. The TUI wraps a warning's rest with a two-space indent and an
+// error cell's ("■") without one, at word boundaries (openai/codex#42564: "… url:" /
+// "https://…"); a terminal that soft-wraps cuts anywhere, mid-word too, and a copy from it keeps
+// the cut (openai/codex#19743: "… your organiz" / "ation (Reader, …"). Such a cut is at the
+// terminal's full width: a long line that ends in a letter and a rest that goes on in lower case
+// are joined without a space.
+bool continues_mid_word(std::string_view previous, std::string_view line) {
+  constexpr std::size_t min_terminal_width = 100;
+  if (previous.size() < min_terminal_width || line.empty()) return false;
+  const char last = previous.back();
+  const char first = line.front();
+  const bool letter = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z');
+  return letter && first >= 'a' && first <= 'z';
+}
 
 class codex_exec_stderr_normalizer final : public format_normalizer {
  public:
@@ -78,68 +81,85 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
     std::string_view glyph;
     const std::string_view text = strip_glyph(line, glyph);
-    // The Codex App prints a retry's details unindented under "Reconnecting... n/N".
-    if (pending_kind_ == record_kind::status_line && pending_text_.empty() && glyph.empty() &&
-        starts_with_ci(text, "stream disconnected before completion: ")) {
-      pending_text_ = std::string(text);
-      pending_kind_ = record_kind::none;
-      return {line_outcome::used, false};
-    }
-    finish(sink);
     auto make = [&](event_kind kind) {
       event e = make_event(kind, format_id::codex_exec_stderr, where, line);
       e.session_key = session_key_;
       return e;
     };
-    auto emit = [&](event e) { sink.on_event(std::move(e)); };
+    event e = make(event_kind::other);
+    // `codex exec`'s own prefixes: "ERROR: " is the error that ended the turn or a retry notice,
+    // "warning: " a warning; the words after them are read like any other.
+    std::string_view prefix;
+    for (const std::string_view p : {"ERROR: ", "warning: ", "WARNING: "}) {
+      if (line.starts_with(p)) prefix = p;
+    }
+    const std::string_view words = prefix.empty() ? text : trim(line.substr(prefix.size()));
+    const human_framing framing = read_human_message(words, e);
 
-    if (line.starts_with("Reading additional input from stdin"))
-      return {line_outcome::skipped, false};
-    if (line.starts_with("ERROR: ")) {
-      const std::string_view error = trim(line.substr(7));
-      if (auto notice = parse_reconnecting(error)) {
-        emit(retry_event(make, *notice));
+    // The Codex App prints a retry's details unindented under "Reconnecting... n/N". After the
+    // last retry (n = N) the same words are the error that ended the turn (openai/codex#14260).
+    if (pending_kind_ == record_kind::status_line && pending_text_.empty() && glyph.empty() &&
+        prefix.empty() && pending_->attempt < pending_->attempt_limit &&
+        framing == human_framing::wrapped && e.kind == event_kind::turn_error) {
+      pending_text_ = std::string(text);
+      pending_kind_ = record_kind::none;
+      return {line_outcome::used, false};
+    }
+    finish(sink);
+    if (framing == human_framing::skip) return {line_outcome::skipped, false};
+    const bool retry =
+        (framing == human_framing::status_line || framing == human_framing::details) &&
+        e.kind == event_kind::stream_retry;
+
+    if (prefix == "ERROR: ") {
+      if (retry) {
+        complete_retry(e);
       } else {
-        event e = make(event_kind::turn_error);
-        fill_error(e, error);
-        emit(std::move(e));
+        e.kind = event_kind::turn_error;
+        fill_error(e, words);
       }
+      sink.on_event(std::move(e));
       return {line_outcome::used, false};
     }
-    if (line.starts_with("warning: ") || line.starts_with("WARNING: ")) {
-      event e = make(event_kind::warning);
-      fill_error(e, trim(line.substr(9)));
-      emit(std::move(e));
+    if (!prefix.empty()) {
+      e.kind = event_kind::warning;
+      fill_error(e, words);
+      sink.on_event(std::move(e));
       return {line_outcome::used, false};
     }
 
-    if (auto notice = parse_reconnecting(text)) {
-      // The TUI's parentheses hold its timer ("6s • esc to interrupt"), not details.
-      if (notice->details.find("esc to interrupt") != std::string::npos) notice->details.clear();
-      pending_ = retry_event(make, *notice);
-      pending_kind_ = record_kind::status_line;
-      pending_lines_ = 0;
-      return {line_outcome::used, false};
+    switch (framing) {
+      case human_framing::status_line:
+      case human_framing::details:
+        if (!retry) break;
+        complete_retry(e);
+        hold(std::move(e), record_kind::status_line, {}, line);
+        return {line_outcome::used, false};
+      case human_framing::legacy_retry: {
+        std::string error = std::move(e.message);  // without "stream error: " and the suffix
+        e.message.clear();
+        if (e.attempt > 0) {  // the whole notice on one line
+          fill_error(e, error);
+          sink.on_event(std::move(e));
+          return {line_outcome::used, false};
+        }
+        hold(std::move(e), record_kind::legacy_retry, error, line);
+        return {line_outcome::used, false};
+      }
+      case human_framing::wrapped:
+        hold(std::move(e), record_kind::wrapped, text, line, glyph == "■");
+        return {line_outcome::used, false};
+      case human_framing::event:
+        fill_error(e, text);
+        sink.on_event(std::move(e));
+        return {line_outcome::used, false};
+      case human_framing::none:
+      case human_framing::skip:
+        break;
     }
-    if (text.starts_with("stream error: ")) {
-      pending_ = make(event_kind::stream_retry);
-      pending_text_ = std::string(text.substr(14));
-      pending_kind_ = record_kind::legacy_retry;
-      pending_lines_ = 0;
-      if (complete_legacy()) finish(sink);
-      return {line_outcome::used, false};
-    }
-    if (text.starts_with("Falling back from WebSockets to HTTPS transport.")) {
-      event e = make(event_kind::transport_fallback);
-      fill_error(e, text);
-      emit(std::move(e));
-      return {line_outcome::used, false};
-    }
-    if (starts_with_ci(text, "stream disconnected before completion: ") ||
-        text.starts_with("unexpected status ") || glyph == "■") {
-      event e = make(event_kind::turn_error);
-      fill_error(e, text);
-      emit(std::move(e));
+    if (glyph == "■") {  // the TUI's rendering of the error that ended a turn, whatever it says
+      e.kind = event_kind::turn_error;
+      hold(std::move(e), record_kind::wrapped, text, line, true);
       return {line_outcome::used, false};
     }
     return {line_outcome::skipped, true};
@@ -152,6 +172,20 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
         pending_text_.size() + text.size() > max_record_bytes) {
       pending_kind_ = record_kind::none;  // the record ends here; it is emitted by finish()
       return false;
+    }
+    if (pending_kind_ == record_kind::wrapped) {
+      const bool indented = line.starts_with(" ") || line.starts_with("\t");
+      if (!indented && !wrapped_unindented_ && !continues_mid_word(previous_line_, text)) {
+        pending_kind_ = record_kind::none;
+        return false;
+      }
+      if (!continues_mid_word(previous_line_, text)) {
+        pending_text_.push_back(' ');
+      }
+      pending_text_.append(text);
+      previous_line_ = std::string(text);
+      result = {line_outcome::used, false};
+      return true;
     }
     if (pending_kind_ == record_kind::status_line) {
       // "└ Stream disconnected …", then the wrapped rest of it, indented.
@@ -186,34 +220,41 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   }
 
  private:
-  template <typename Make>
-  static event retry_event(Make& make, const reconnecting_notice& notice) {
-    event e = make(event_kind::stream_retry);
-    e.attempt = notice.attempt;
-    e.attempt_limit = notice.limit;
-    if (!notice.details.empty()) fill_error(e, notice.details);
-    return e;
+  // A retry notice's details (the error in its parentheses), classified.
+  static void complete_retry(event& e) {
+    if (!e.message.empty()) fill_error(e, std::string(e.message));
   }
 
-  // "<error>; retrying 1/5 in 199ms…": true once the suffix has arrived.
+  // Holds a record until the lines that complete it (└ details, a wrapped rest, the legacy
+  // "; retrying n/N in d…" suffix) have arrived. An error cell ("■") goes on unindented.
+  void hold(event e, record_kind kind, std::string_view text, std::string_view line,
+            bool error_cell = false) {
+    wrapped_unindented_ = error_cell;
+    pending_ = std::move(e);
+    pending_text_ = std::string(text);
+    pending_kind_ = kind;
+    pending_lines_ = 0;
+    previous_line_ = std::string(trim(line).substr(0, max_record_bytes));
+  }
+
+  // "stream error: <error>; retrying 1/5 in 199ms…": true once the suffix has arrived (the
+  // catalogue's legacy-retry-suffix entry then gives the numbers and the error before them).
   bool complete_legacy() {
-    static const RE2 suffix(
-        R"(; retrying (\d+)/(\d+) in ([0-9.]+(?:ns|µs|us|ms|s))(?:…|\.\.\.)?\s*$)");
-    int attempt = 0;
-    int limit = 0;
-    std::string delay;
-    re2::StringPiece input(pending_text_);
-    if (!RE2::PartialMatch(input, suffix, &attempt, &limit, &delay)) return false;
-    pending_->attempt = attempt;
-    pending_->attempt_limit = limit;
-    pending_->delay_ms = parse_rust_duration_ms(delay).value_or(-1);
-    pending_text_.resize(pending_text_.rfind("; retrying "));
+    event probe;
+    probe.kind = event_kind::other;
+    read_human_message(pending_text_, probe);
+    if (probe.kind != event_kind::stream_retry || probe.attempt == 0) return false;
+    pending_->attempt = probe.attempt;
+    pending_->attempt_limit = probe.attempt_limit;
+    pending_->delay_ms = probe.delay_ms;
+    pending_text_ = std::move(probe.message);
+    pending_->message.clear();
     return true;
   }
 
   static void fill_error(event& e, std::string_view text) {
     e.message = std::string(text);
-    classify_codex_error(text, e.http, e.error_class);
+    classify_codex_error(text, e);
     e.text_template = mask_text(text);
   }
 
@@ -222,6 +263,8 @@ class codex_exec_stderr_normalizer final : public format_normalizer {
   std::string pending_text_;
   record_kind pending_kind_ = record_kind::none;
   std::size_t pending_lines_ = 0;
+  std::string previous_line_;        // a wrapped record's last line, for continues_mid_word
+  bool wrapped_unindented_ = false;  // the record goes on without indent (an error cell)
 };
 
 }  // namespace

@@ -26,7 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "codex_error_text.hpp"
+#include "codex_messages.hpp"
 #include "json_line.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/normalize/text_template.hpp"
@@ -443,7 +443,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "stream_error") {
       event e = make(event_kind::stream_retry);
       const std::string_view message = string_field(payload, "message");
-      if (auto notice = parse_reconnecting(message)) {
+      if (auto notice = read_reconnecting(message)) {
         e.attempt = notice->attempt;
         e.attempt_limit = notice->limit;
       }
@@ -454,10 +454,8 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
     if (type == "warning") {
       const std::string_view message = string_field(payload, "message");
-      static constexpr std::string_view fallback =
-          "Falling back from WebSockets to HTTPS transport.";
-      event e = make(message.starts_with(fallback) ? event_kind::transport_fallback
-                                                   : event_kind::warning);
+      event e = make(is_transport_fallback_notice(message) ? event_kind::transport_fallback
+                                                           : event_kind::warning);
       fill_error(e, message, payload);
       emit(std::move(e));
       return {line_outcome::used, false};
@@ -635,7 +633,7 @@ class codex_rollout_normalizer final : public format_normalizer {
 
   void fill_error(event& e, std::string_view message, simdjson::dom::element payload) {
     e.message = std::string(message);
-    classify_codex_error(message, e.http, e.error_class);
+    classify_codex_error(message, e);
     e.text_template = mask_text(message);
     // codex_error_info: "other" or {"<kind>":{"http_status_code":N|null}}.
     simdjson::dom::element info;

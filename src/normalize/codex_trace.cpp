@@ -1,6 +1,7 @@
-// Codex tracing text: codex-tui.log, `codex exec` stderr with RUST_LOG, and logs_2.sqlite rows
-// rendered as lines by ingest/sqlite_logs.cpp. Reference: codex-rs/tui/src/lib.rs (codex-tui.log)
-// and codex-rs/state (logs_2.sqlite).
+// Codex tracing: codex-tui.log, `codex exec` stderr with RUST_LOG, logs_2.sqlite rows rendered as
+// lines by ingest/sqlite_logs.cpp, and the app-server's JSON events (LOG_FORMAT=json, which the
+// Codex App and the IDE extension use; their crash notice quotes the last one). Reference:
+// codex-rs/tui/src/lib.rs (codex-tui.log) and codex-rs/state (logs_2.sqlite).
 //
 // Lines are recognised by their message, not their target: targets move between releases
 // (`codex_core::codex` in 0.121, `codex_core::session::turn` in 0.122). Everything else of the
@@ -12,12 +13,11 @@
 // `turn{otel.name="session_task.turn" thread.id=… turn.id=… model=…}`: the first line that names
 // a turn id not seen before produces a turn_start (stamped with that line's time); no turn_end
 // follows, the session stage closes the turn at the next turn_start or at the end of the input.
-#include <re2/re2.h>
-
+#include <map>
 #include <set>
 #include <utility>
 
-#include "codex_error_text.hpp"
+#include "codex_messages.hpp"
 #include "codex_trace_line.hpp"
 #include "json_line.hpp"
 #include "loopscope/normalize/normalizer.hpp"
@@ -40,7 +40,16 @@ class codex_trace_normalizer final : public format_normalizer {
   explicit codex_trace_normalizer(const input_context& context) : input_key_(context.input_key) {}
 
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
-    const std::optional<trace_line> parsed = parse_trace_line(line, stamp_rule::optional);
+    std::string_view text = line;
+    // The Codex App's and the IDE extension's crash notice quotes the app-server's last event.
+    static constexpr std::string_view crash_notice = "Most recent error: ";
+    if (text.starts_with(crash_notice)) text.remove_prefix(crash_notice.size());
+    if (!text.empty() && text.front() == '{') {
+      // The app-server's JSON tracing (LOG_FORMAT=json): read as the text line it stands for.
+      if (!render_json_trace_event(text, rendered_)) return {line_outcome::malformed, false};
+      text = rendered_;
+    }
+    const std::optional<trace_line> parsed = parse_trace_line(text, stamp_rule::optional);
     if (!parsed) return {line_outcome::malformed, false};
     const trace_line& t = *parsed;
 
@@ -87,61 +96,27 @@ class codex_trace_normalizer final : public format_normalizer {
       decode_otel(t, make, emit);
       return;
     }
-    if (message.starts_with("connecting to websocket: ")) {
-      event e = make(event_kind::ws_connect);
-      apply_codex_url(first_word(message.substr(25)), e.http);
-      e.http.transport = transport_kind::websocket;
-      e.http.method = "GET";
-      ws_lines_since_otel_ = true;
-      emit(std::move(e));
-      return;
+    // Span lifecycle lines ("…: new", "…: close time.busy=…") say nothing the catalogue knows.
+    if (message.empty() || message == "new" || message.starts_with("close time.")) return;
+    event e = make(event_kind::other);
+    const trace_framing framing = read_trace_message(message, e);
+    if (!framing.matched) return;
+    if (framing.classify) {
+      // The error text: what the entry captured as the message, or the whole message.
+      const std::string error = e.message.empty() ? std::string(message) : e.message;
+      e.message.clear();
+      fill_error(e, error);
+    } else if (e.message.empty() && e.kind != event_kind::ws_connect) {  // a connect says no more
+      e.message = std::string(message);
+      e.text_template = mask_text(message);
     }
-    if (message.starts_with("failed to connect to websocket: ")) {
-      event e = make(event_kind::ws_error);
-      e.http.transport = transport_kind::websocket;
-      e.http.method = "GET";
-      fill_error(e, message);  // the classifier reads the status after this very prefix
-      ws_lines_since_otel_ = true;
-      emit(std::move(e));
-      return;
-    }
-    if (message.starts_with("startup websocket prewarm setup failed: ")) {
-      event e = make(event_kind::ws_error);
-      e.http.transport = transport_kind::websocket;
-      e.http.method = "GET";
-      fill_error(e, message.substr(40));
-      emit(std::move(e));
-      return;
-    }
-    if (message.starts_with("stream disconnected - retrying ")) {
-      // "… retrying sampling request (2/5 in 412.3ms)..."; before 2026-01-16 "retrying turn".
-      static const RE2 pattern(R"(retrying (?:sampling request|turn) \((\d+)/(\d+) in ([^)]+)\))");
-      event e = make(event_kind::stream_retry);
-      std::string delay;
-      if (RE2::PartialMatch(message, pattern, &e.attempt, &e.attempt_limit, &delay)) {
-        e.delay_ms = parse_rust_duration_ms(delay).value_or(-1);
-      }
+    if (framing.ws_line) ws_lines_since_otel_ = true;
+    if (framing.fallback) transports_[session_key] = transport_kind::http;
+    if ((e.kind == event_kind::stream_retry || e.kind == event_kind::turn_error) &&
+        e.http.transport == transport_kind::unknown) {
       e.http.transport = transport_of(session_key);
-      e.message = std::string(message);
-      e.text_template = mask_text(message);
-      emit(std::move(e));
-      return;
     }
-    if (message == "falling back to HTTP" || message.starts_with("falling back to HTTP ")) {
-      event e = make(event_kind::transport_fallback);
-      e.message = std::string(message);
-      e.text_template = mask_text(message);
-      transports_[session_key] = transport_kind::http;
-      emit(std::move(e));
-      return;
-    }
-    if (message.starts_with("Turn error: ")) {
-      event e = make(event_kind::turn_error);
-      fill_error(e, message.substr(12));
-      if (e.http.transport == transport_kind::unknown) e.http.transport = transport_of(session_key);
-      emit(std::move(e));
-      return;
-    }
+    emit(std::move(e));
   }
 
   template <typename Make, typename Emit>
@@ -201,12 +176,8 @@ class codex_trace_normalizer final : public format_normalizer {
 
   static void fill_error(event& e, std::string_view text) {
     e.message = std::string(text);
-    classify_codex_error(text, e.http, e.error_class);
+    classify_codex_error(text, e);
     e.text_template = mask_text(text);
-  }
-
-  static std::string_view first_word(std::string_view text) {
-    return text.substr(0, text.find_first_of(" ,"));
   }
 
   static int to_int(std::string_view text) {
@@ -250,6 +221,7 @@ class codex_trace_normalizer final : public format_normalizer {
   }
 
   std::string input_key_;
+  std::string rendered_;  // the current JSON line as text; the parsed line points into it
   std::set<std::pair<std::string, std::string>> turns_seen_;
   std::map<std::string, transport_kind> transports_;
   otel_seen seen_;

@@ -1,7 +1,6 @@
 #include "codex_trace_line.hpp"
 
-#include <charconv>
-#include <cmath>
+#include "json_line.hpp"
 
 namespace loopscope::normalize::detail {
 namespace {
@@ -62,7 +61,94 @@ std::size_t skip_spaces(std::string_view text, std::size_t pos) {
   return pos;
 }
 
+// A field as the fmt formatter prints it: strings quoted when they hold a space or a quote (so
+// that trace_field reads them back whole), numbers and booleans bare.
+void append_field_value(simdjson::dom::element value, std::string& out) {
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) {
+    if (!text.empty() && text.find_first_of(" \"=") == std::string_view::npos) {
+      out.append(text);
+      return;
+    }
+    out.push_back('"');
+    for (const char c : text) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c == '\n' ? ' ' : c);
+    }
+    out.push_back('"');
+    return;
+  }
+  out.append(simdjson::minify(value));
+}
+
+// The fields of an object, but the keys in `except`, as " k=v k2=v2".
+void append_fields(simdjson::dom::object object, std::string_view except, std::string& out) {
+  for (const auto field : object) {
+    if (field.key == except) continue;
+    if (!out.empty() && out.back() != '{') out.push_back(' ');
+    out.append(field.key);
+    out.push_back('=');
+    append_field_value(field.value, out);
+  }
+}
+
 }  // namespace
+
+bool render_json_trace_event(std::string_view json, std::string& out) {
+  out.clear();
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parse_padded(parser, json).get(root) != simdjson::SUCCESS) return false;
+  simdjson::dom::object fields;
+  std::string_view timestamp;
+  std::string_view level;
+  std::string_view target;
+  if (root["fields"].get_object().get(fields) != simdjson::SUCCESS ||
+      root["level"].get_string().get(level) != simdjson::SUCCESS || !is_level(level) ||
+      root["target"].get_string().get(target) != simdjson::SUCCESS || target.empty()) {
+    return false;
+  }
+  if (root["timestamp"].get_string().get(timestamp) == simdjson::SUCCESS && !timestamp.empty()) {
+    out.append(timestamp);
+    out.push_back(' ');
+  }
+  out.append(level);
+  out.push_back(' ');
+  // "spans": the chain from the root, each {"name":…, fields…}; without it, "span" is the
+  // innermost one alone.
+  simdjson::dom::array spans;
+  simdjson::dom::object span;
+  std::vector<simdjson::dom::object> chain;
+  if (root["spans"].get_array().get(spans) == simdjson::SUCCESS) {
+    for (const auto item : spans) {
+      if (item.get_object().get(span) == simdjson::SUCCESS) chain.push_back(span);
+    }
+  } else if (root["span"].get_object().get(span) == simdjson::SUCCESS) {
+    chain.push_back(span);
+  }
+  for (const simdjson::dom::object& s : chain) {
+    std::string_view name;
+    if (s["name"].get_string().get(name) != simdjson::SUCCESS || name.empty()) continue;
+    out.append(name);
+    out.push_back('{');
+    append_fields(s, "name", out);
+    out.append("}:");
+  }
+  if (!chain.empty()) out.push_back(' ');
+  out.append(target);
+  out.append(": ");
+  std::string_view message;
+  if (fields["message"].get_string().get(message) == simdjson::SUCCESS) {
+    for (const char c : message) out.push_back(c == '\n' ? ' ' : c);
+  }
+  std::string rest;
+  append_fields(fields, "message", rest);
+  if (!rest.empty()) {
+    if (!message.empty()) out.push_back(' ');
+    out.append(rest);
+  }
+  return true;
+}
 
 std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rule) {
   trace_line out;
@@ -81,6 +167,11 @@ std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rul
     pos = skip_spaces(line, level_end);
   } else if (rule == stamp_rule::required) {
     return std::nullopt;
+  } else if (const std::size_t level_end = line.substr(0, 6).find(' ');
+             level_end != std::string_view::npos && is_level(line.substr(0, level_end))) {
+    // "ERROR codex_api::…: message": a line pasted without its stamp but with its level.
+    out.level = line.substr(0, level_end);
+    pos = skip_spaces(line, level_end);
   }
 
   // Spans: "name{fields}:" or "name:" repeated, then one space, then "target: ".
@@ -120,7 +211,8 @@ std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rul
     }
     break;
   }
-  if (!out.time && out.spans.empty()) return std::nullopt;  // prose: "word: text"
+  // Prose ("word: text") has neither a stamp, nor a level, nor spans.
+  if (!out.time && out.level.empty() && out.spans.empty()) return std::nullopt;
 
   const std::size_t length = name_length(line, pos);
   const std::size_t colon = pos + length;
@@ -128,6 +220,10 @@ std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rul
       (colon + 1 == line.size() || line[colon + 1] == ' ')) {
     out.target = line.substr(pos, length);
     out.message = line.substr(std::min(line.size(), colon + 2));
+    // A level alone is not much: without stamp or spans, the target must be a module path.
+    if (!out.time && out.spans.empty() && out.target.find("::") == std::string_view::npos) {
+      return std::nullopt;
+    }
   } else if (!out.time) {
     return std::nullopt;
   } else {
@@ -177,32 +273,6 @@ std::optional<std::string_view> span_field(const trace_line& line, std::string_v
     if (auto value = trace_field(it->fields, key)) return value;
   }
   return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_rust_duration_ms(std::string_view text) {
-  std::size_t digits = 0;
-  while (digits < text.size() &&
-         ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
-    ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + digits, value);
-  if (error != std::errc{} || end != text.data() + digits) return std::nullopt;
-  const std::string_view unit = text.substr(digits);
-  double ms = 0;
-  if (unit == "ms") {
-    ms = value;
-  } else if (unit == "s") {
-    ms = value * 1000.0;
-  } else if (unit == "µs" || unit == "us") {
-    ms = value / 1000.0;
-  } else if (unit == "ns") {
-    ms = value / 1'000'000.0;
-  } else {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(std::floor(ms));
 }
 
 }  // namespace loopscope::normalize::detail

@@ -30,8 +30,17 @@ struct trace_line {
 
 enum class stamp_rule : unsigned char {
   required,  // the line must open with "<RFC3339>Z <LEVEL> "
-  optional,  // a bare "span{…}: target: message" (pasted from a log) is accepted too
+  optional,  // also a bare "span{…}: target: message" or "LEVEL crate::module: message"
+             // (pasted from a log without the stamp)
 };
+
+// Renders one event of tracing_subscriber's JSON formatter (app-server `LOG_FORMAT=json`, as the
+// Codex App and IDE extension run it: {"timestamp","level","fields":{"message",…},"target",
+// "span"?,"spans"?}) as the text line the fmt formatter would have printed for it, so that one
+// parser reads both: "<timestamp> <LEVEL> span{k=v}:…: <target>: <message> k=v …". Returns false
+// (and leaves `out` empty) when `json` is not such an object. `json` must be followed by the line
+// reader's padding (it is parsed in place). Reference: tracing-subscriber's fmt::format::Json.
+bool render_json_trace_event(std::string_view json, std::string& out);
 
 // Splits a line; nullopt when it is not of this shape (an unterminated span "{" included).
 std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rule);
@@ -42,9 +51,5 @@ std::optional<std::string_view> trace_field(std::string_view fields, std::string
 
 // The value of `key` in any span of the chain, innermost span first.
 std::optional<std::string_view> span_field(const trace_line& line, std::string_view key);
-
-// Rust's `Duration` Debug rendering ("412.345ms", "1.60234s", "950µs", "12ns") in milliseconds,
-// rounded down. nullopt on anything else.
-std::optional<std::int64_t> parse_rust_duration_ms(std::string_view text);
 
 }  // namespace loopscope::normalize::detail

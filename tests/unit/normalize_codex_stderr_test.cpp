@@ -163,9 +163,12 @@ TEST_CASE("exec stderr: no false claims, malformed and odd input") {
   CHECK(got.results[0].outcome == line_outcome::used);
   CHECK(got.results[1].unknown_type);
   CHECK(got.results[2].outcome == line_outcome::used);
-  // The pending "stream error" without its suffix is still emitted, at the end.
+  // The pending "stream error" without its suffix is still emitted, when the next line comes.
   const auto retries = got.of_kind(event_kind::stream_retry);
-  REQUIRE(retries.size() == 1);
+  REQUIRE(retries.size() == 2);
   CHECK(retries[0].message == "never completed");
   CHECK(retries[0].attempt == 0);
+  // A retry notice whose count is out of range is still a retry notice, its count unknown.
+  CHECK(retries[1].attempt == 0);
+  CHECK(retries[1].attempt_limit == 5);
 }
