@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -34,6 +35,8 @@ constexpr std::int64_t second_micros = 1'000'000;
 constexpr std::int64_t day_micros = 86'400 * second_micros;
 constexpr auto evaluate_every = std::chrono::milliseconds(100);  // alerts within ~0.1 s
 constexpr int wait_ms = 100;
+constexpr auto hold_for = std::chrono::milliseconds(200);  // a quiet input holds the merge back
+constexpr auto wait_for_codex = std::chrono::seconds(2);   // a proxy's day waits for Codex's
 constexpr auto poll_scan_every = std::chrono::seconds(1);   // trees, without inotify
 constexpr auto safety_scan_every = std::chrono::seconds(10);  // trees, with inotify
 constexpr std::size_t max_pending_line_bytes = std::size_t{8} << 20;  // per input, then wait
@@ -83,12 +86,17 @@ struct watched_input final : ingest::follow_sink {
   bool shift_decided = false;
   std::int64_t day_shift = 0;
   std::uint64_t long_lines = 0;
+  std::deque<live_event> queued;  // decoded, waiting for the merge (see process_events)
+  bool undecided_seen = false;    // a time-only stamp waits for its day (decide_day_shift)
+  steady::time_point undecided_since;
+  steady::time_point last_activity = steady::now();
 
   ~watched_input() override {
     if (spool != nullptr) std::fclose(spool);
   }
   void on_bytes(std::string_view bytes) override {
     read_any = true;
+    last_activity = steady::now();
     if (tee && !tee_failed && !write_all(STDOUT_FILENO, bytes)) tee_failed = true;
   }
   void on_line(std::string_view line) override {
@@ -205,7 +213,7 @@ class watcher {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     for (const auto& input : inputs_) input->live->join();
-    process_events();
+    process_events(true);
     evaluate();
     assembler_.finish();
     for (const auto& input : inputs_) {
@@ -303,33 +311,106 @@ class watcher {
     return more;
   }
 
-  void process_events() {
-    for (live_event& le : events_.take_all()) feed(std::move(le));
+  // Events wait in their input's queue until every input that may still give earlier ones has
+  // caught up (it has events queued too, or has been quiet for hold_for): they reach the session
+  // stage in time order, as analyze's merge hands them on, even when several inputs are read at
+  // once (--from-start) or a decoder lags.
+  void process_events(bool draining = false) {
+    const steady::time_point now = steady::now();
+    for (live_event& le : events_.take_all()) {
+      if (le.input >= inputs_.size()) continue;
+      watched_input& input = *inputs_[le.input];
+      input.last_activity = now;
+      const event& e = le.sourced.e;
+      if (normalize::role_of(e.source) == normalize::source_role::client && e.time &&
+          e.time_is == time_quality::exact) {
+        const bool first = !latest_client_;
+        latest_client_ = latest_client_ ? std::max(*latest_client_, *e.time) : *e.time;
+        if (first) {
+          for (const auto& other : inputs_) decide_day_shift(*other);
+        }
+      }
+      const bool date_guessed = e.time_is == time_quality::date_inferred;
+      if (date_guessed && !input.shift_decided && !input.undecided_seen) {
+        input.undecided_seen = true;
+        input.undecided_since = now;
+      }
+      if (input.shift_decided) {
+        shift(le, input.day_shift);
+        le.shifted = true;
+      }
+      input.queued.push_back(std::move(le));
+      if (date_guessed) decide_day_shift(input);
+    }
+    for (;;) {
+      watched_input* best = nullptr;
+      for (const auto& input : inputs_) {
+        if (input->queued.empty()) continue;
+        if (best == nullptr ||
+            earlier(input->queued.front().sourced.when, best->queued.front().sourced.when)) {
+          best = input.get();
+        }
+      }
+      if (best == nullptr) return;
+      const live_event& front = best->queued.front();
+      if (!draining && !best->shift_decided &&
+          front.sourced.e.time_is == time_quality::date_inferred) {
+        // Its date waits for Codex's stamps to be decided; without any, the guess stands.
+        if (now - best->undecided_since < wait_for_codex) return;
+        best->shift_decided = true;
+      }
+      if (!draining) {
+        for (const auto& input : inputs_) {
+          if (input.get() == best || !input->queued.empty()) continue;
+          if (input->live->lines().pending_bytes() > 0 || now - input->last_activity < hold_for) {
+            return;  // it may still give an earlier event
+          }
+        }
+      }
+      live_event next = std::move(best->queued.front());
+      best->queued.pop_front();
+      feed(std::move(next));
+    }
+  }
+
+  static bool earlier(const std::optional<timestamp>& a, const std::optional<timestamp>& b) {
+    if (!a) return b.has_value();
+    if (!b) return false;
+    return *a < *b;
+  }
+
+  // A proxy's time-only stamps got a guessed date (the file's day): the whole days that bring
+  // them nearest Codex's own stamps are theirs, as analyze's merge decides from its survey.
+  void decide_day_shift(watched_input& input) {
+    if (input.shift_decided || !latest_client_ || opts_.proxy_clock.day) return;
+    const live_event* guessed = nullptr;
+    for (const live_event& le : input.queued) {
+      if (le.sourced.e.time_is == time_quality::date_inferred && le.sourced.e.time) {
+        guessed = &le;
+        break;
+      }
+    }
+    if (guessed == nullptr) return;
+    const std::int64_t gap = latest_client_->micros - guessed->sourced.e.time->micros;
+    input.day_shift =
+        (gap + (gap >= 0 ? day_micros / 2 : -day_micros / 2)) / day_micros * day_micros;
+    input.shift_decided = true;
+    for (live_event& le : input.queued) {
+      shift(le, input.day_shift);
+      le.shifted = true;
+    }
+  }
+
+  static void shift(live_event& le, std::int64_t micros) {
+    if (micros == 0) return;
+    if (le.sourced.e.time) le.sourced.e.time = timestamp{le.sourced.e.time->micros + micros};
+    if (le.sourced.when) le.sourced.when = timestamp{le.sourced.when->micros + micros};
   }
 
   void feed(live_event&& le) {
     event& e = le.sourced.e;
-    std::optional<timestamp> when = le.sourced.when;
+    const std::optional<timestamp> when = le.sourced.when;
     const normalize::source_role role = normalize::role_of(e.source);
-    if (role == normalize::source_role::client && e.time && e.time_is == time_quality::exact) {
-      latest_client_ = latest_client_ ? std::max(*latest_client_, *e.time) : *e.time;
-    }
-    // A proxy's time-only stamps got a guessed date (the file's day): the day nearest Codex's
-    // own stamps is theirs (the merge of analyze does the same from its survey).
-    if (e.time_is == time_quality::date_inferred && !opts_.proxy_clock.day &&
-        le.input < inputs_.size()) {
-      watched_input& input = *inputs_[le.input];
-      if (!input.shift_decided && latest_client_ && e.time) {
-        const std::int64_t gap = latest_client_->micros - e.time->micros;
-        input.day_shift = (gap + (gap >= 0 ? day_micros / 2 : -day_micros / 2)) / day_micros *
-                          day_micros;
-        input.shift_decided = true;
-      }
-      if (input.day_shift != 0) {
-        if (e.time) e.time = timestamp{e.time->micros + input.day_shift};
-        if (when) when = timestamp{when->micros + input.day_shift};
-      }
-    }
     assembler_.on_merged(std::move(e), when, role);
     if (when && (!advanced_to_ || when->micros - advanced_to_->micros >= second_micros ||
                  advanced_to_->micros - when->micros >= second_micros)) {

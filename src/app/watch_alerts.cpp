@@ -137,6 +137,7 @@ void alert_tracker::run_rules(const session::turn& t, turn_state& state, bool en
   // that compare whole turns (consecutive_turns) wait for the report.
   detect::rule_engine engine(rules_);
   const std::vector<detect::finding> findings = engine.on_turn(t);
+
   std::vector<const detect::finding*> members;
   for (const detect::finding& f : findings) members.push_back(&f);
   const std::optional<timestamp> now = latest_time(t);

@@ -40,6 +40,7 @@ struct live_event {
   normalize::sourced_event sourced;
   input_index input = 0;
   bool time_only = false;  // its input's stamps had no date (HH:MM:SS): the date was guessed
+  bool shifted = false;    // moved by its input's day shift already
 };
 
 // What the decoders produce, for the watch loop; wakes it through a pipe.

@@ -66,7 +66,11 @@ void line_assembler::flush(follow_sink& sink) {
 }
 
 file_follower::file_follower(fs::path path, start_at start, follow_limits limits)
-    : path_(std::move(path)), start_(start), limits_(limits), lines_(limits.max_line_bytes) {}
+    : path_(std::move(path)), start_(start), limits_(limits), lines_(limits.max_line_bytes) {
+  // A file that does not exist yet appears later: all of it is new.
+  struct stat info {};
+  if (::stat(path_.c_str(), &info) != 0) start_ = start_at::beginning;
+}
 
 file_follower::~file_follower() { close_file(); }
 

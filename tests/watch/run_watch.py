@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""Tests of `loopscope watch` (issue 20), one check per run:
+
+  replay      a recorded sample (trace, proxy log, rollout) written line by line, in time order,
+              with its original spacing compressed: the alert comes within 1 s of the line after
+              which `analyze` first finds the incident, and before the turn's last line; the report
+              at the end (SIGINT) is byte-identical to `analyze` of the complete files
+  poll        the same with --poll (no inotify)
+  rotate      rotation (rename + new file) and truncation mid-session: the report at the end equals
+              `analyze` of what was written, read once (nothing lost, nothing read twice)
+  tee         `loopscope --tee` and `watch --tee -`: stdout is the input byte for byte (CRLF,
+              invalid UTF-8, no final newline); alerts and the report on stderr
+  on_alert    --on-alert gets each alert as valid JSON on stdin, run without a shell; a slow
+              command does not delay the alerts
+  soak        one hour of generated log time written in ~12 s: RSS at the end stays within a small
+              margin of RSS at 25 %
+
+usage: run_watch.py LOOPSCOPE SAMPLE_DIR CHECK
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+LOOPSCOPE, SAMPLE, CHECK = sys.argv[1], sys.argv[2], sys.argv[3]
+FILES = ["trace.log", "proxy.log", "rollout.jsonl"]
+ENV = dict(os.environ, TZ="UTC", COLUMNS="100", NO_COLOR="1")
+
+RFC3339 = re.compile(rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z")
+CLOCK = re.compile(rb"^(\d\d):(\d\d):(\d\d)\b")
+
+
+def fail(message):
+    print("FAIL:", message)
+    sys.exit(1)
+
+
+def seconds_of(stamp):
+    import datetime
+    text = stamp.decode()
+    whole, _, fraction = text.partition(".")
+    t = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    return t + (float("0." + fraction) if fraction else 0.0)
+
+
+def timed_lines(directory):
+    """Every line of the sample's files with its time, merged in time order (stable)."""
+    day = None
+    with open(os.path.join(directory, "trace.log"), "rb") as f:
+        for line in f:
+            m = RFC3339.search(line)
+            if m:
+                import datetime
+                day = seconds_of(m.group(1)[:10] + b"T00:00:00")
+                break
+    merged = []
+    for order, name in enumerate(FILES):
+        with open(os.path.join(directory, name), "rb") as f:
+            lines = f.read().split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        last = None
+        stamped = []
+        for line in lines:
+            t = None
+            if name == "proxy.log":
+                m = CLOCK.match(line)
+                if m:
+                    t = day + int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3))
+            else:
+                m = RFC3339.search(line[:200])
+                if m:
+                    t = seconds_of(m.group(1))
+            if t is not None:
+                last = t
+            stamped.append([last, name, line])
+        first = next((s[0] for s in stamped if s[0] is not None), 0.0)
+        for s in stamped:
+            if s[0] is None:
+                s[0] = first
+        merged += [(s[0], order, i, s[1], s[2]) for i, s in enumerate(stamped)]
+    merged.sort()
+    return [(t, name, line) for t, _, _, name, line in merged]
+
+
+def analyze(paths, *extra, cwd=None):
+    return subprocess.run([LOOPSCOPE, "analyze", *extra, *paths], capture_output=True, env=ENV,
+                          cwd=cwd)
+
+
+def write_prefix(lines, count, directory):
+    os.makedirs(directory, exist_ok=True)
+    for name in FILES:
+        with open(os.path.join(directory, name), "wb") as f:
+            for _, n, line in lines[:count]:
+                if n == name:
+                    f.write(line + b"\n")
+
+
+def first_crossing(lines, scratch):
+    """The number of lines after which `analyze` first finds the finding that the complete
+    sample has first in turn 1 (same session, same rule)."""
+    def findings(count):
+        d = os.path.join(scratch, f"prefix-{count}")
+        write_prefix(lines, count, d)
+        r = analyze([os.path.join(d, n) for n in FILES], "--format", "json")
+        return json.loads(r.stdout)["findings"]
+    complete = [f for f in findings(len(lines)) if f["turn"] == 1]
+    if not complete:
+        fail("analyze finds nothing in turn 1 of the complete sample")
+    target = (complete[0]["session"], complete[0]["rule"])
+
+    def found(count):
+        return any(f["turn"] == 1 and (f["session"], f["rule"]) == target
+                   for f in findings(count))
+    lo, hi = 1, len(lines)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if found(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+class Reader(threading.Thread):
+    """Collects a stream's lines with the time each arrived."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream, self.lines = stream, []
+
+    def run(self):
+        for line in iter(self.stream.readline, b""):
+            self.lines.append((time.monotonic(), line))
+
+
+def start_watch(args, **kwargs):
+    p = subprocess.Popen([LOOPSCOPE, "watch", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV, **kwargs)
+    out, err = Reader(p.stdout), Reader(p.stderr)
+    out.start()
+    err.start()
+    return p, out, err
+
+
+def stop_watch(p, out, err, timeout=20):
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("watch did not end within %d s of SIGINT" % timeout)
+    out.join(5)
+    err.join(5)
+    return p.returncode
+
+
+def check_replay(extra):
+    scratch = tempfile.mkdtemp(prefix="loopscope-watch-")
+    try:
+        lines = timed_lines(SAMPLE)
+        crossing = first_crossing(lines, scratch)
+        # The turn's last line: the rollout's first task_complete (turn 1 ends there).
+        end = next(i for i, (_, n, line) in enumerate(lines)
+                   if n == "rollout.jsonl" and b'"task_complete"' in line)
+        if end <= crossing:
+            fail(f"the sample's turn 1 ends (line {end}) before its threshold (line {crossing})")
+        live = os.path.join(scratch, "live")
+        os.makedirs(live)
+        paths = [os.path.join(live, n) for n in FILES]
+        report_path = os.path.join(scratch, "final.txt")
+        p, out, err = start_watch(["--format", "jsonl", *extra, "-o", report_path, *paths])
+        time.sleep(0.5)  # the watcher is up: the files appear after it started
+        handles = {}
+        written_at = []
+        factor, cap = 0.25, 0.4  # 4x faster, and no pause longer than 0.4 s
+        previous = lines[0][0]
+        for t, name, line in lines:
+            time.sleep(min(max(t - previous, 0.0) * factor, cap))
+            previous = t
+            if name not in handles:
+                handles[name] = open(os.path.join(live, name), "ab", buffering=0)
+            handles[name].write(line + b"\n")
+            written_at.append(time.monotonic())
+        for h in handles.values():
+            h.close()
+        time.sleep(0.5)
+        status = stop_watch(p, out, err)
+        alerts = [(at, json.loads(line)) for at, line in out.lines]
+        first = next(((at, a) for at, a in alerts if a["type"] == "alert" and a["turn"] == 1),
+                     None)
+        if first is None:
+            fail("no alert for turn 1; stdout: %r stderr: %r" % (out.lines, err.lines))
+        crossed_at = written_at[crossing - 1]
+        delay = first[0] - crossed_at
+        print(f"threshold crossed by line {crossing} of {len(lines)}; turn 1 ends at line "
+              f"{end + 1}; alert {delay:+.3f} s after the crossing line, "
+              f"{written_at[end] - first[0]:.3f} s before the turn's last line")
+        if delay > 1.0:
+            fail(f"the alert came {delay:.3f} s after the line that crossed the threshold")
+        if first[0] >= written_at[end]:
+            fail("the alert came after the turn's last line was written")
+        a = first[1]
+        for key in ("schema", "type", "alert", "time", "session", "turn", "verdict", "cause"):
+            if key not in a:
+                fail(f"alert without {key}: {a}")
+        if a["schema"] != "loopscope-watch/1" or "405" not in a["verdict"]:
+            fail(f"unexpected alert: {a}")
+        ids = {x["alert"] for _, x in alerts}
+        opened = [x for _, x in alerts if x["type"] == "alert"]
+        if len(opened) != len(ids):
+            fail(f"an incident was alerted more than once: {[x['alert'] for x in opened]}")
+        closed = [x for _, x in alerts if x["type"] == "closed"]
+        if sorted(x["turn"] for x in closed) != [1, 2, 3] or any(
+                x["outcome"] != "fell back" for x in closed):
+            fail(f"expected a 'fell back' closing line per turn, got {closed}")
+        # The report at the end is analyze's on the same files, byte for byte.
+        expected = analyze(paths)
+        with open(report_path, "rb") as f:
+            got = f.read()
+        if got != expected.stdout:
+            fail("the report at the end differs from analyze:\n--- watch\n%s\n--- analyze\n%s" %
+                 (got.decode(errors="replace"), expected.stdout.decode(errors="replace")))
+        if status != expected.returncode:
+            fail(f"exit status {status}, analyze gives {expected.returncode}")
+        print(f"OK: {len(alerts)} alert lines; report identical ({len(got)} bytes); status {status}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_rotate():
+    scratch = tempfile.mkdtemp(prefix="loopscope-watch-")
+    try:
+        lines = timed_lines(SAMPLE)
+        trace = [line for _, n, line in lines if n == "trace.log"]
+        rollout = [line for _, n, line in lines if n == "rollout.jsonl"]
+        live = os.path.join(scratch, "live")
+        os.makedirs(live)
+        trace_path, rollout_path = os.path.join(live, "trace.log"), os.path.join(live,
+                                                                                "rollout.jsonl")
+        with open(trace_path, "wb") as f:
+            f.write(b"old content, before watch started: not read\n")
+        report_path = os.path.join(scratch, "final.json")
+        p, out, err = start_watch(["--report-format", "json", "-o", report_path, trace_path,
+                                   rollout_path])
+        time.sleep(0.5)
+        third = len(trace) // 3
+        written = {"trace": b"", "rollout": b""}
+
+        def write(path, key, chunk, mode="ab"):
+            with open(path, mode) as f:
+                for line in chunk:
+                    f.write(line + b"\n")
+                    f.flush()
+                    written[key] += line + b"\n"
+                    time.sleep(0.001)
+
+        write(trace_path, "trace", trace[:third])
+        write(rollout_path, "rollout", rollout[:len(rollout) // 2])
+        time.sleep(0.4)
+        # Rotation: renamed away, a new file in its place at once.
+        os.rename(trace_path, trace_path + ".1")
+        write(trace_path, "trace", trace[third:2 * third], "wb")
+        time.sleep(0.4)
+        # Truncation (copytruncate): emptied in place, then written again, longer than before
+        # so only its first bytes tell it was rewritten.
+        with open(rollout_path, "r+b") as f:
+            f.truncate(0)
+        write(rollout_path, "rollout", rollout[len(rollout) // 2:])
+        write(trace_path, "trace", trace[2 * third:])
+        time.sleep(0.6)
+        status = stop_watch(p, out, err)
+        # What was written after watch started, read once: the same report as analyze of it.
+        complete = os.path.join(scratch, "complete")
+        shutil.move(live, os.path.join(scratch, "moved"))
+        os.makedirs(live)
+        with open(trace_path, "wb") as f:
+            f.write(written["trace"])
+        with open(rollout_path, "wb") as f:
+            f.write(written["rollout"])
+        expected = analyze([trace_path, rollout_path], "--format", "json")
+        with open(report_path, "rb") as f:
+            got = f.read()
+        report = json.loads(got)
+        counts = {i["path"]: i["lines"] for i in report["inputs"]}
+        want = {trace_path: written["trace"].count(b"\n"),
+                rollout_path: written["rollout"].count(b"\n")}
+        if counts != want:
+            fail(f"lines read {counts}, written {want}")
+        if got != expected.stdout:
+            fail("the report differs from analyze of what was written:\n%s\n---\n%s" %
+                 (got.decode()[:3000], expected.stdout.decode()[:3000]))
+        print(f"OK: rotation and truncation: {want} lines read once each; report identical; "
+              f"status {status}")
+        del complete
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_tee():
+    with open(os.path.join(SAMPLE, "exec.jsonl"), "rb") as f:
+        data = f.read()
+    # CRLF, invalid UTF-8, a NUL and no final newline: passed through untouched.
+    data += b'{"type":"weird"}\r\n\xff\xfe not utf-8 \x00\n{"type":"unfinished'
+    for argv in ([LOOPSCOPE, "--tee"], [LOOPSCOPE, "watch", "--tee", "-"]):
+        r = subprocess.run(argv, input=data, capture_output=True, env=ENV, timeout=30)
+        if r.stdout != data:
+            fail(f"{argv[1:]}: stdout differs from the input ({len(r.stdout)} vs {len(data)} bytes)")
+        err = r.stderr.decode(errors="replace")
+        if "turn 1: The proxy refuses the WebSocket upgrade" not in err:
+            fail(f"{argv[1:]}: no alert on stderr: {err}")
+        if "Session 01a224fb-4073-7b20-90ea-06623faa6737" not in err:
+            fail(f"{argv[1:]}: no report on stderr: {err}")
+        if r.returncode != 0:
+            fail(f"{argv[1:]}: exit status {r.returncode}: {err}")
+    print(f"OK: --tee passed {len(data)} bytes through unchanged; alerts and report on stderr")
+
+
+def check_on_alert():
+    scratch = tempfile.mkdtemp(prefix="loopscope-watch-")
+    try:
+        record = os.path.join(os.path.dirname(os.path.abspath(__file__)), "record_alert.py")
+        got = os.path.join(scratch, "got.jsonl")
+        trap = os.path.join(scratch, "pwned")
+        # A slow command (1 s per alert), and a word a shell would run: neither may matter.
+        command = f"{sys.executable} {record} {got} 1.0 '$(touch {trap})' \"a b\""
+        with open(os.path.join(SAMPLE, "exec.jsonl"), "rb") as f:
+            data = f.read()
+        started = time.monotonic()
+        p = subprocess.Popen([LOOPSCOPE, "watch", "--format", "jsonl", "--no-report",
+                              "--on-alert", command, "-"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+        out = Reader(p.stdout)
+        out.start()
+        p.stdin.write(data)
+        p.stdin.close()
+        p.wait(timeout=60)
+        out.join(5)
+        shown = [json.loads(line) for _, line in out.lines]
+        last_alert_at = max(at for at, _ in out.lines) - started
+        if not shown:
+            fail("no alert printed")
+        # The alerts were printed before the slow commands were done with them.
+        if last_alert_at > 1.5:
+            fail(f"alerts were held up by the command ({last_alert_at:.2f} s)")
+        if os.path.exists(trap):
+            fail("the command was run by a shell")
+        with open(got, encoding="utf-8") as f:
+            calls = [json.loads(line) for line in f]
+        if len(calls) != len(shown):
+            fail(f"{len(calls)} commands for {len(shown)} alerts")
+        for call in calls:
+            if call["argv"] != [f"$(touch {trap})", "a b"]:
+                fail(f"argv not passed as words: {call['argv']}")
+            if call["alert"]["schema"] != "loopscope-watch/1":
+                fail(f"not an alert: {call['alert']}")
+        if [c["alert"] for c in calls] != shown:
+            fail("the commands got other JSON than was printed")
+        print(f"OK: {len(calls)} commands got valid alert JSON on stdin; alerts printed within "
+              f"{last_alert_at:.2f} s although each command takes 1 s")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def check_soak():
+    scratch = tempfile.mkdtemp(prefix="loopscope-watch-")
+    try:
+        with open(os.path.join(SAMPLE, "trace.log"), "rb") as f:
+            template = f.read().split(b"\n")
+        template = [line for line in template if line]
+        stamps = [RFC3339.search(line[:64]) for line in template]
+        times = [seconds_of(m.group(1)) if m else None for m in stamps]
+        base = next(t for t in times if t is not None)
+        span = max(t for t in times if t is not None) - base + 20.0  # a pause between sessions
+        ids = sorted(set(re.findall(rb"01a224fb-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                    b"\n".join(template))))
+        hour = 3600.0
+        copies = int(hour // span) + 1
+        path = os.path.join(scratch, "trace.log")
+        p, out, err = start_watch(["--format", "jsonl", "--no-report", path])
+        time.sleep(0.5)
+        import datetime
+        wall = 12.0  # seconds for the hour
+        started = time.monotonic()
+        samples = {}
+        lines_written = 0
+        with open(path, "ab", buffering=0) as f:
+            for k in range(copies):
+                mapping = {old: str(uuid.UUID(int=(k << 64) + i)).encode()
+                           for i, old in enumerate(ids)}
+                shift = k * span
+                chunk = []
+                for line, t in zip(template, times):
+                    for old, new in mapping.items():
+                        line = line.replace(old, new)
+                    if t is not None:
+                        stamp = datetime.datetime.fromtimestamp(
+                            t + shift, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+                        line = RFC3339.sub(stamp.encode() + b"Z", line, count=1)
+                    chunk.append(line + b"\n")
+                f.write(b"".join(chunk))
+                lines_written += len(chunk)
+                # Keep to the compressed clock: copy k ends at (k+1)/copies of the wall budget.
+                ahead = started + wall * (k + 1) / copies - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+                done = (k + 1) / copies
+                for mark in (0.25, 1.0):
+                    if mark not in samples and done >= mark:
+                        time.sleep(0.3)  # the watcher has caught up
+                        samples[mark] = rss_kib(p.pid)
+        status = stop_watch(p, out, err, timeout=60)
+        alerts = [json.loads(line) for _, line in out.lines]
+        opened = [a for a in alerts if a["type"] == "alert"]
+        print(f"{copies} sessions, {lines_written} lines, {copies * span / 3600:.2f} h of log time "
+              f"in {time.monotonic() - started:.1f} s; RSS {samples[0.25]} KiB at 25 %, "
+              f"{samples[1.0]} KiB at 100 %; {len(opened)} alerts; status {status}")
+        if len(opened) != copies:
+            fail(f"{len(opened)} alerts for {copies} sessions with the same loop")
+        if samples[1.0] > samples[0.25] * 1.10 + 2048:
+            fail("RSS grew: %d KiB -> %d KiB" % (samples[0.25], samples[1.0]))
+        print("OK: RSS flat")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+checks = {
+    "replay": lambda: check_replay([]),
+    "poll": lambda: check_replay(["--poll"]),
+    "rotate": check_rotate,
+    "tee": check_tee,
+    "on_alert": check_on_alert,
+    "soak": check_soak,
+}
+checks[CHECK]()
