@@ -121,6 +121,16 @@ class watch_sink final : public session::turn_sink {
   alert_tracker& alerts_;
 };
 
+// The live sessions stage joins as analyze's does, but hands a quiet session on after 15
+// minutes of log time rather than 4 hours: it only drives alerts (the report is made from the
+// spools), and a session resumed later goes on numbering its turns. Memory then holds the last
+// quarter hour of sessions, however long watch runs.
+session::join_settings live_join_settings() {
+  session::join_settings settings;
+  settings.retire_after_micros = 15LL * 60 * second_micros;
+  return settings;
+}
+
 struct tree_input {
   ingest::tree_follower tree;
   steady::time_point scanned;
@@ -135,7 +145,7 @@ class watcher {
         notifier_(opts.watch.poll ? ingest::notify_mode::polling : ingest::notify_mode::inotify),
         tracker_(rules_, opts.watch.alert_on, [this](const alert_notice& n) { emit(n); }),
         sink_(tracker_),
-        assembler_(sink_) {
+        assembler_(sink_, live_join_settings()) {
     if (opts.watch.on_alert) {
       command_ = std::make_unique<alert_command>(split_command(*opts.watch.on_alert).words);
     }

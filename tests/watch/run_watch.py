@@ -422,7 +422,7 @@ def check_soak():
                 if ahead > 0:
                     time.sleep(ahead)
                 done = (k + 1) / copies
-                for mark in (0.25, 1.0):
+                for mark in (0.25, 0.5, 0.75, 1.0):
                     if mark not in samples and done >= mark:
                         time.sleep(0.3)  # the watcher has caught up
                         samples[mark] = rss_kib(p.pid)
@@ -430,8 +430,9 @@ def check_soak():
         alerts = [json.loads(line) for _, line in out.lines]
         opened = [a for a in alerts if a["type"] == "alert"]
         print(f"{copies} sessions, {lines_written} lines, {copies * span / 3600:.2f} h of log time "
-              f"in {time.monotonic() - started:.1f} s; RSS {samples[0.25]} KiB at 25 %, "
-              f"{samples[1.0]} KiB at 100 %; {len(opened)} alerts; status {status}")
+              f"in {time.monotonic() - started:.1f} s; RSS at 25/50/75/100 %: "
+              f"{'/'.join(str(samples[m]) for m in (0.25, 0.5, 0.75, 1.0))} KiB; "
+              f"{len(opened)} alerts; status {status}")
         if len(opened) != copies:
             fail(f"{len(opened)} alerts for {copies} sessions with the same loop")
         if samples[1.0] > samples[0.25] * 1.10 + 2048:
