@@ -33,10 +33,10 @@ enum class alert_format : unsigned char { text, jsonl };
 
 // `loopscope watch` (and `loopscope --tee`).
 struct watch_options {
-  bool tee = false;         // stdin passes through to stdout; alerts (and report) to stderr
-  bool from_start = false;  // read what the files held at start (default: only what is added)
+  bool tee = false;             // stdin passes through to stdout; alerts (and report) to stderr
+  bool from_start = false;      // read what the files held at start (default: only what is added)
   bool since_now_flag = false;  // --since-now said explicitly (the default anyway)
-  bool poll = false;        // a timer instead of inotify
+  bool poll = false;            // a timer instead of inotify
   alert_format alerts = alert_format::text;
   std::optional<std::string> on_alert;  // a command run with each alert's JSON on stdin
   detect::severity alert_on = detect::severity::warning;

@@ -35,9 +35,9 @@ constexpr std::int64_t second_micros = 1'000'000;
 constexpr std::int64_t day_micros = 86'400 * second_micros;
 constexpr auto evaluate_every = std::chrono::milliseconds(100);  // alerts within ~0.1 s
 constexpr int wait_ms = 100;
-constexpr auto hold_for = std::chrono::milliseconds(200);  // a quiet input holds the merge back
-constexpr auto wait_for_codex = std::chrono::seconds(2);   // a proxy's day waits for Codex's
-constexpr auto poll_scan_every = std::chrono::seconds(1);   // trees, without inotify
+constexpr auto hold_for = std::chrono::milliseconds(200);     // a quiet input holds the merge back
+constexpr auto wait_for_codex = std::chrono::seconds(2);      // a proxy's day waits for Codex's
+constexpr auto poll_scan_every = std::chrono::seconds(1);     // trees, without inotify
 constexpr auto safety_scan_every = std::chrono::seconds(10);  // trees, with inotify
 constexpr std::size_t max_pending_line_bytes = std::size_t{8} << 20;  // per input, then wait
 
@@ -50,7 +50,9 @@ extern "C" void on_stop_signal(int) {
   [[maybe_unused]] const ssize_t ignored = ::write(signal_pipe[1], &byte, 1);
 }
 
-void complain(std::string_view message) { std::cerr << "loopscope: " << message << '\n'; }
+void complain(std::string_view message) {
+  std::cerr << "loopscope: " << message << '\n';
+}
 
 bool write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -445,8 +447,8 @@ class watcher {
   void emit(const alert_notice& n) {
     const report::redaction redact =
         opts_.no_redact ? report::redaction::off : report::redaction::on;
-    const std::string line = opts_.watch.alerts == alert_format::jsonl ? alert_json(n, redact)
-                                                                       : alert_text(n, redact);
+    const std::string line =
+        opts_.watch.alerts == alert_format::jsonl ? alert_json(n, redact) : alert_text(n, redact);
     std::ostream& out = opts_.watch.tee ? std::cerr : std::cout;
     out << line << '\n';
     out.flush();
@@ -512,9 +514,9 @@ int run_watch(const options& opts, const std::string& version) {
   }
   auto rules = resolve_rules(opts.rule_paths);
   if (!rules) return exit_trouble;
-  output_target target(opts.output ? opts.output
-                                   : (opts.watch.tee ? std::optional<std::string>("/dev/stderr")
-                                                     : std::nullopt));
+  output_target target(
+      opts.output ? opts.output
+                  : (opts.watch.tee ? std::optional<std::string>("/dev/stderr") : std::nullopt));
   if (!opts.watch.no_report) {
     if (const std::string error = target.open(); !error.empty()) {
       complain(error);
@@ -559,7 +561,6 @@ int run_watch(const options& opts, const std::string& version) {
   } else if (opts.watch.tee || stdin_is_piped()) {
     w.name("-");
     ok = w.add_stdin();
-    described.push_back("standard input");
   } else {
     const std::optional<codex_home> home = codex_home::locate();
     if (!home) {

@@ -74,7 +74,7 @@ class alert_tracker {
   struct turn_state {
     std::size_t events_seen = 0;
     bool closed = false;
-    std::set<std::string> alerts;  // incident keys alerted in this turn
+    std::set<std::string> alerts;        // incident keys alerted in this turn
     std::vector<std::string> fell_back;  // incident keys whose findings include a fallback
   };
 

@@ -128,9 +128,8 @@ void event_queue::drain_wake() {
   }
 }
 
-live_input::live_input(input_index index, ingest::input_spec spec,
-                       std::optional<format_id> forced, const normalize::proxy_clock& clock,
-                       event_queue& out)
+live_input::live_input(input_index index, ingest::input_spec spec, std::optional<format_id> forced,
+                       const normalize::proxy_clock& clock, event_queue& out)
     : lines_(std::make_shared<line_queue>()) {
   source_ = std::make_unique<normalize::event_source>(index, std::move(spec), forced,
                                                       ingest::read_limits{}, clock);

@@ -150,9 +150,8 @@ std::optional<timestamp> parse_relative_bound(const std::string& word, report::b
 }
 
 bool is_subcommand_name(std::string_view word) {
-  static const std::vector<std::string_view> names{"analyze", "events", "sessions",
-                                                   "rules",   "merge",  "formats",
-                                                   "help",    "config", "watch"};
+  static const std::vector<std::string_view> names{
+      "analyze", "events", "sessions", "rules", "merge", "formats", "help", "config", "watch"};
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 

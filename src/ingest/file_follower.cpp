@@ -72,14 +72,18 @@ file_follower::file_follower(fs::path path, start_at start, follow_limits limits
   if (::stat(path_.c_str(), &info) != 0) start_ = start_at::beginning;
 }
 
-file_follower::~file_follower() { close_file(); }
+file_follower::~file_follower() {
+  close_file();
+}
 
 void file_follower::close_file() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-void file_follower::release() { close_file(); }
+void file_follower::release() {
+  close_file();
+}
 
 bool file_follower::open_file(bool at_end) {
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -211,8 +215,8 @@ std::vector<std::pair<fs::path, start_at>> tree_follower::scan() {
   directories_.clear();
   if (!fs::is_directory(root_, ec)) return found;
   directories_.push_back(root_);
-  for (fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied,
-                                           ec),
+  for (fs::recursive_directory_iterator
+           it(root_, fs::directory_options::skip_permission_denied, ec),
        end;
        it != end; it.increment(ec)) {
     if (ec) break;
@@ -244,9 +248,9 @@ change_notifier::~change_notifier() {
 
 void change_notifier::watch_directory(const fs::path& dir) {
   if (mode_ != notify_mode::inotify || watches_.contains(dir.string())) return;
-  const int wd = ::inotify_add_watch(fd_, dir.c_str(),
-                                     IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
-                                         IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB);
+  const int wd = ::inotify_add_watch(
+      fd_, dir.c_str(),
+      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB);
   // A directory that does not exist yet is looked for again on the next call.
   if (wd >= 0) watches_.emplace(dir.string(), wd);
 }

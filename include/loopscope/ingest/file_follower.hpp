@@ -95,7 +95,7 @@ class file_follower {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   off_t offset_ = 0;
-  std::string head_;  // the file's first bytes, to tell a rewrite from growth
+  std::string head_;   // the file's first bytes, to tell a rewrite from growth
   bool seen_ = false;  // a file has been opened at this path before
   follow_counts counts_;
 };
