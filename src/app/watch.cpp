@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -133,9 +134,15 @@ session::join_settings live_join_settings() {
   return settings;
 }
 
+// How the report names the files found in a followed folder: as found under a named folder
+// (analyze's join groups, one per directory), or each as if named (Codex's sessions folder in the
+// default mode: joined with codex-tui.log, as analyze's default mode names the files it reads).
+enum class found_files : unsigned char { under_folder, named };
+
 struct tree_input {
   ingest::tree_follower tree;
   steady::time_point scanned;
+  found_files naming = found_files::under_folder;
 };
 
 class watcher {
@@ -173,8 +180,9 @@ class watcher {
     inputs_.push_back(std::move(input));
     return true;
   }
-  void add_tree(const fs::path& root, ingest::tree_follower::name_filter accept) {
-    trees_.push_back({ingest::tree_follower(root, start(), std::move(accept)), {}});
+  void add_tree(const fs::path& root, ingest::tree_follower::name_filter accept,
+                found_files naming) {
+    trees_.push_back({ingest::tree_follower(root, start(), std::move(accept)), {}, naming});
     watch_parent(root);
     scan(trees_.back());
   }
@@ -300,7 +308,16 @@ class watcher {
   }
 
   void scan(tree_input& t) {
-    for (const auto& [path, from] : t.tree.scan()) add_file(path.string(), path, from);
+    for (const auto& [path, from] : t.tree.scan()) {
+      // A file renamed within the folder (rotated) is followed already, under its old name.
+      struct stat info {};
+      if (::stat(path.c_str(), &info) == 0 && followed_.contains({info.st_dev, info.st_ino})) {
+        continue;
+      }
+      if (add_file(path.string(), path, from) && t.naming == found_files::named) {
+        names_.push_back(path.string());
+      }
+    }
     for (const fs::path& dir : t.tree.directories()) notifier_.watch_directory(dir);
     t.scanned = steady::now();
   }
@@ -316,6 +333,7 @@ class watcher {
       }
       if (input->file) {
         more = input->file->poll(*input) || more;
+        if (const auto id = input->file->identity()) followed_.insert(*id);
       } else if (input->stream && !input->stream->ended()) {
         input->stream->poll(*input);
       }
@@ -468,6 +486,7 @@ class watcher {
   std::vector<tree_input> trees_;
   std::vector<fs::path> watched_parents_;
   std::vector<std::string> names_;
+  std::set<std::pair<dev_t, ino_t>> followed_;  // every file a follower has had open
   std::optional<timestamp> latest_client_;
   std::optional<timestamp> advanced_to_;
 };
@@ -475,6 +494,21 @@ class watcher {
 bool is_rollout(const fs::path& path) {
   const std::string name = path.filename().string();
   return name.starts_with("rollout-") && name.ends_with(".jsonl");
+}
+
+// In a folder, the logs being written, not what rotation made of them: compressed archives
+// (access.log.1.gz) and numbered copies (access.log.1) hold lines read already, or old ones.
+bool is_live_log(const fs::path& path) {
+  const std::string name = path.filename().string();
+  for (const std::string_view archive : {".gz", ".zst", ".xz", ".bz2", ".zip"}) {
+    if (name.ends_with(archive)) return false;
+  }
+  const std::size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot + 1 < name.size() &&
+      name.find_first_not_of("0123456789", dot + 1) == std::string::npos) {
+    return false;
+  }
+  return !name.starts_with(".");
 }
 
 // A temporary folder for the spools, removed at the end however the run ends.
@@ -553,7 +587,7 @@ int run_watch(const options& opts, const std::string& version) {
       if (name == "-") {
         ok = ok && w.add_stdin();
       } else if (fs::is_directory(name, ec)) {
-        w.add_tree(name, nullptr);
+        w.add_tree(name, is_live_log, found_files::under_folder);
       } else {
         ok = ok && w.add_file(name, name, start);
       }
@@ -573,8 +607,7 @@ int run_watch(const options& opts, const std::string& version) {
     const fs::path sessions = home->root / "sessions";
     ok = w.add_file(log.string(), log, start);
     w.name(log.string());
-    w.name(sessions.string());
-    w.add_tree(sessions, is_rollout);
+    w.add_tree(sessions, is_rollout, found_files::named);
     described.push_back(log.string());
     described.push_back(sessions.string() + "/");
   }
@@ -590,6 +623,9 @@ int run_watch(const options& opts, const std::string& version) {
   }
 
   w.run();
+  // A second Ctrl-C while the rest is read and the report written ends loopscope at once.
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
   w.finish();
   if (w.dropped_commands() > 0) {
     complain(fmt::format("--on-alert: {} alert{} dropped (the command was still busy)",

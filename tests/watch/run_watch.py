@@ -12,6 +12,8 @@
               invalid UTF-8, no final newline); alerts and the report on stderr
   on_alert    --on-alert gets each alert as valid JSON on stdin, run without a shell; a slow
               command does not delay the alerts
+  codex_home  no PATH: $CODEX_HOME/log/codex-tui.log and rollouts appearing under sessions/ are
+              followed (one there before is not read); the report equals analyze of those files
   soak        one hour of generated log time written in ~10 s: RSS at the end stays within a small
               margin of RSS at 25 %
 
@@ -143,9 +145,10 @@ class Reader(threading.Thread):
             self.lines.append((time.monotonic(), line))
 
 
-def start_watch(args, **kwargs):
+def start_watch(args, env=None, **kwargs):
     p = subprocess.Popen([LOOPSCOPE, "watch", *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=ENV, **kwargs)
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env or ENV,
+                         **kwargs)
     out, err = Reader(p.stdout), Reader(p.stderr)
     out.start()
     err.start()
@@ -243,18 +246,21 @@ def check_rotate():
         lines = timed_lines(SAMPLE)
         trace = [line for _, n, line in lines if n == "trace.log"]
         rollout = [line for _, n, line in lines if n == "rollout.jsonl"]
+        proxy = [line for _, n, line in lines if n == "proxy.log"]
         live = os.path.join(scratch, "live")
-        os.makedirs(live)
-        trace_path, rollout_path = os.path.join(live, "trace.log"), os.path.join(live,
-                                                                                "rollout.jsonl")
+        folder = os.path.join(live, "proxy")
+        os.makedirs(folder)
+        trace_path = os.path.join(live, "trace.log")
+        rollout_path = os.path.join(live, "rollout.jsonl")
+        proxy_path = os.path.join(folder, "proxy.log")
         with open(trace_path, "wb") as f:
             f.write(b"old content, before watch started: not read\n")
         report_path = os.path.join(scratch, "final.json")
         p, out, err = start_watch(["--report-format", "json", "-o", report_path, trace_path,
-                                   rollout_path])
+                                   rollout_path, folder])
         time.sleep(0.5)
         third = len(trace) // 3
-        written = {"trace": b"", "rollout": b""}
+        written = {"trace": b"", "rollout": b"", "proxy": b""}
 
         def write(path, key, chunk, mode="ab"):
             with open(path, mode) as f:
@@ -266,10 +272,14 @@ def check_rotate():
 
         write(trace_path, "trace", trace[:third])
         write(rollout_path, "rollout", rollout[:len(rollout) // 2])
+        write(proxy_path, "proxy", proxy[:len(proxy) // 2])
         time.sleep(0.4)
-        # Rotation: renamed away, a new file in its place at once.
+        # Rotation: renamed away, a new file in its place at once. In the folder, the old file
+        # keeps a name that passes as a log: it is followed already, not read again.
         os.rename(trace_path, trace_path + ".1")
+        os.rename(proxy_path, os.path.join(folder, "proxy-2026-11-29.log"))
         write(trace_path, "trace", trace[third:2 * third], "wb")
+        write(proxy_path, "proxy", proxy[len(proxy) // 2:], "wb")
         time.sleep(0.4)
         # Truncation (copytruncate): emptied in place, then written again, longer than before
         # so only its first bytes tell it was rewritten.
@@ -277,31 +287,28 @@ def check_rotate():
             f.truncate(0)
         write(rollout_path, "rollout", rollout[len(rollout) // 2:])
         write(trace_path, "trace", trace[2 * third:])
-        time.sleep(0.6)
+        time.sleep(1.2)  # > the folder's rescan period without inotify events
         status = stop_watch(p, out, err)
         # What was written after watch started, read once: the same report as analyze of it.
-        complete = os.path.join(scratch, "complete")
         shutil.move(live, os.path.join(scratch, "moved"))
-        os.makedirs(live)
-        with open(trace_path, "wb") as f:
-            f.write(written["trace"])
-        with open(rollout_path, "wb") as f:
-            f.write(written["rollout"])
-        expected = analyze([trace_path, rollout_path], "--format", "json")
+        os.makedirs(folder)
+        for path, key in ((trace_path, "trace"), (rollout_path, "rollout"), (proxy_path, "proxy")):
+            with open(path, "wb") as f:
+                f.write(written[key])
+        expected = analyze([trace_path, rollout_path, folder], "--format", "json")
         with open(report_path, "rb") as f:
             got = f.read()
         report = json.loads(got)
         counts = {i["path"]: i["lines"] for i in report["inputs"]}
-        want = {trace_path: written["trace"].count(b"\n"),
-                rollout_path: written["rollout"].count(b"\n")}
+        want = {path: written[key].count(b"\n") for path, key in
+                ((trace_path, "trace"), (rollout_path, "rollout"), (proxy_path, "proxy"))}
         if counts != want:
             fail(f"lines read {counts}, written {want}")
         if got != expected.stdout:
             fail("the report differs from analyze of what was written:\n%s\n---\n%s" %
                  (got.decode()[:3000], expected.stdout.decode()[:3000]))
-        print(f"OK: rotation and truncation: {want} lines read once each; report identical; "
-              f"status {status}")
-        del complete
+        print(f"OK: rotation (a file, a file in a folder) and truncation: "
+              f"{sorted(want.values())} lines read once each; report identical; status {status}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -368,6 +375,54 @@ def check_on_alert():
             fail("the commands got other JSON than was printed")
         print(f"OK: {len(calls)} commands got valid alert JSON on stdin; alerts printed within "
               f"{last_alert_at:.2f} s although each command takes 0.5 s")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_codex_home():
+    """No PATH: what Codex writes under $CODEX_HOME — its TUI log and rollouts that appear under
+    sessions/ — from now on (a rollout there before is not read)."""
+    scratch = tempfile.mkdtemp(prefix="loopscope-watch-")
+    try:
+        home = os.path.join(scratch, "codex")
+        old = os.path.join(home, "sessions", "2026", "11", "28", "rollout-old.jsonl")
+        os.makedirs(os.path.dirname(old))
+        shutil.copy(os.path.join(os.path.dirname(SAMPLE), "http-429", "rollout.jsonl"), old)
+        log = os.path.join(home, "log", "codex-tui.log")
+        rollout = os.path.join(home, "sessions", "2026", "11", "29", "rollout-2026-11-29T01-46-16-x.jsonl")
+        report_path = os.path.join(scratch, "final.txt")
+        p, out, err = start_watch(["--format", "jsonl", "-o", report_path],
+                                  env=dict(ENV, CODEX_HOME=home))
+        time.sleep(0.5)
+        os.makedirs(os.path.dirname(log))
+        os.makedirs(os.path.dirname(rollout))
+        handles = {"trace.log": open(log, "ab", buffering=0),
+                   "rollout.jsonl": open(rollout, "ab", buffering=0)}
+        for _, name, line in timed_lines(SAMPLE):
+            if name in handles:
+                handles[name].write(line + b"\n")
+                time.sleep(0.002)
+        for h in handles.values():
+            h.close()
+        time.sleep(0.6)
+        status = stop_watch(p, out, err)
+        alerts = [json.loads(line) for _, line in out.lines]
+        opened = [a for a in alerts if a["type"] == "alert"]
+        if len(opened) != 1 or "405" not in opened[0]["verdict"] or opened[0]["session"] != \
+                "01a224fb-4073-7b20-90ea-06623faa6737":
+            fail(f"expected one alert for the ws-405 session, got {opened}; stderr {err.lines}")
+        expected = analyze([log, rollout])
+        with open(report_path, "rb") as f:
+            got = f.read()
+        if got != expected.stdout:
+            fail("the report differs from analyze of the files Codex wrote:\n%s\n---\n%s" %
+                 (got.decode()[:3000], expected.stdout.decode()[:3000]))
+        if b"rollout-old" in got:
+            fail("a rollout that was there before watch started was read")
+        said = b"".join(line for _, line in err.lines).decode()
+        if "watching " + log not in said:
+            fail(f"watch did not say what it follows: {said}")
+        print(f"OK: $CODEX_HOME followed by default; 1 alert; report identical; status {status}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -450,5 +505,6 @@ checks = {
     "tee": check_tee,
     "on_alert": check_on_alert,
     "soak": check_soak,
+    "codex_home": check_codex_home,
 }
 checks[CHECK]()

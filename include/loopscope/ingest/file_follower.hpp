@@ -80,6 +80,11 @@ class file_follower {
   const std::filesystem::path& path() const { return path_; }
   const follow_counts& counts() const { return counts_; }
   bool is_open() const { return fd_ >= 0; }
+  // The open file's device and inode.
+  std::optional<std::pair<dev_t, ino_t>> identity() const {
+    if (fd_ < 0) return std::nullopt;
+    return std::pair{dev_, ino_};
+  }
 
  private:
   bool open_file(bool at_end);
