@@ -22,6 +22,7 @@
 #include "codex_home.hpp"
 #include "loopscope/detect/rule_loader.hpp"
 #include "loopscope/ingest/file_follower.hpp"
+#include "loopscope/ingest/sqlite_logs.hpp"
 #include "loopscope/session/session_assembler.hpp"
 #include "rules_commands.hpp"
 #include "watch_alerts.hpp"
@@ -80,6 +81,7 @@ struct watched_input final : ingest::follow_sink {
   fs::path original;  // empty for stdin
   std::unique_ptr<ingest::file_follower> file;
   std::unique_ptr<ingest::stream_follower> stream;
+  std::unique_ptr<ingest::sqlite_follower> database;
   std::unique_ptr<live_input> live;
   fs::path spool_path;
   std::FILE* spool = nullptr;
@@ -172,6 +174,14 @@ class watcher {
     inputs_.push_back(std::move(input));
     return true;
   }
+  bool add_database(const std::string& display, const fs::path& path, ingest::start_at from) {
+    auto input = make_input(display, path);
+    if (!input) return false;
+    input->database = std::make_unique<ingest::sqlite_follower>(path, from);
+    watch_parent(path);
+    inputs_.push_back(std::move(input));
+    return true;
+  }
   bool add_stdin() {
     auto input = make_input("-", {});
     if (!input) return false;
@@ -219,6 +229,8 @@ class watcher {
   void finish() {
     for (const auto& input : inputs_) {
       if (input->file) input->file->finish(*input);
+      while (input->database && input->database->poll(*input)) {
+      }
       if (input->stream) {
         if (!stop_requested) input->stream->poll(*input);
         input->stream->finish(*input);
@@ -257,6 +269,15 @@ class watcher {
     for (const auto& input : inputs_) {
       if (!input->read_any && input->file && !input->file->counts().bytes) continue;
       if (!input->read_any && input->stream) continue;
+      if (input->database) {
+        if (!input->read_any) continue;
+        // A database is not rotated: when all its rows were read, the report reads it as analyze
+        // does (rows in time order); else the rows added while watching, in the order written.
+        if (opts_.watch.from_start || input->database->started_empty()) {
+          list.inputs.push_back({input->display, input->original, false});
+          continue;
+        }
+      }
       if (!input->original.empty()) {
         // Time-only stamps are dated by the file's modification day, as analyze dates them.
         struct stat info {};
@@ -308,17 +329,25 @@ class watcher {
   }
 
   void scan(tree_input& t) {
-    for (const auto& [path, from] : t.tree.scan()) {
-      // A file renamed within the folder (rotated) is followed already, under its old name.
-      struct stat info {};
-      if (::stat(path.c_str(), &info) == 0 && followed_.contains({info.st_dev, info.st_ino})) {
-        continue;
+    // Folders created since the last look may already hold files (sessions/YYYY/MM/DD/ and its
+    // first rollout appear at once): look again until no new folder is watched.
+    for (int round = 0; round < 8; ++round) {
+      for (const auto& [path, from] : t.tree.scan()) {
+        // A file renamed within the folder (rotated) is followed already, under its old name.
+        struct stat info {};
+        if (::stat(path.c_str(), &info) == 0 && followed_.contains({info.st_dev, info.st_ino})) {
+          continue;
+        }
+        if (add_file(path.string(), path, from) && t.naming == found_files::named) {
+          names_.push_back(path.string());
+        }
       }
-      if (add_file(path.string(), path, from) && t.naming == found_files::named) {
-        names_.push_back(path.string());
+      bool new_folder = false;
+      for (const fs::path& dir : t.tree.directories()) {
+        new_folder = notifier_.watch_directory(dir) || new_folder;
       }
+      if (!new_folder) break;
     }
-    for (const fs::path& dir : t.tree.directories()) notifier_.watch_directory(dir);
     t.scanned = steady::now();
   }
 
@@ -336,6 +365,8 @@ class watcher {
         if (const auto id = input->file->identity()) followed_.insert(*id);
       } else if (input->stream && !input->stream->ended()) {
         input->stream->poll(*input);
+      } else if (input->database) {
+        more = input->database->poll(*input) || more;
       }
     }
     return more;
@@ -586,6 +617,8 @@ int run_watch(const options& opts, const std::string& version) {
       std::error_code ec;
       if (name == "-") {
         ok = ok && w.add_stdin();
+      } else if (name.ends_with(".sqlite") || ingest::is_sqlite_file(name)) {
+        ok = ok && w.add_database(name, name, start);
       } else if (fs::is_directory(name, ec)) {
         w.add_tree(name, is_live_log, found_files::under_folder);
       } else {
@@ -605,10 +638,14 @@ int run_watch(const options& opts, const std::string& version) {
     // sessions/, the TUI's log. Each file as analyze would name it.
     const fs::path log = home->root / "log" / "codex-tui.log";
     const fs::path sessions = home->root / "sessions";
+    const fs::path database = home->root / "logs_2.sqlite";
     ok = w.add_file(log.string(), log, start);
     w.name(log.string());
+    ok = ok && w.add_database(database.string(), database, start);
+    w.name(database.string());
     w.add_tree(sessions, is_rollout, found_files::named);
     described.push_back(log.string());
+    described.push_back(database.string());
     described.push_back(sessions.string() + "/");
   }
   for (const std::string& proxy : opts.proxy_logs) {

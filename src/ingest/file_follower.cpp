@@ -213,7 +213,10 @@ std::vector<std::pair<fs::path, start_at>> tree_follower::scan() {
   std::vector<std::pair<fs::path, start_at>> found;
   std::error_code ec;
   directories_.clear();
-  if (!fs::is_directory(root_, ec)) return found;
+  if (!fs::is_directory(root_, ec)) {
+    scanned_ = true;  // a folder that appears later holds new files only
+    return found;
+  }
   directories_.push_back(root_);
   for (fs::recursive_directory_iterator
            it(root_, fs::directory_options::skip_permission_denied, ec),
@@ -246,13 +249,15 @@ change_notifier::~change_notifier() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void change_notifier::watch_directory(const fs::path& dir) {
-  if (mode_ != notify_mode::inotify || watches_.contains(dir.string())) return;
+bool change_notifier::watch_directory(const fs::path& dir) {
+  if (mode_ != notify_mode::inotify || watches_.contains(dir.string())) return false;
   const int wd = ::inotify_add_watch(
       fd_, dir.c_str(),
       IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB);
   // A directory that does not exist yet is looked for again on the next call.
-  if (wd >= 0) watches_.emplace(dir.string(), wd);
+  if (wd < 0) return false;
+  watches_.emplace(dir.string(), wd);
+  return true;
 }
 
 bool change_notifier::wait(int timeout_ms, const std::vector<int>& fds) {

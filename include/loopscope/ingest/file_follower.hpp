@@ -157,8 +157,9 @@ class change_notifier {
   change_notifier& operator=(const change_notifier&) = delete;
 
   notify_mode mode() const { return mode_; }
-  // Watches a directory's entries (files created, written, renamed, removed). Idempotent.
-  void watch_directory(const std::filesystem::path& dir);
+  // Watches a directory's entries (files created, written, renamed, removed). Idempotent; true
+  // when the directory is watched from now on (it was not before).
+  bool watch_directory(const std::filesystem::path& dir);
   // Waits until a watched directory changed, one of `fds` is readable, or `timeout_ms` passed.
   // True when inotify reported a file created or moved in (a tree may have a new file).
   bool wait(int timeout_ms, const std::vector<int>& fds);
