@@ -41,6 +41,14 @@ constexpr auto hold_for = std::chrono::milliseconds(200);     // a quiet input h
 constexpr auto wait_for_codex = std::chrono::seconds(2);      // a proxy's day waits for Codex's
 constexpr auto poll_scan_every = std::chrono::seconds(1);     // trees, without inotify
 constexpr auto safety_scan_every = std::chrono::seconds(10);  // trees, with inotify
+// LOOPSCOPE_WATCH_IDLE_MS shortens it for tests/watch (a run of ten minutes is no test).
+std::chrono::milliseconds idle_release_after() {
+  if (const char* ms = std::getenv("LOOPSCOPE_WATCH_IDLE_MS"); ms != nullptr && *ms != '\0') {
+    return std::chrono::milliseconds(std::strtol(ms, nullptr, 10));
+  }
+  return std::chrono::minutes(10);
+}
+
 constexpr std::size_t max_pending_line_bytes = std::size_t{8} << 20;  // per input, then wait
 
 std::atomic<bool> stop_requested{false};
@@ -91,6 +99,7 @@ struct watched_input final : ingest::follow_sink {
   bool shift_decided = false;
   std::int64_t day_shift = 0;
   std::uint64_t long_lines = 0;
+  input_index index = 0;
   std::deque<live_event> queued;  // decoded, waiting for the merge (see process_events)
   bool undecided_seen = false;    // a time-only stamp waits for its day (decide_day_shift)
   steady::time_point undecided_since;
@@ -228,23 +237,29 @@ class watcher {
   // The end: what is left is read, the decoders finish, every turn is handed on.
   void finish() {
     for (const auto& input : inputs_) {
-      if (input->file) input->file->finish(*input);
+      if (input->file && !input->live && input->file->changed_since_release()) {
+        reactivate(*input);
+      }
+      if (input->file && input->live) input->file->finish(*input);
       while (input->database && input->database->poll(*input)) {
       }
       if (input->stream) {
         if (!stop_requested) input->stream->poll(*input);
         input->stream->finish(*input);
       }
-      input->live->close();
+      if (input->live) input->live->close();
     }
     for (;;) {
       bool all_done = true;
-      for (const auto& input : inputs_) all_done = all_done && input->live->done();
+      for (const auto& input : inputs_)
+        all_done = all_done && (!input->live || input->live->done());
       process_events();
       if (all_done) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    for (const auto& input : inputs_) input->live->join();
+    for (const auto& input : inputs_) {
+      if (input->live) input->live->join();
+    }
     process_events(true);
     evaluate();
     assembler_.finish();
@@ -315,11 +330,43 @@ class watcher {
                            std::strerror(errno)));
       return nullptr;
     }
-    ingest::input_spec spec{display, path, path.empty()};
-    input->live =
-        std::make_unique<live_input>(static_cast<input_index>(inputs_.size()), std::move(spec),
-                                     opts_.input_format, opts_.proxy_clock, events_);
+    input->index = static_cast<input_index>(inputs_.size());
+    start_live(*input);
     return input;
+  }
+
+  void start_live(watched_input& input) {
+    ingest::input_spec spec{input.display, input.original, input.original.empty()};
+    input.live = std::make_unique<live_input>(input.index, std::move(spec), opts_.input_format,
+                                              opts_.proxy_clock, events_);
+  }
+
+  static std::size_t pending_lines(const watched_input& input) {
+    return input.live ? input.live->lines().pending_bytes() : 0;
+  }
+
+  // A file quiet for idle_release gives back its thread and file descriptors (a sessions folder
+  // gains a rollout per session, for days): its decoder ends, its position is kept, and both come
+  // back when the file changes. Its session stays open in the sessions stage as long as before.
+  void release_if_idle(watched_input& input, steady::time_point now) {
+    if (!input.file || !input.live || !input.file->is_open() || pending_lines(input) > 0 ||
+        !input.queued.empty() || now - input.last_activity < idle_release_) {
+      return;
+    }
+    input.live->close();
+    input.live->join();  // its last events (a request held for its status) are queued
+    input.live.reset();
+    input.file->release();
+    if (input.spool != nullptr) std::fclose(input.spool);
+    input.spool = nullptr;
+    ++released_;
+  }
+
+  bool reactivate(watched_input& input) {
+    input.spool = std::fopen(input.spool_path.c_str(), "ab");
+    if (input.spool == nullptr) return false;
+    start_live(input);
+    return true;
   }
 
   void watch_parent(const fs::path& path) {
@@ -355,10 +402,14 @@ class watcher {
     // Directories named that did not exist yet may exist now.
     for (const fs::path& dir : watched_parents_) notifier_.watch_directory(dir);
     bool more = false;
+    const steady::time_point now = steady::now();
     for (const auto& input : inputs_) {
-      if (input->live->lines().pending_bytes() > max_pending_line_bytes) {
+      if (pending_lines(*input) > max_pending_line_bytes) {
         more = true;  // the decoder is behind: wait for it
         continue;
+      }
+      if (input->file && !input->live) {
+        if (!input->file->changed_since_release() || !reactivate(*input)) continue;
       }
       if (input->file) {
         more = input->file->poll(*input) || more;
@@ -368,6 +419,7 @@ class watcher {
       } else if (input->database) {
         more = input->database->poll(*input) || more;
       }
+      release_if_idle(*input, now);
     }
     return more;
   }
@@ -423,7 +475,7 @@ class watcher {
       if (!draining) {
         for (const auto& input : inputs_) {
           if (input.get() == best || !input->queued.empty()) continue;
-          if (input->live->lines().pending_bytes() > 0 || now - input->last_activity < hold_for) {
+          if (pending_lines(*input) > 0 || now - input->last_activity < hold_for) {
             return;  // it may still give an earlier event
           }
         }
@@ -518,6 +570,8 @@ class watcher {
   std::vector<fs::path> watched_parents_;
   std::vector<std::string> names_;
   std::set<std::pair<dev_t, ino_t>> followed_;  // every file a follower has had open
+  std::chrono::milliseconds idle_release_ = idle_release_after();
+  std::uint64_t released_ = 0;
   std::optional<timestamp> latest_client_;
   std::optional<timestamp> advanced_to_;
 };

@@ -82,7 +82,37 @@ void file_follower::close_file() {
 }
 
 void file_follower::release() {
+  if (fd_ < 0) return;
+  struct stat info {};
+  released_size_ = ::fstat(fd_, &info) == 0 ? info.st_size : offset_;
   close_file();
+  released_ = true;
+}
+
+bool file_follower::changed_since_release() const {
+  struct stat info {};
+  if (!released_ || ::stat(path_.c_str(), &info) != 0) return false;
+  return info.st_dev != dev_ || info.st_ino != ino_ || info.st_size != released_size_;
+}
+
+// Back to a released file: the same one goes on at its position, another is read from 0.
+bool file_follower::reopen_released(follow_sink& sink) {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  released_ = false;
+  if (info.st_dev == dev_ && info.st_ino == ino_) {
+    fd_ = fd;  // poll() tells growth from truncation as always
+    return true;
+  }
+  ::close(fd);
+  lines_.flush(sink);
+  ++counts_.rotations;
+  return open_file(false);
 }
 
 bool file_follower::open_file(bool at_end) {
@@ -143,6 +173,9 @@ bool file_follower::read_some(follow_sink& sink, std::size_t& budget) {
 }
 
 bool file_follower::poll(follow_sink& sink) {
+  if (released_) {
+    if (!changed_since_release() || !reopen_released(sink)) return false;
+  }
   if (fd_ < 0) {
     // First sight: the start position as asked; a file that appears (again) later: from 0.
     if (!open_file(!seen_ && start_ == start_at::end)) return false;

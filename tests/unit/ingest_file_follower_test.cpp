@@ -173,3 +173,27 @@ TEST_CASE("split_command: words, quotes and escapes; no shell syntax is special"
   CHECK(!split_command("a 'b").error.empty());
   CHECK(!split_command("   ").error.empty());
 }
+
+TEST_CASE("file_follower: a released file goes on where it was, or is read anew when replaced") {
+  temp_dir dir;
+  const fs::path log = dir.path / "idle.log";
+  file_follower f(log, start_at::end);
+  recorded sink;
+  append(log, "1\n");
+  poll_all(f, sink);
+  f.release();
+  CHECK(!f.is_open());
+  CHECK(!f.changed_since_release());
+  poll_all(f, sink);  // nothing changed: not even opened
+  CHECK(!f.is_open());
+  append(log, "2\n");
+  CHECK(f.changed_since_release());
+  poll_all(f, sink);
+  CHECK(sink.lines == std::vector<std::string>{"1", "2"});
+  f.release();
+  fs::rename(log, dir.path / "idle.log.1");
+  append(log, "3\n");
+  poll_all(f, sink);
+  CHECK(sink.lines == std::vector<std::string>{"1", "2", "3"});
+  CHECK(f.counts().rotations == 1);
+}

@@ -8,6 +8,7 @@
   poll        the same with --poll (no inotify), over the sample's first turn
   rotate      rotation (rename + new file) and truncation mid-session: the report at the end equals
               `analyze` of what was written, read once (nothing lost, nothing read twice)
+  idle        the same with files released while quiet (descriptors, decoder threads)
   tee         `loopscope --tee` and `watch --tee -`: stdout is the input byte for byte (CRLF,
               invalid UTF-8, no final newline); alerts and the report on stderr
   on_alert    --on-alert gets each alert as valid JSON on stdin, run without a shell; a slow
@@ -245,7 +246,21 @@ def check_replay(extra, turns=3):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def check_rotate():
+def open_files_under(pid, folder):
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(folder):
+            found.append(target)
+    return found
+
+
+def check_rotate(idle=False):
+    """idle: files quiet for 150 ms give back their descriptors and decoder threads (10 minutes
+    outside tests), and are rotated and truncated while released."""
     scratch = tempfile.mkdtemp(prefix="loopscope-watch-")
     try:
         lines = timed_lines(SAMPLE)
@@ -261,8 +276,9 @@ def check_rotate():
         with open(trace_path, "wb") as f:
             f.write(b"old content, before watch started: not read\n")
         report_path = os.path.join(scratch, "final.json")
+        env = dict(ENV, LOOPSCOPE_WATCH_IDLE_MS="150") if idle else ENV
         p, out, err = start_watch(["--report-format", "json", "-o", report_path, trace_path,
-                                   rollout_path, folder])
+                                   rollout_path, folder], env=env)
         time.sleep(0.5)
         third = len(trace) // 3
         written = {"trace": b"", "rollout": b"", "proxy": b""}
@@ -279,6 +295,11 @@ def check_rotate():
         write(rollout_path, "rollout", rollout[:len(rollout) // 2])
         write(proxy_path, "proxy", proxy[:len(proxy) // 2])
         time.sleep(0.3)
+        if idle:
+            time.sleep(0.3)
+            still = open_files_under(p.pid, live)
+            if still:
+                fail(f"quiet files still open: {still}")
         # Rotation: renamed away, a new file in its place at once. In the folder, the old file
         # keeps a name that passes as a log: it is followed already, not read again.
         os.rename(trace_path, trace_path + ".1")
@@ -308,11 +329,11 @@ def check_rotate():
         want = {path: written[key].count(b"\n") for path, key in
                 ((trace_path, "trace"), (rollout_path, "rollout"), (proxy_path, "proxy"))}
         if counts != want:
-            fail(f"lines read {counts}, written {want}")
+            fail(f"lines read {counts}, written {want}; stderr {err.lines}")
         if got != expected.stdout:
             fail("the report differs from analyze of what was written:\n%s\n---\n%s" %
                  (got.decode()[:3000], expected.stdout.decode()[:3000]))
-        print(f"OK: rotation (a file, a file in a folder) and truncation: "
+        print(f"OK: rotation (a file, a file in a folder) and truncation{' while released' if idle else ''}: "
               f"{sorted(want.values())} lines read once each; report identical; status {status}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -608,6 +629,7 @@ checks = {
     "replay": lambda: check_replay([]),
     "poll": lambda: check_replay(["--poll"], turns=1),
     "rotate": check_rotate,
+    "idle": lambda: check_rotate(idle=True),
     "tee": check_tee,
     "on_alert": check_on_alert,
     "soak": check_soak,

@@ -74,8 +74,12 @@ class file_follower {
   bool poll(follow_sink& sink);
   // The end of following: an unfinished last line is handed on as a line.
   void finish(follow_sink& sink);
-  // Releases the file descriptor (an idle file); the position stays, checked on reopening.
+  // Releases the file descriptor (an idle file). The position stays: the next poll goes on
+  // where this one stopped when the path still names the same file, else reads the new one.
   void release();
+  bool released() const { return released_; }
+  // Released, and the path now names another file or one of another size: poll() has work.
+  bool changed_since_release() const;
 
   const std::filesystem::path& path() const { return path_; }
   const follow_counts& counts() const { return counts_; }
@@ -91,6 +95,7 @@ class file_follower {
   void close_file();
   bool read_some(follow_sink& sink, std::size_t& budget);
   bool head_changed();
+  bool reopen_released(follow_sink& sink);
 
   std::filesystem::path path_;
   start_at start_;
@@ -102,6 +107,8 @@ class file_follower {
   off_t offset_ = 0;
   std::string head_;   // the file's first bytes, to tell a rewrite from growth
   bool seen_ = false;  // a file has been opened at this path before
+  bool released_ = false;
+  off_t released_size_ = 0;
   follow_counts counts_;
 };
 
