@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "batch_state.hpp"
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/detect/rule_engine.hpp"
 #include "loopscope/detect/rule_loader.hpp"
 #include "loopscope/ingest/input_list.hpp"

@@ -18,6 +18,8 @@
 
 #include "analysis.hpp"
 #include "codex_home.hpp"
+#include "formats_commands.hpp"
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/formats/sniff.hpp"
 #include "loopscope/report/aggregate_merge.hpp"
 #include "loopscope/report/event_writer.hpp"
@@ -167,14 +169,6 @@ std::optional<analysis_request> request_for(const options& opts, const std::stri
   return request;
 }
 
-int finish(output_target& target) {
-  if (const std::string error = target.commit(); !error.empty()) {
-    complain(error);
-    return exit_trouble;
-  }
-  return exit_clean;
-}
-
 // On stderr: the problems of inputs not read whole, and inputs that held no recognised line —
 // one line each when named, one line for all of those found under named directories (an
 // archive's READMEs and JSON side files would otherwise drown the rest).
@@ -276,16 +270,6 @@ int findings_status(const options& opts, const report::report& model) {
         return entry.second > 0 && level && *level >= opts.fail_on;
       });
   return over_threshold ? exit_findings : exit_clean;
-}
-
-// -o is made ready before any input is read: an unwritable path fails in a second, not after
-// the night's analysis.
-bool ready(output_target& target) {
-  if (const std::string error = target.open(); !error.empty()) {
-    complain(error);
-    return false;
-  }
-  return true;
 }
 
 int run_analyze(const options& opts, const std::string& version) {
@@ -403,17 +387,6 @@ int run_sessions(const options& opts, const std::string& version) {
   return reading_status(opts, result.model, exit_clean);
 }
 
-int run_formats(const options& opts) {
-  output_target target(opts.output);
-  if (!ready(target)) return exit_trouble;
-  std::ostream& out = target.stream();
-  for (const format_id id : all_formats()) {
-    out << fmt::format("{:<18} {}\n{:<18} e.g. {}\n", format_name(id),
-                       formats::format_description(id), "", formats::sample_line(id));
-  }
-  return finish(target);
-}
-
 }  // namespace
 
 int run(const options& opts, const std::string& version) {
@@ -425,7 +398,11 @@ int run(const options& opts, const std::string& version) {
     case command::sessions:
       return run_sessions(opts, version);
     case command::formats:
-      return run_formats(opts);
+      return run_formats_list(opts);
+    case command::formats_validate:
+      return run_formats_validate(opts);
+    case command::formats_test:
+      return run_formats_test(opts);
     case command::rules_list:
       return run_rules_list(opts);
     case command::rules_validate:

@@ -21,6 +21,8 @@ enum class command : unsigned char {
   events,
   sessions,
   formats,
+  formats_validate,
+  formats_test,
   rules_list,
   rules_validate,
   rules_test,
@@ -51,6 +53,7 @@ struct options {
   report_format format = report_format::text;
   std::optional<std::string> output;
   std::vector<std::string> rule_paths;
+  std::vector<std::string> format_paths;  // --formats, or formats validate|test PATH
   detect::severity fail_on = detect::severity::error;
   color_choice color = color_choice::automatic;
   std::size_t jobs = 0;  // 0: the number of cores

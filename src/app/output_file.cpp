@@ -125,4 +125,22 @@ std::string output_target::commit() {
   return {};
 }
 
+// -o is made ready before any input is read: an unwritable path fails in a second, not after
+// the night's analysis.
+bool ready(output_target& target) {
+  if (const std::string error = target.open(); !error.empty()) {
+    std::cerr << "loopscope: " << error << '\n';
+    return false;
+  }
+  return true;
+}
+
+int finish(output_target& target) {
+  if (const std::string error = target.commit(); !error.empty()) {
+    std::cerr << "loopscope: " << error << '\n';
+    return 2;  // exit_trouble
+  }
+  return 0;
+}
+
 }  // namespace loopscope::app

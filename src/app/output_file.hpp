@@ -47,4 +47,9 @@ class output_target {
   bool committed_ = false;
 };
 
+// Opens the target, or says why not on stderr (one line) and returns false.
+bool ready(output_target& target);
+// Commits the target; 0, or 2 (exit_trouble) after saying why on stderr.
+int finish(output_target& target);
+
 }  // namespace loopscope::app

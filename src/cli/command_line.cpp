@@ -13,9 +13,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "app/formats_commands.hpp"
 #include "config_hook.hpp"
 #include "generated_docs.hpp"
 #include "loopscope/core/time_zone.hpp"
+#include "loopscope/formats/registry.hpp"
 
 namespace loopscope::cli {
 namespace {
@@ -46,6 +48,14 @@ void add_input_options(CLI::App& command, app::options& opts, std::string& input
   command.add_option("--input-format", input_format,
                      "Read every input as this format instead of detecting it (see `loopscope "
                      "formats`)");
+  // One path per --formats, so `--formats my.yaml proxy.log` keeps the log as an input.
+  command
+      .add_option("--formats", opts.format_paths,
+                  "Formats file or directory laid over the built-in formats and message "
+                  "catalogues (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command
       .add_option("--proxy-log", opts.proxy_logs,
                   "A proxy's log (LiteLLM, uvicorn) to read beside the inputs, or beside the "
@@ -279,8 +289,23 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   add_input_options(*sessions, opts, input_format, clock);
   add_detail_options(*sessions, opts);
 
-  CLI::App* formats = app.add_subcommand("formats", "List the input formats, with a sample line");
+  CLI::App* formats = app.add_subcommand(
+      "formats", "List the input formats, with a sample line; validate or test formats files");
+  formats->require_subcommand(0, 1);
   formats->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");
+  formats
+      ->add_option("--formats", opts.format_paths,
+                   "Formats file or directory laid over the built-in ones before listing "
+                   "(repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  CLI::App* formats_validate = formats->add_subcommand(
+      "validate", "Check formats files: schema, patterns, and every sample against its entry");
+  formats_validate->add_option("PATH", opts.format_paths, "Formats files or directories");
+  CLI::App* formats_test = formats->add_subcommand(
+      "test", "Run every catalogue entry's samples (built-ins, plus PATH laid over them)");
+  formats_test->add_option("PATH", opts.format_paths, "Formats files or directories");
 
   CLI::App* rules = app.add_subcommand("rules", "List, validate or test detection rules");
   rules->require_subcommand(1);
@@ -418,6 +443,12 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
     return {std::nullopt, status};
   }
 
+  // The formats must be in place before a format name can be resolved.
+  if (!formats_validate->parsed() && !formats_test->parsed()) {
+    if (const int status = app::install_formats(opts.format_paths); status != app::exit_clean) {
+      return {std::nullopt, status};
+    }
+  }
   if (!input_format.empty()) {
     opts.input_format = format_from_name(input_format);
     if (!opts.input_format || *opts.input_format == format_id::unknown) {
@@ -469,6 +500,8 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   if (events->parsed()) opts.chosen = app::command::events;
   if (sessions->parsed()) opts.chosen = app::command::sessions;
   if (formats->parsed()) opts.chosen = app::command::formats;
+  if (formats_validate->parsed()) opts.chosen = app::command::formats_validate;
+  if (formats_test->parsed()) opts.chosen = app::command::formats_test;
   if (rules_list->parsed()) opts.chosen = app::command::rules_list;
   if (rules_validate->parsed()) opts.chosen = app::command::rules_validate;
   if (rules_test->parsed()) opts.chosen = app::command::rules_test;

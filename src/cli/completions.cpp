@@ -10,6 +10,7 @@
 
 #include "generated_docs.hpp"
 #include "loopscope/core/format_id.hpp"
+#include "loopscope/formats/registry.hpp"
 
 namespace loopscope::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include "app/config_file.hpp"
 #include "generated_docs.hpp"
 #include "loopscope/core/format_id.hpp"
-#include "loopscope/formats/sniff.hpp"
+#include "loopscope/formats/registry.hpp"
 
 namespace loopscope::cli {
 namespace {
@@ -137,11 +137,11 @@ files are recognised by their content too.
 \fB\-\-input\-format\fR \fINAME\fR reads every input as one format instead.
 The formats, as \fBloopscope formats\fR lists them:
 )";
-  for (const format_id id : all_formats()) {
-    out << ".TP\n.B " << roff(format_name(id)) << '\n'
-        << roff(formats::format_description(id)) << ".\n"
+  for (const formats::format_info& f : formats::registry().formats()) {
+    out << ".TP\n.B " << roff(f.name) << '\n'
+        << roff(f.description) << ".\n"
         << ".br\nFor example:\n.RS\n.nf\n"
-        << roff(formats::sample_line(id), false) << "\n.fi\n.RE\n";
+        << roff(f.samples.empty() ? std::string() : f.samples.front(), false) << "\n.fi\n.RE\n";
   }
 }
 

@@ -1,87 +1,89 @@
 #include "loopscope/core/event.hpp"
 
+#include <array>
+#include <utility>
+
 namespace loopscope {
+namespace {
+
+// One table per enum, read both ways.
+constexpr std::array<std::pair<event_kind, std::string_view>, 25> event_kind_names{{
+    {event_kind::session_start, "session_start"},
+    {event_kind::turn_start, "turn_start"},
+    {event_kind::turn_end, "turn_end"},
+    {event_kind::turn_error, "turn_error"},
+    {event_kind::request, "request"},
+    {event_kind::response, "response"},
+    {event_kind::request_attempt, "request_attempt"},
+    {event_kind::ws_connect, "ws_connect"},
+    {event_kind::ws_error, "ws_error"},
+    {event_kind::transport_fallback, "transport_fallback"},
+    {event_kind::stream_retry, "stream_retry"},
+    {event_kind::proxy_retry, "proxy_retry"},
+    {event_kind::proxy_fallback, "proxy_fallback"},
+    {event_kind::proxy_error, "proxy_error"},
+    {event_kind::tool_call, "tool_call"},
+    {event_kind::tool_output, "tool_output"},
+    {event_kind::web_search, "web_search"},
+    {event_kind::agent_message, "agent_message"},
+    {event_kind::user_message, "user_message"},
+    {event_kind::reasoning, "reasoning"},
+    {event_kind::token_count, "token_count"},
+    {event_kind::compaction, "compaction"},
+    {event_kind::warning, "warning"},
+    {event_kind::error, "error"},
+    {event_kind::other, "other"},
+}};
+static_assert(event_kind_names.back().first == event_kind::other, "every event_kind is named");
+
+constexpr std::array<std::pair<transport_kind, std::string_view>, 3> transport_names{{
+    {transport_kind::unknown, "unknown"},
+    {transport_kind::http, "http"},
+    {transport_kind::websocket, "websocket"},
+}};
+
+constexpr std::array<std::pair<turn_outcome, std::string_view>, 4> outcome_names{{
+    {turn_outcome::none, "open"},
+    {turn_outcome::completed, "completed"},
+    {turn_outcome::failed, "failed"},
+    {turn_outcome::aborted, "aborted"},
+}};
+
+template <typename Table, typename Enum>
+std::string_view name_in(const Table& table, Enum value, std::string_view fallback) {
+  for (const auto& [v, name] : table) {
+    if (v == value) return name;
+  }
+  return fallback;
+}
+
+template <typename Table>
+auto value_in(const Table& table, std::string_view name)
+    -> std::optional<typename Table::value_type::first_type> {
+  for (const auto& [v, n] : table) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::string_view event_kind_name(event_kind kind) {
-  switch (kind) {
-    case event_kind::session_start:
-      return "session_start";
-    case event_kind::turn_start:
-      return "turn_start";
-    case event_kind::turn_end:
-      return "turn_end";
-    case event_kind::turn_error:
-      return "turn_error";
-    case event_kind::request:
-      return "request";
-    case event_kind::response:
-      return "response";
-    case event_kind::request_attempt:
-      return "request_attempt";
-    case event_kind::ws_connect:
-      return "ws_connect";
-    case event_kind::ws_error:
-      return "ws_error";
-    case event_kind::transport_fallback:
-      return "transport_fallback";
-    case event_kind::stream_retry:
-      return "stream_retry";
-    case event_kind::proxy_retry:
-      return "proxy_retry";
-    case event_kind::proxy_fallback:
-      return "proxy_fallback";
-    case event_kind::proxy_error:
-      return "proxy_error";
-    case event_kind::tool_call:
-      return "tool_call";
-    case event_kind::tool_output:
-      return "tool_output";
-    case event_kind::web_search:
-      return "web_search";
-    case event_kind::agent_message:
-      return "agent_message";
-    case event_kind::user_message:
-      return "user_message";
-    case event_kind::reasoning:
-      return "reasoning";
-    case event_kind::token_count:
-      return "token_count";
-    case event_kind::compaction:
-      return "compaction";
-    case event_kind::warning:
-      return "warning";
-    case event_kind::error:
-      return "error";
-    case event_kind::other:
-      return "other";
-  }
-  return "other";
+  return name_in(event_kind_names, kind, "other");
+}
+std::optional<event_kind> event_kind_from_name(std::string_view name) {
+  return value_in(event_kind_names, name);
 }
 
 std::string_view transport_name(transport_kind transport) {
-  switch (transport) {
-    case transport_kind::unknown:
-      return "unknown";
-    case transport_kind::http:
-      return "http";
-    case transport_kind::websocket:
-      return "websocket";
-  }
-  return "unknown";
+  return name_in(transport_names, transport, "unknown");
+}
+std::optional<transport_kind> transport_from_name(std::string_view name) {
+  return value_in(transport_names, name);
 }
 
 std::string_view turn_outcome_name(turn_outcome outcome) {
-  switch (outcome) {
-    case turn_outcome::none:
-      return "open";
-    case turn_outcome::completed:
-      return "completed";
-    case turn_outcome::failed:
-      return "failed";
-    case turn_outcome::aborted:
-      return "aborted";
-  }
-  return "open";
+  return name_in(outcome_names, outcome, "open");
 }
 
 }  // namespace loopscope

@@ -1,5 +1,6 @@
 // Evaluating rule selectors against normalized events.
 #include <re2/re2.h>
+#include "loopscope/formats/registry.hpp"
 
 #include <fmt/format.h>
 #include <array>
@@ -119,19 +120,11 @@ std::optional<lane> lane_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+// The registry names each format's lane; detect's lanes are the same four, in the same order.
 lane lane_of(format_id source) {
-  switch (source) {
-    case format_id::litellm_text:
-    case format_id::litellm_json:
-    case format_id::uvicorn_access:
-      return lane::proxy;
-    case format_id::codex_trace:
-      return lane::trace;
-    case format_id::codex_rollout:
-      return lane::rollout;
-    default:
-      return lane::exec;
-  }
+  static_assert(static_cast<int>(lane::rollout) == static_cast<int>(formats::format_lane::rollout));
+  const formats::format_info* info = formats::registry().info(source);
+  return info != nullptr ? static_cast<lane>(info->lane) : lane::exec;
 }
 
 bool is_known_field(std::string_view field) {

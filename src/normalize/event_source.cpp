@@ -48,14 +48,8 @@ std::string_view trim(std::string_view text) {
 }
 
 source_role role_of(format_id format) {
-  switch (format) {
-    case format_id::litellm_text:
-    case format_id::litellm_json:
-    case format_id::uvicorn_access:
-      return source_role::proxy;
-    default:
-      return source_role::client;
-  }
+  const formats::format_info* info = formats::registry().info(format);
+  return info != nullptr ? info->role : source_role::client;
 }
 
 event_source::event_source(input_index index, ingest::input_spec spec,
@@ -72,7 +66,7 @@ event_source::event_source(input_index index, ingest::input_spec spec,
 bool event_source::rewind() {
   if (spec_.is_stdin) return false;
   lines_.reset();
-  normalizers_ = {};
+  normalizers_.clear();
   previous_ = nullptr;
   tally_ = {};
   queue_.clear();
@@ -126,7 +120,7 @@ void event_source::close() {
     finish_input();
   }
   lines_.reset();
-  normalizers_ = {};
+  normalizers_.clear();
   previous_ = nullptr;
 }
 
@@ -168,6 +162,8 @@ bool event_source::read_more() {
       continue_json_block(text);
       return true;
     }
+    // The generic reader claims only the lines its catalogues understand.
+    if (try_fallback(text, where)) return true;
     tally_.count(format);
     ++stats_.skipped;
     return true;
@@ -176,13 +172,47 @@ bool event_source::read_more() {
   return true;
 }
 
-void event_source::normalize_line(format_id format, std::string_view text, origin where) {
-  tally_.count(format);
-  std::unique_ptr<format_normalizer>& normalizer = normalizers_[static_cast<std::size_t>(format)];
+format_normalizer* event_source::normalizer_for(format_id format) {
+  const auto index = static_cast<std::size_t>(format);
+  if (normalizers_.size() <= index) normalizers_.resize(formats::registry().table_size());
+  if (normalizers_.size() <= index) return nullptr;
+  std::unique_ptr<format_normalizer>& normalizer = normalizers_[index];
   if (!normalizer) normalizer = make_normalizer(format, context_);
-  if (previous_ != nullptr && previous_ != normalizer.get()) previous_->finish(*this);
-  previous_ = normalizer.get();
+  return normalizer.get();
+}
+
+void event_source::normalize_line(format_id format, std::string_view text, origin where) {
+  format_normalizer* normalizer = normalizer_for(format);
+  if (normalizer == nullptr) {  // a forced format without a decoder cannot happen: checked at load
+    tally_.count(format_id::unknown);
+    ++stats_.skipped;
+    return;
+  }
+  tally_.count(format);
+  if (previous_ != nullptr && previous_ != normalizer) previous_->finish(*this);
+  previous_ = normalizer;
   count(normalizer->normalize(text, where, *this));
+}
+
+bool event_source::try_fallback(std::string_view text, origin where) {
+  const std::optional<format_id> fallback = formats::registry().fallback();
+  if (!fallback) return false;
+  format_normalizer* normalizer = normalizer_for(*fallback);
+  if (normalizer == nullptr) return false;
+  // Its events wait until the record before it (another format's) is finished: order is kept.
+  std::vector<event> claimed;
+  diverted_ = &claimed;
+  const line_result result = normalizer->normalize(text, where, *this);
+  diverted_ = nullptr;
+  if (result.outcome == line_outcome::skipped && !result.unknown_type && claimed.empty()) {
+    return false;  // not its line either
+  }
+  tally_.count(*fallback);
+  if (previous_ != nullptr && previous_ != normalizer) previous_->finish(*this);
+  previous_ = normalizer;
+  for (event& e : claimed) on_event(std::move(e));
+  count(result);
+  return true;
 }
 
 // Collects the lines of a pretty-printed JSON object until its braces balance, then reads it as
@@ -284,6 +314,10 @@ void event_source::finish_input() {
 }
 
 void event_source::on_event(event&& e) {
+  if (diverted_ != nullptr) {
+    diverted_->push_back(std::move(e));
+    return;
+  }
   ++stats_.events;
   if (e.time_is == time_quality::date_inferred) time_only_stamps_ = true;
   if (e.time) {

@@ -23,7 +23,7 @@ bool has_zone(std::string_view stamp) {
 class litellm_json_normalizer final : public format_normalizer {
  public:
   explicit litellm_json_normalizer(const input_context& context)
-      : session_key_(context.input_key), zone_(context.zone) {}
+      : session_key_(context.input_key), catalogues_(context), zone_(context.zone) {}
 
   line_result normalize(std::string_view line, origin where, event_sink& sink) override {
     simdjson::dom::element root;
@@ -50,7 +50,7 @@ class litellm_json_normalizer final : public format_normalizer {
     } else {
       const std::string text = strip_ansi(message);
       const std::string_view stacktrace = string_field(root, "stacktrace");
-      const classification c = classify_litellm_message(text, last_exception_line(stacktrace), e);
+      const classification c = classify_litellm_message(catalogues_, text, last_exception_line(stacktrace), e);
       is_event = c.is_event;
       step = c.step;
     }
@@ -83,6 +83,7 @@ class litellm_json_normalizer final : public format_normalizer {
  private:
   simdjson::dom::parser parser_;
   std::string session_key_;
+  catalogue_chain catalogues_;
   const time_zone* zone_ = nullptr;
   fallback_fold fold_;
 };

@@ -1,12 +1,13 @@
-// LiteLLM's message catalogue (litellm/router.py and litellm/router_utils/*,
-// litellm/proxy/proxy_server.py): what a router or proxy message means as an event. The text and
-// JSON_LOGS formats print the same messages, so both decoders classify through here; only the
-// framing around the message differs.
+// LiteLLM's messages: the text and JSON_LOGS formats print the same messages, so both decoders
+// classify through here, by the catalogues their registry entry names (rules/formats/litellm.yaml,
+// from litellm/router.py, litellm/router_utils/*, litellm/proxy/proxy_server.py); only the framing
+// around the message differs and stays here.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "catalogue_chain.hpp"
 #include "loopscope/core/event.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 
@@ -30,8 +31,8 @@ struct classification {
 // record's traceback (or a JSON record's stacktrace), used when `text` names no exception class.
 // Fills kind, model, model_group, error_class, status, attempts, ids, message and text_template
 // of `e`; leaves the rest (time, session, excerpt) to the caller.
-classification classify_litellm_message(std::string_view text, std::string_view traceback_exception,
-                                        event& e);
+classification classify_litellm_message(const catalogue_chain& catalogues, std::string_view text,
+                                        std::string_view traceback_exception, event& e);
 
 // The exception line of a Python traceback: the last line that is neither indented nor a frame
 // ("litellm.exceptions.RateLimitError: …"). Empty when there is none.

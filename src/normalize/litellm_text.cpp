@@ -134,6 +134,7 @@ class litellm_text_normalizer final : public format_normalizer {
  public:
   explicit litellm_text_normalizer(const input_context& context)
       : session_key_(context.input_key),
+        catalogues_(context),
         zone_(context.zone),
         day_micros_(context.date_hint
                         ? context.date_hint->micros -
@@ -162,7 +163,7 @@ class litellm_text_normalizer final : public format_normalizer {
     // Whether the head alone is a catalogued message decides how its lines are counted; the
     // record is classified again once complete.
     event probe;
-    record_.is_event = classify_litellm_message(record_.text, {}, probe).is_event;
+    record_.is_event = classify_litellm_message(catalogues_, record_.text, {}, probe).is_event;
     record_.head_kind = probe.kind;
     record_.head_bytes = record_.text.size();
     return {record_.is_event ? line_outcome::used : line_outcome::skipped, false};
@@ -263,7 +264,7 @@ class litellm_text_normalizer final : public format_normalizer {
         event_kind::other, format_id::litellm_text, record_.where,
         head_complete ? std::string_view(record_.excerpt).substr(0, record_.excerpt.find('\n'))
                       : std::string_view(record_.excerpt));
-    const classification c = classify_litellm_message(text, record_.traceback_exception, e);
+    const classification c = classify_litellm_message(catalogues_, text, record_.traceback_exception, e);
     if (!c.is_event) return;
     if (e.session_key.empty()) e.session_key = session_key_;
     if (record_.time) {
@@ -274,6 +275,7 @@ class litellm_text_normalizer final : public format_normalizer {
   }
 
   std::string session_key_;
+  catalogue_chain catalogues_;
   const time_zone* zone_ = nullptr;
   std::int64_t day_micros_ = 0;
   int last_seconds_ = -1;

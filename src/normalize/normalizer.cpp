@@ -1,29 +1,58 @@
 #include "loopscope/normalize/normalizer.hpp"
 
+#include <array>
+
+#include "loopscope/formats/registry.hpp"
 #include "normalizers.hpp"
 
 namespace loopscope::normalize {
+namespace {
 
-std::unique_ptr<format_normalizer> make_normalizer(format_id format, const input_context& context) {
-  switch (format) {
-    case format_id::codex_exec_jsonl:
-      return detail::make_codex_exec_jsonl_normalizer(context);
-    case format_id::codex_rollout:
-      return detail::make_codex_rollout_normalizer(context);
-    case format_id::codex_trace:
-      return detail::make_codex_trace_normalizer(context);
-    case format_id::codex_exec_stderr:
-      return detail::make_codex_exec_stderr_normalizer(context);
-    case format_id::litellm_text:
-      return detail::make_litellm_text_normalizer(context);
-    case format_id::litellm_json:
-      return detail::make_litellm_json_normalizer(context);
-    case format_id::uvicorn_access:
-      return detail::make_uvicorn_access_normalizer(context);
-    case format_id::unknown:
-      break;
+using factory = std::unique_ptr<format_normalizer> (*)(const input_context&);
+
+struct named_decoder {
+  std::string_view name;
+  factory make;
+};
+
+// The C++ decoders a format's `decoder:` can name: each keeps a format's framing.
+constexpr std::array decoders{
+    named_decoder{"codex-rollout", detail::make_codex_rollout_normalizer},
+    named_decoder{"codex-exec-jsonl", detail::make_codex_exec_jsonl_normalizer},
+    named_decoder{"codex-trace", detail::make_codex_trace_normalizer},
+    named_decoder{"codex-exec-stderr", detail::make_codex_exec_stderr_normalizer},
+    named_decoder{"litellm-text", detail::make_litellm_text_normalizer},
+    named_decoder{"litellm-json", detail::make_litellm_json_normalizer},
+    named_decoder{"uvicorn-access", detail::make_uvicorn_access_normalizer},
+};
+
+factory find_decoder(std::string_view name) {
+  for (const named_decoder& d : decoders) {
+    if (d.name == name) return d.make;
   }
   return nullptr;
+}
+
+}  // namespace
+
+bool is_known_decoder(std::string_view name) {
+  return find_decoder(name) != nullptr;
+}
+
+std::vector<std::string_view> decoder_names() {
+  std::vector<std::string_view> names;
+  for (const named_decoder& d : decoders) names.push_back(d.name);
+  return names;
+}
+
+std::unique_ptr<format_normalizer> make_normalizer(format_id format, const input_context& context) {
+  const formats::format_info* info = formats::registry().info(format);
+  if (info == nullptr) return nullptr;
+  const factory make = find_decoder(info->decoder);
+  if (make == nullptr) return nullptr;
+  input_context own = context;
+  own.format = info;
+  return make(own);
 }
 
 }  // namespace loopscope::normalize

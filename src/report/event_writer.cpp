@@ -1,4 +1,5 @@
 // Normalized events as JSON lines; every free-text field is redacted, user prompts hidden.
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/report/event_writer.hpp"
 
 #include <fmt/format.h>

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/report/aggregate_merge.hpp"
 #include "loopscope/report/writers.hpp"
 

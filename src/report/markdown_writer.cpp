@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/report/writers.hpp"
 #include "markdown_escape.hpp"
 #include "mermaid_diagram.hpp"

@@ -1,4 +1,5 @@
 #include "text_helpers.hpp"
+#include "loopscope/formats/registry.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -215,20 +216,9 @@ std::string time_span(const std::optional<timestamp>& start, const std::optional
 }
 
 lane lane_of(format_id format) {
-  switch (format) {
-    case format_id::codex_rollout:
-    case format_id::codex_exec_jsonl:
-    case format_id::codex_trace:
-    case format_id::codex_exec_stderr:
-      return lane::codex;
-    case format_id::litellm_text:
-    case format_id::litellm_json:
-    case format_id::uvicorn_access:
-      return lane::proxy;
-    case format_id::unknown:
-      return lane::other;
-  }
-  return lane::other;
+  const formats::format_info* info = formats::registry().info(format);
+  if (info == nullptr) return lane::other;
+  return info->role == formats::source_role::proxy ? lane::proxy : lane::codex;
 }
 
 bool is_proxy_format(format_id format) {

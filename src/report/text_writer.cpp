@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/report/aggregate.hpp"
 #include "loopscope/report/writers.hpp"
 #include "text_helpers.hpp"

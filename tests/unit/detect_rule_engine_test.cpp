@@ -100,7 +100,7 @@ TEST_CASE("noise interleaved does not break a cycle the selection ignores") {
   CHECK(found[0].iterations == 6);
 }
 
-TEST_CASE("polling whose results progress is not a repeat; a file edit resets the count") {
+TEST_CASE("polling whose results progress is not a repeat, a file edit resets the count") {
   turn_builder polling;
   for (std::uint64_t i = 0; i < 8; ++i) polling.step(1, 100 + i);  // same call, new result
   detect::rule_engine engine(rules_from(tool_cycle_rule));

@@ -53,7 +53,7 @@ TEST_CASE("two different cycles in one sequence are both found") {
   CHECK(walks[1].iterations == 3);
 }
 
-TEST_CASE("no repetition, no walk; periods beyond the bound are not looked for") {
+TEST_CASE("no repetition, no walk, periods beyond the bound are not looked for") {
   CHECK(find_repeated_walks(steps{0, 1, 2, 3, 4}, 8).empty());
   CHECK(find_repeated_walks(steps{}, 8).empty());
   steps long_cycle;

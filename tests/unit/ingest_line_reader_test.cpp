@@ -149,7 +149,7 @@ TEST_CASE("corrupt compressed data stops with a diagnostic, not a crash") {
   CHECK_FALSE(outcome.complete);
 }
 
-TEST_CASE("a line over the cap is counted as truncated and skipped; the next line survives") {
+TEST_CASE("a line over the cap is counted as truncated and skipped, the next line survives") {
   read_limits limits;
   limits.max_line_bytes = 1000;
   limits.chunk_bytes = 64;

@@ -114,7 +114,7 @@ TEST_CASE("exhausted stream retries in a failed turn: an error finding and a tur
   CHECK(engine.finish().empty());
 }
 
-TEST_CASE("one recovered retry is info; a clean turn has no findings") {
+TEST_CASE("one recovered retry is info, a clean turn has no findings") {
   session::turn t;
   t.session_key = "s";
   t.index = 1;

@@ -42,9 +42,11 @@ enum class event_kind : unsigned char {
 };
 
 std::string_view event_kind_name(event_kind kind);
+std::optional<event_kind> event_kind_from_name(std::string_view name);
 
 enum class transport_kind : unsigned char { unknown, http, websocket };
 std::string_view transport_name(transport_kind transport);
+std::optional<transport_kind> transport_from_name(std::string_view name);
 
 enum class turn_outcome : unsigned char { none, completed, failed, aborted };
 std::string_view turn_outcome_name(turn_outcome outcome);

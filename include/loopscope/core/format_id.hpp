@@ -1,9 +1,8 @@
-// The input formats loopscope knows, by their stable report names.
+// The input formats loopscope knows. The registry (formats/registry.hpp) holds each format's name,
+// role and the rest, as data; the ids below are the formats whose decoders are C++ and that code
+// refers to. Formats defined only by data (a user's --formats file) get ids from
+// first_data_format on.
 #pragma once
-
-#include <optional>
-#include <span>
-#include <string_view>
 
 namespace loopscope {
 
@@ -16,11 +15,10 @@ enum class format_id : unsigned char {
   litellm_text,       // "HH:MM:SS - LiteLLM Router:INFO: router.py:N - …"
   litellm_json,       // JSON_LOGS=true
   uvicorn_access,     // "INFO:     127.0.0.1:5 - \"POST /v1/responses HTTP/1.1\" 200 OK"
+  generic,            // lines in no known format that read as HTTP exchanges, retries, errors
 };
 
-// Stable identifiers used in reports and by --input-format: "codex-rollout", "unknown", …
-std::string_view format_name(format_id id);
-std::optional<format_id> format_from_name(std::string_view name);
-std::span<const format_id> all_formats();  // every format but `unknown`
+inline constexpr unsigned first_data_format = 32;
+inline constexpr unsigned max_formats = 255;
 
 }  // namespace loopscope

@@ -8,9 +8,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "loopscope/core/event.hpp"
 #include "loopscope/core/input_stats.hpp"
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/formats/sniff.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/ingest/line_reader.hpp"
@@ -32,8 +34,9 @@ enum class date_origin : unsigned char {
   today,              // standard input has no file date
 };
 
-// Which side of the wire a format describes: joining treats the two differently.
-enum class source_role : unsigned char { client, proxy };
+// Which side of the wire a format describes (the registry says): joining treats the two
+// differently.
+using formats::source_role;
 source_role role_of(format_id format);
 std::string_view trim(std::string_view text);
 
@@ -96,6 +99,9 @@ class event_source final : private event_sink {
   void on_event(event&& e) override;
   bool read_more();  // one line; false at the end of input
   void normalize_line(format_id format, std::string_view text, origin where);
+  format_normalizer* normalizer_for(format_id format);
+  // Offers a line no format claimed to the registry's fallback format (the generic reader).
+  bool try_fallback(std::string_view text, origin where);
   void continue_json_block(std::string_view text);
   std::unique_ptr<ingest::line_stream> open_lines() const;
   void count(const line_result& result);
@@ -113,12 +119,13 @@ class event_source final : private event_sink {
   ingest::read_limits limits_;
   std::unique_ptr<ingest::line_stream> lines_;
   line_opener opener_;
-  std::array<std::unique_ptr<format_normalizer>, 8> normalizers_;
+  std::vector<std::unique_ptr<format_normalizer>> normalizers_;  // by format_id
   format_normalizer* previous_ = nullptr;
   formats::format_tally tally_;
   std::deque<sourced_event> queue_;
   // A proxy's "request received" record waits for the access line that gives its status.
   std::optional<event> held_request_;
+  std::vector<event>* diverted_ = nullptr;  // see try_fallback
   std::optional<pending_json_block> json_block_;
   std::optional<timestamp> last_stamp_;
   std::int64_t offset_micros_ = 0;

@@ -7,9 +7,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loopscope/core/event.hpp"
 #include "loopscope/core/time_zone.hpp"
+
+namespace loopscope::formats {
+struct format_info;
+}
 
 namespace loopscope::normalize {
 
@@ -57,9 +62,16 @@ struct input_context {
   std::optional<timestamp> date_hint;
   // The zone of stamps that name none (--proxy-tz); nullptr: UTC.
   const time_zone* zone = nullptr;
+  // The registry's entry of the format being decoded (its id, catalogues, line pattern); set by
+  // make_normalizer.
+  const formats::format_info* format = nullptr;
 };
 
+// The decoder the registry names for `format`; nullptr when it has none.
 std::unique_ptr<format_normalizer> make_normalizer(format_id format, const input_context& context);
+// Whether a format's `decoder:` names a decoder of this build (checked when formats are loaded).
+bool is_known_decoder(std::string_view name);
+std::vector<std::string_view> decoder_names();
 
 // The longest line excerpt kept with an event as evidence.
 inline constexpr std::size_t excerpt_bytes = 400;
