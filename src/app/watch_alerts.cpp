@@ -34,6 +34,8 @@ std::string clock_of(const std::optional<timestamp>& t) {
   return full.size() >= 19 ? full.substr(11, 8) : full;
 }
 
+constexpr auto update_every = std::chrono::seconds(1);
+
 bool is_fallback(detect::finding_kind kind) {
   return kind == detect::finding_kind::transport_fallback ||
          kind == detect::finding_kind::proxy_fallback;
@@ -173,15 +175,22 @@ void alert_tracker::run_rules(const session::turn& t, turn_state& state, bool en
       state.fell_back.push_back(i.key);
     }
     const bool new_here = !a.turns.contains(t.index);
+    a.latest_verdict[t.index] = i.verdict;
+    const auto wall = std::chrono::steady_clock::now();
     if (a.id == 0) {
       a.id = next_id_++;
       n.change = alert_change::opened;
-    } else if (new_here || a.last_verdict[t.index] != i.verdict) {
+    } else if (new_here) {
+      n.change = alert_change::updated;
+    } else if (a.last_verdict[t.index] != i.verdict && wall - a.last_notice >= update_every) {
+      // A storm of retries changes the count with every line: one update a second says it.
       n.change = alert_change::updated;
     } else {
-      continue;  // said already
+      continue;  // said already, or said less than a second ago (the closing line has the rest)
     }
+    a.last_notice = wall;
     a.turns.insert(t.index);
+    a.level = i.level;
     a.last_verdict[t.index] = i.verdict;
     state.alerts.insert(i.key);
     n.alert = a.id;
@@ -200,8 +209,9 @@ void alert_tracker::run_rules(const session::turn& t, turn_state& state, bool en
     n.session = t.session_key;
     n.turn = t.index;
     n.incident = key;
+    n.level = a.level;
     n.turns.assign(a.turns.begin(), a.turns.end());
-    n.verdict = a.last_verdict[t.index];
+    n.verdict = a.latest_verdict[t.index];
     const bool failed = t.outcome == turn_outcome::failed || t.outcome == turn_outcome::aborted;
     if (failed) {
       n.outcome = "failed";
@@ -214,6 +224,7 @@ void alert_tracker::run_rules(const session::turn& t, turn_state& state, bool en
       n.outcome = "ended without an end line";
     }
     a.last_verdict.erase(t.index);
+    a.latest_verdict.erase(t.index);
     ++notices_;
     out_(n);
   }

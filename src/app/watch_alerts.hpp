@@ -4,6 +4,7 @@
 // another turn; closed, per turn, when that turn ends. Memory: the alerts of open sessions.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -62,8 +63,11 @@ class alert_tracker {
  private:
   struct alert_state {
     std::uint64_t id = 0;
+    detect::severity level = detect::severity::warning;
     std::set<int> turns;
-    std::map<int, std::string> last_verdict;  // per open turn
+    std::map<int, std::string> last_verdict;    // per open turn: as last printed
+    std::map<int, std::string> latest_verdict;  // per open turn: as the rules say now
+    std::chrono::steady_clock::time_point last_notice;
     std::map<int, int> last_iterations;
   };
   struct turn_key {

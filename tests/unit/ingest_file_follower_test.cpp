@@ -163,7 +163,7 @@ TEST_CASE("tree_follower: files there at the start begin at their end, later one
   CHECK(tree.scan().empty());
 }
 
-TEST_CASE("split_command: words, quotes and escapes; no shell syntax is special") {
+TEST_CASE("split_command: words, quotes and escapes, no shell syntax is special") {
   using loopscope::app::split_command;
   CHECK(split_command("notify-send loopscope").words ==
         std::vector<std::string>{"notify-send", "loopscope"});
