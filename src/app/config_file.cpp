@@ -25,7 +25,8 @@ constexpr std::array<config_key, 6> keys{{
      "Exit 1 when a finding has at least this severity"},
     {"rules", config_shape::path_list, "--rules", "none, the built-in pack only",
      "Rule files or folders laid over the built-in pack"},
-    {"formats", config_shape::path_list, "", "none", "Folders of extra input format definitions"},
+    {"formats", config_shape::path_list, "--formats", "none, the built-in formats only",
+     "Formats files or folders laid over the built-in formats and wordings"},
     {"color", config_shape::word, "--color", "auto", "Colors: auto, always, never"},
 }};
 

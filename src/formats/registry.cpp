@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <mutex>
 #include <utility>
 
 #include "json_shape.hpp"
@@ -221,33 +220,40 @@ std::vector<std::string> format_registry::check_samples() const {
 
 namespace {
 
-std::shared_ptr<const format_registry>& installed() {
-  static std::shared_ptr<const format_registry> current;
-  return current;
-}
+// The registry in use, read on every event (roles, lanes): one pointer load on the fast path.
+// Both registries live until exit; install_registry runs before any input is read.
+std::atomic<const format_registry*> current{nullptr};
+std::shared_ptr<const format_registry> installed_registry;
 
-std::once_flag builtin_once;
+const format_registry* load_builtin() {
+  static const std::shared_ptr<const format_registry> builtin = [] {
+    pack_result pack = load_format_pack({});
+    if (!pack.registry) {
+      // The built-in pack is checked by the build's tests; failing here is a build defect.
+      for (const std::string& e : pack.errors) {
+        fmt::print(stderr, "loopscope: built-in formats: {}\n", e);
+      }
+      std::abort();
+    }
+    return std::shared_ptr<const format_registry>(std::move(pack.registry));
+  }();
+  return builtin.get();
+}
 
 }  // namespace
 
 const format_registry& registry() {
-  if (const auto& current = installed()) return *current;
-  static std::shared_ptr<const format_registry> builtin;
-  std::call_once(builtin_once, [] {
-    pack_result pack = load_format_pack({});
-    if (!pack.registry) {
-      // The built-in pack is checked by the build's tests; failing here is a build defect.
-      for (const std::string& e : pack.errors)
-        fmt::print(stderr, "loopscope: built-in formats: {}\n", e);
-      std::abort();
-    }
-    builtin = std::move(pack.registry);
-  });
-  return *builtin;
+  if (const format_registry* r = current.load(std::memory_order_acquire)) return *r;
+  const format_registry* builtin = load_builtin();
+  const format_registry* expected = nullptr;
+  current.compare_exchange_strong(expected, builtin, std::memory_order_acq_rel);
+  return *current.load(std::memory_order_acquire);
 }
 
 void install_registry(std::shared_ptr<const format_registry> loaded) {
-  installed() = std::move(loaded);
+  installed_registry = std::move(loaded);
+  current.store(installed_registry ? installed_registry.get() : load_builtin(),
+                std::memory_order_release);
 }
 
 }  // namespace loopscope::formats

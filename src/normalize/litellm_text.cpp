@@ -162,9 +162,9 @@ class litellm_text_normalizer final : public format_normalizer {
     if (h.seconds >= 0) record_.time = stamp(h.seconds);
     // Whether the head alone is a catalogued message decides how its lines are counted; the
     // record is classified again once complete.
-    event probe;
-    record_.is_event = classify_litellm_message(catalogues_, record_.text, {}, probe).is_event;
-    record_.head_kind = probe.kind;
+    record_.head_class = classify_litellm_message(catalogues_, record_.text, {}, record_.head);
+    record_.is_event = record_.head_class.is_event;
+    record_.head_kind = record_.head.kind;
     record_.head_bytes = record_.text.size();
     return {record_.is_event ? line_outcome::used : line_outcome::skipped, false};
   }
@@ -226,6 +226,8 @@ class litellm_text_normalizer final : public format_normalizer {
     bool is_event = false;
     event_kind head_kind = event_kind::other;
     std::size_t head_bytes = 0;
+    event head;  // the head line's classification, reused when the record is the head alone
+    classification head_class;
     bool after_blank = false;
     bool in_traceback = false;
     origin where;
@@ -260,11 +262,26 @@ class litellm_text_normalizer final : public format_normalizer {
     const std::string_view text = head_complete
                                       ? std::string_view(record_.text).substr(0, record_.head_bytes)
                                       : std::string_view(record_.text);
-    event e = make_event(
-        event_kind::other, format_id::litellm_text, record_.where,
+    const std::string_view excerpt =
         head_complete ? std::string_view(record_.excerpt).substr(0, record_.excerpt.find('\n'))
-                      : std::string_view(record_.excerpt));
-    const classification c = classify_litellm_message(catalogues_, text, record_.traceback_exception, e);
+                      : std::string_view(record_.excerpt);
+    // A record that is its head alone was classified when the head was read: the same text, and
+    // no traceback to name an exception.
+    const bool same_as_head = text.size() == record_.head_bytes && record_.traceback_exception.empty();
+    event e = make_event(event_kind::other, format_id::litellm_text, record_.where, excerpt);
+    classification c;
+    if (same_as_head) {
+      c = record_.head_class;
+      if (c.is_event) {
+        std::string kept_excerpt = std::move(e.excerpt);
+        e = std::move(record_.head);
+        e.source = format_id::litellm_text;
+        e.where = record_.where;
+        e.excerpt = std::move(kept_excerpt);
+      }
+    } else {
+      c = classify_litellm_message(catalogues_, text, record_.traceback_exception, e);
+    }
     if (!c.is_event) return;
     if (e.session_key.empty()) e.session_key = session_key_;
     if (record_.time) {

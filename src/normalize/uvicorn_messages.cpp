@@ -1,5 +1,6 @@
 #include "uvicorn_messages.hpp"
 
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/normalize/text_template.hpp"
 
 namespace loopscope::normalize::detail {
@@ -99,27 +100,20 @@ uvicorn_outcome decode_uvicorn_message(std::string_view message, event& e) {
   if (const std::size_t dash = message.find(" - \""); dash != std::string_view::npos) {
     return decode_access(message, dash, e);
   }
-  auto warn = [&](std::string_view error_class) {
-    e.kind = event_kind::warning;
-    e.error_class = std::string(error_class);
-    e.message = std::string(message);
-    e.text_template = mask_text(e.message);
-    return uvicorn_outcome::event;
-  };
-  // A TLS ClientHello (https:// client) on the plain-HTTP port, litellm#29818.
-  if (message.starts_with("Invalid HTTP request received")) return warn("invalid_http_request");
-  // uvicorn without websockets/wsproto: the upgrade is then served as a plain GET.
-  if (message.starts_with("Unsupported upgrade request")) return warn("unsupported_upgrade");
-  if (message.starts_with("No supported WebSocket library")) return warn("no_websocket_library");
-  if (message.starts_with("Exception in ASGI application")) {
-    e.kind = event_kind::error;
-    e.error_class = "asgi_exception";
+  // The warnings that matter are data (rules/formats/uvicorn.yaml, uvicorn-messages): a TLS
+  // ClientHello on the plain-HTTP port (litellm#29818), an upgrade without a WebSocket library,
+  // an exception in the application. "connection rejected (403 Forbidden)", "connection open",
+  // "connection closed" repeat the access line; start-up and shutdown lines say nothing about
+  // requests.
+  // Looked up per message (not cached): --formats may have replaced the registry, and only the
+  // rare non-access lines get here.
+  const formats::catalogue* messages = formats::registry().catalogue_named("uvicorn-messages");
+  if (messages != nullptr &&
+      messages->apply(message, e).outcome == formats::match_outcome::event) {
     e.message = std::string(message);
     e.text_template = mask_text(e.message);
     return uvicorn_outcome::event;
   }
-  // "connection rejected (403 Forbidden)", "connection open", "connection closed" repeat the
-  // access line; start-up and shutdown lines say nothing about requests.
   return uvicorn_outcome::skipped;
 }
 
