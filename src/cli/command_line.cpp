@@ -345,6 +345,13 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   watch->add_option("--input-format", input_format,
                     "Read every input as this format instead of detecting it (see `loopscope "
                     "formats`)");
+  watch
+      ->add_option("--formats", opts.format_paths,
+                   "Formats file or directory laid over the built-in formats and message "
+                   "catalogues (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   watch->add_option("--proxy-date", clock.date,
                     "Date (YYYY-MM-DD) of a proxy log's time-only stamps (LiteLLM's HH:MM:SS)");
   watch->add_option("--proxy-tz", clock.zone,
