@@ -38,6 +38,7 @@ constexpr std::int64_t day_micros = 86'400 * second_micros;
 constexpr auto evaluate_every = std::chrono::milliseconds(100);  // alerts within ~0.1 s
 constexpr int wait_ms = 100;
 constexpr auto hold_for = std::chrono::milliseconds(200);     // a quiet input holds the merge back
+constexpr auto max_hold = std::chrono::seconds(1);            // …and an event waits 1 s at most
 constexpr auto wait_for_codex = std::chrono::seconds(2);      // a proxy's day waits for Codex's
 constexpr auto poll_scan_every = std::chrono::seconds(1);     // trees, without inotify
 constexpr auto safety_scan_every = std::chrono::seconds(10);  // trees, with inotify
@@ -100,8 +101,9 @@ struct watched_input final : ingest::follow_sink {
   std::int64_t day_shift = 0;
   std::uint64_t long_lines = 0;
   input_index index = 0;
-  std::deque<live_event> queued;  // decoded, waiting for the merge (see process_events)
-  bool undecided_seen = false;    // a time-only stamp waits for its day (decide_day_shift)
+  std::deque<live_event> queued;             // decoded, waiting for the merge (see process_events)
+  std::deque<steady::time_point> queued_at;  // when each came
+  bool undecided_seen = false;  // a time-only stamp waits for its day (decide_day_shift)
   steady::time_point undecided_since;
   steady::time_point last_activity = steady::now();
 
@@ -453,6 +455,7 @@ class watcher {
         le.shifted = true;
       }
       input.queued.push_back(std::move(le));
+      input.queued_at.push_back(now);
       if (date_guessed) decide_day_shift(input);
     }
     for (;;) {
@@ -472,7 +475,9 @@ class watcher {
         if (now - best->undecided_since < wait_for_codex) return;
         best->shift_decided = true;
       }
-      if (!draining) {
+      // However busy another input is (a log of lines no format knows, written without a
+      // pause), an event waits for it 1 s at most: the queues hold a second of input.
+      if (!draining && now - best->queued_at.front() < max_hold) {
         for (const auto& input : inputs_) {
           if (input.get() == best || !input->queued.empty()) continue;
           if (pending_lines(*input) > 0 || now - input->last_activity < hold_for) {
@@ -482,6 +487,7 @@ class watcher {
       }
       live_event next = std::move(best->queued.front());
       best->queued.pop_front();
+      best->queued_at.pop_front();
       feed(std::move(next));
     }
   }
