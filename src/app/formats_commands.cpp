@@ -16,8 +16,14 @@ namespace fs = std::filesystem;
 
 // The registry the files make, checked beyond what the formats stage can know: that every
 // format names a decoder this build has.
-formats::pack_result load_checked(const std::vector<std::string>& paths) {
-  formats::pack_result pack = formats::load_format_pack(paths);
+enum class checking : unsigned char {
+  start_up,      // as an analysis loads them
+  every_sample,  // every pattern and sample now, built-ins included
+};
+
+formats::pack_result load_checked(const std::vector<std::string>& paths, checking how) {
+  formats::pack_result pack = how == checking::every_sample ? formats::load_format_files(paths)
+                                                            : formats::load_format_pack(paths);
   if (!pack.registry) return pack;
   for (const formats::format_info& f : pack.registry->formats()) {
     if (!normalize::is_known_decoder(f.decoder)) {
@@ -62,7 +68,7 @@ std::string first_sample(const formats::format_info& f) {
 int install_formats(const std::vector<std::string>& paths) {
   if (paths.empty()) return exit_clean;
   if (!paths_exist(paths)) return exit_trouble;
-  formats::pack_result pack = load_checked(paths);
+  formats::pack_result pack = load_checked(paths, checking::start_up);
   if (report_errors(pack)) return exit_trouble;
   formats::install_registry(std::move(pack.registry));
   return exit_clean;
@@ -92,7 +98,7 @@ int run_formats_validate(const options& opts) {
     return exit_trouble;
   }
   if (!paths_exist(opts.format_paths)) return exit_trouble;
-  const formats::pack_result pack = load_checked(opts.format_paths);
+  const formats::pack_result pack = load_checked(opts.format_paths, checking::every_sample);
   if (report_errors(pack)) return exit_trouble;
   std::size_t entries = 0;
   for (const formats::catalogue& c : pack.registry->catalogues()) entries += c.entries().size();
@@ -107,7 +113,7 @@ int run_formats_test(const options& opts) {
   if (!opts.format_paths.empty() && !paths_exist(opts.format_paths)) return exit_trouble;
   // Loading checks every sample and stops at the first file with errors; to show each entry's
   // own result, the samples are re-run one by one on what loaded.
-  const formats::pack_result pack = load_checked(opts.format_paths);
+  const formats::pack_result pack = load_checked(opts.format_paths, checking::every_sample);
   if (report_errors(pack)) return exit_findings;
   std::size_t samples = 0;
   for (const formats::catalogue& c : pack.registry->catalogues()) {

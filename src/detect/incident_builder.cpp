@@ -281,7 +281,7 @@ void describe(incident& i, std::span<const finding* const> findings, const sessi
     i.layers.push_back({incident_layer::codex_request, per_attempt > 0 ? per_attempt : failed_posts,
                         per_attempt > 0 ? "POSTs per sampling attempt" : "failed POSTs"});
   }
-  if (router > 0) i.layers.push_back({incident_layer::litellm_router, router, "router retries"});
+  if (router > 0) i.layers.push_back({incident_layer::litellm_router, router, "proxy retries"});
   if (kinds.contains(finding_kind::proxy_fallback)) {
     i.layers.push_back({incident_layer::proxy_fallback, 0, "model-group fallbacks"});
   }
@@ -317,12 +317,13 @@ void describe(incident& i, std::span<const finding* const> findings, const sessi
                                      i.upstream_calls_per_turn);
     } else {
       i.upstream_calls_per_turn += router;
-      i.amplification += fmt::format(", plus {} LiteLLM router retries = {} upstream calls", router,
+      i.amplification += fmt::format(", plus {} proxy retries = {} upstream calls", router,
                                      i.upstream_calls_per_turn);
     }
   } else if (router > 0) {
     i.upstream_calls_per_turn = router + 1;
-    i.amplification = fmt::format("{} LiteLLM router retries per turn", router);
+    // Any proxy's retries (LiteLLM's router, or a log read by the generic reader).
+    i.amplification = fmt::format("{} proxy retries per turn", router);
   }
   if (ws > 1 && kinds.contains(finding_kind::transport_fallback)) {
     i.upstream_calls_per_turn = std::max(i.upstream_calls_per_turn, ws);

@@ -31,6 +31,9 @@ turn_outcome outcome_of(const session::turn& t) {
   const event* last_request = nullptr;
   for (const event& e : t.events) {
     if (lane_of(e.source) != lane::proxy) return t.outcome;  // Codex's log says, or not
+    // A log in no known format says nothing of turns: its last failed request is not a turn
+    // given up (a one-off 401 is not a failed turn).
+    if (e.source == format_id::generic) return t.outcome;
     const bool answered =
         e.kind == event_kind::request || (e.kind == event_kind::ws_error && e.http.status != 426);
     if (answered && e.http.status != 0) last_request = &e;

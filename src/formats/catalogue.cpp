@@ -374,7 +374,15 @@ std::vector<std::string> catalogue::compile() {
   return errors;
 }
 
+void catalogue::compile_on_first_use() {
+  lazy_ = std::make_unique<std::once_flag>();
+}
+
 match_result catalogue::apply(std::string_view text, event& e, const match_context& context) const {
+  if (lazy_) {
+    // Once, from whichever thread gets here first; the others wait for it.
+    std::call_once(*lazy_, [this] { const_cast<catalogue*>(this)->compile(); });
+  }
   if (!set_) return {};
   // One pass over the text finds every entry that matches; the first in order wins.
   thread_local std::vector<int> hits;

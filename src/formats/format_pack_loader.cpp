@@ -413,16 +413,25 @@ class pack_reader {
   unsigned next_id_ = 1;
 };
 
-pack_result finish(std::shared_ptr<format_registry> registry, std::vector<std::string> errors) {
-  if (errors.empty()) errors = registry->compile();
-  if (errors.empty()) errors = registry->check_samples();
+enum class sample_check : unsigned char { run, skip };
+
+pack_result finish(std::shared_ptr<format_registry> registry, std::vector<std::string> errors,
+                   sample_check samples) {
+  if (errors.empty()) {
+    errors = registry->compile(samples == sample_check::run
+                                   ? format_registry::catalogue_compile::now
+                                   : format_registry::catalogue_compile::on_first_use);
+  }
+  if (errors.empty() && samples == sample_check::run) errors = registry->check_samples();
   if (!errors.empty()) return {nullptr, std::move(errors)};
   return {std::move(registry), {}};
 }
 
 }  // namespace
 
-pack_result load_format_pack(const std::vector<std::string>& overlays) {
+namespace {
+
+pack_result load_pack(const std::vector<std::string>& overlays, sample_check samples) {
   auto registry = std::make_shared<format_registry>();
   std::vector<std::string> errors;
   {
@@ -438,11 +447,20 @@ pack_result load_format_pack(const std::vector<std::string>& overlays) {
     for (std::string& e : reader.take_errors()) errors.push_back(std::move(e));
     for (const std::string& name : reader.disabled_formats_) registry->remove_format(name);
   }
-  return finish(std::move(registry), std::move(errors));
+  return finish(std::move(registry), std::move(errors), samples);
+}
+
+}  // namespace
+
+pack_result load_format_pack(const std::vector<std::string>& overlays) {
+  // The built-in pack alone is checked by the test suite on every build (load_format_files):
+  // at start-up its catalogues compile on first use and its samples are not re-run. With an
+  // overlay everything is checked, since a new entry can take a built-in sample.
+  return load_pack(overlays, overlays.empty() ? sample_check::skip : sample_check::run);
 }
 
 pack_result load_format_files(const std::vector<std::string>& paths) {
-  return load_format_pack(paths);
+  return load_pack(paths, sample_check::run);
 }
 
 }  // namespace loopscope::formats

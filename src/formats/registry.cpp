@@ -124,7 +124,7 @@ void format_registry::put_catalogue(catalogue c) {
   catalogues_.push_back(std::move(c));
 }
 
-std::vector<std::string> format_registry::compile() {
+std::vector<std::string> format_registry::compile(catalogue_compile when) {
   std::vector<std::string> errors;
   by_id_.clear();
   fallback_.reset();
@@ -148,6 +148,10 @@ std::vector<std::string> format_registry::compile() {
     }
   }
   for (catalogue& c : catalogues_) {
+    if (when == catalogue_compile::on_first_use) {
+      c.compile_on_first_use();
+      continue;
+    }
     for (std::string& e : c.compile()) errors.push_back(std::move(e));
   }
   re2::RE2::Options options;

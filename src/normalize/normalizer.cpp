@@ -24,6 +24,7 @@ constexpr std::array decoders{
     named_decoder{"litellm-text", detail::make_litellm_text_normalizer},
     named_decoder{"litellm-json", detail::make_litellm_json_normalizer},
     named_decoder{"uvicorn-access", detail::make_uvicorn_access_normalizer},
+    named_decoder{"lines", detail::make_lines_normalizer},
 };
 
 factory find_decoder(std::string_view name) {

@@ -15,5 +15,6 @@ std::unique_ptr<format_normalizer> make_codex_exec_stderr_normalizer(const input
 std::unique_ptr<format_normalizer> make_litellm_text_normalizer(const input_context& context);
 std::unique_ptr<format_normalizer> make_litellm_json_normalizer(const input_context& context);
 std::unique_ptr<format_normalizer> make_uvicorn_access_normalizer(const input_context& context);
+std::unique_ptr<format_normalizer> make_lines_normalizer(const input_context& context);
 
 }  // namespace loopscope::normalize::detail

@@ -45,9 +45,9 @@ void write_environment(const report& r, std::ostream& out) {
   out << "|---|---|---|---|---|---|\n";
   for (const session::session_summary& s : r.sessions) {
     out << fmt::format("| {}{} | {} | {} | {} | {} | {} |\n", detail::markdown_code(s.id),
-                       s.proxy_only ? " (proxy log only)" : "", or_unknown(s.cli_version),
-                       or_unknown(s.originator), or_unknown(s.provider), or_unknown(s.model),
-                       proxy_seen(r, s));
+                       s.proxy_only ? fmt::format(" ({})", detail::session_origin(r, s)) : "",
+                       or_unknown(s.cli_version), or_unknown(s.originator), or_unknown(s.provider),
+                       or_unknown(s.model), proxy_seen(r, s));
   }
   out << '\n';
 }

@@ -225,6 +225,15 @@ bool is_proxy_format(format_id format) {
   return lane_of(format) == lane::proxy;
 }
 
+std::string_view session_origin(const report& r, const session::session_summary& s) {
+  if (!s.proxy_only) return {};
+  const bool generic =
+      !s.sources.empty() && std::all_of(s.sources.begin(), s.sources.end(), [&](input_index i) {
+        return i < r.inputs.size() && format_name(r.inputs[i].stats.format) == "generic";
+      });
+  return generic ? "proxy log only, in no known format (generic reader)" : "proxy log only";
+}
+
 const std::string& input_path(const report& r, input_index input) {
   static const std::string unknown = "?";
   return input < r.inputs.size() ? r.inputs[input].stats.path : unknown;

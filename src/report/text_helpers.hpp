@@ -51,6 +51,10 @@ bool nothing_recognised(const report& r);
 // "No loops or failed turns found." — or, when nothing was recognised, that nothing was analyzed.
 std::string_view no_findings_sentence(const report& r);
 
+// How a session's logs were read, for the line under its header: "proxy log only", and when
+// every one of its logs was in no known format, that the generic reader made it.
+std::string_view session_origin(const report& r, const session::session_summary& s);
+
 // The input path of an evidence line, "?" when the report does not list the input.
 const std::string& input_path(const report& r, input_index input);
 std::string input_file_name(const report& r, input_index input);

@@ -283,7 +283,7 @@ void write_text(const report& r, std::ostream& out, const render_options& option
     }
     if (!s.provider.empty()) about.push_back("provider " + s.provider);
     if (!s.model.empty()) about.push_back("model " + s.model);
-    if (s.proxy_only) about.push_back("proxy log only");
+    if (s.proxy_only) about.emplace_back(detail::session_origin(r, s));
     if (!about.empty())
       out << detail::wrap(clean(fmt::format("{}", fmt::join(about, " · ")), options), 2, width);
 

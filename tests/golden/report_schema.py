@@ -12,7 +12,7 @@ KINDS = {"transport_fallback", "stream_retry", "request_retry", "proxy_retry", "
          "tool_repeat", "web_search_repeat", "monologue", "error_repeat", "turn_failure"}
 SEVERITIES = {"info", "warning", "error"}
 FORMATS = {"codex-rollout", "codex-exec-jsonl", "codex-trace", "codex-exec-stderr", "litellm-text",
-           "litellm-json", "uvicorn-access", "unknown"}
+           "litellm-json", "uvicorn-access", "generic", "unknown"}
 TURN_STATUS = {"open", "completed", "failed", "aborted"}
 
 

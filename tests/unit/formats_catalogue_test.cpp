@@ -44,7 +44,7 @@ bool any_error_contains(const pack_result& pack, std::string_view part) {
 }  // namespace
 
 TEST_CASE("the built-in pack loads and every sample in it passes") {
-  const pack_result pack = load_format_pack({});
+  const pack_result pack = load_format_files({});
   for (const std::string& e : pack.errors) FAIL_CHECK(e);
   REQUIRE(pack.registry);
   CHECK(pack.registry->find("litellm-text") == format_id::litellm_text);

@@ -74,7 +74,8 @@ class format_registry {
   void put_format(format_info info);
   void put_catalogue(catalogue c);
   void remove_format(std::string_view name);
-  std::vector<std::string> compile();
+  enum class catalogue_compile : unsigned char { now, on_first_use };
+  std::vector<std::string> compile(catalogue_compile when = catalogue_compile::now);
   // Every format's samples must sniff as it; every catalogue's samples must match their entries.
   std::vector<std::string> check_samples() const;
 
@@ -105,7 +106,8 @@ struct pack_result {
 // (catalogue, id) replaces it in place; new entries go before the built-in ones of their catalogue;
 // `enabled: false` removes one.
 pack_result load_format_pack(const std::vector<std::string>& overlays);
-// The files alone, checked as an overlay would be: for `loopscope formats validate`.
+// The same, every pattern compiled and every sample checked now, even with no `paths`: for
+// `loopscope formats validate|test` and the test suite.
 pack_result load_format_files(const std::vector<std::string>& paths);
 
 }  // namespace loopscope::formats
