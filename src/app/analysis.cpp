@@ -292,7 +292,8 @@ analysis_result analyze(const analysis_request& request) {
   report::report& model = result.model;
   model.tool_version = request.tool_version;
 
-  const ingest::input_list inputs = ingest::expand_inputs(request.inputs);
+  const ingest::input_list inputs =
+      request.expanded ? *request.expanded : ingest::expand_inputs(request.inputs);
   // Names that could not be opened are inputs too: the report shows them as unreadable.
   for (const std::string& name : inputs.unreadable) {
     report::input_report entry;

@@ -10,6 +10,7 @@
 
 #include "loopscope/core/event.hpp"
 #include "loopscope/detect/rule.hpp"
+#include "loopscope/ingest/input_list.hpp"
 #include "loopscope/ingest/line_reader.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/report/report.hpp"
@@ -41,6 +42,9 @@ struct analysis_request {
   report::detail_limits detail;           // --max-sessions/--max-findings
   std::optional<std::string> state_path;  // --state
   progress_display progress = progress_display::off;
+  // Inputs already expanded (watch mode: its copies of followed files, shown by their own
+  // names); `inputs` then only says which names were given, for grouping.
+  std::optional<ingest::input_list> expanded;
 };
 
 struct analysis_result {

@@ -27,6 +27,7 @@
 #include "options.hpp"
 #include "output_file.hpp"
 #include "rules_commands.hpp"
+#include "watch.hpp"
 
 namespace loopscope::app {
 namespace {
@@ -410,6 +411,8 @@ int run(const options& opts, const std::string& version) {
       return run_rules_test(opts, version);
     case command::merge:
       return run_merge(opts, version);
+    case command::watch:
+      return run_watch(opts, version);
     case command::config: {
       output_target target(opts.output);
       write_effective_config(opts.config, target.stream());
@@ -417,6 +420,21 @@ int run(const options& opts, const std::string& version) {
     }
   }
   return exit_trouble;
+}
+
+}  // namespace loopscope::app
+
+namespace loopscope::app {
+
+int report_watched(const options& opts, const analysis_result& result,
+                   const std::vector<std::string>& named, output_target& target) {
+  report_input_problems(result.model, named);
+  if (!opts.watch.no_report) {
+    options as_analyze = opts;
+    as_analyze.format = opts.watch.report;
+    if (write_report(as_analyze, result.model, target) != exit_clean) return exit_trouble;
+  }
+  return reading_status(opts, result.model, findings_status(opts, result.model));
 }
 
 }  // namespace loopscope::app

@@ -27,7 +27,23 @@ enum class command : unsigned char {
   rules_validate,
   rules_test,
   merge,
-  config
+  config,
+  watch
+};
+
+enum class alert_format : unsigned char { text, jsonl };
+
+// `loopscope watch` (and `loopscope --tee`).
+struct watch_options {
+  bool tee = false;             // stdin passes through to stdout; alerts (and report) to stderr
+  bool from_start = false;      // read what the files held at start (default: only what is added)
+  bool since_now_flag = false;  // --since-now said explicitly (the default anyway)
+  bool poll = false;            // a timer instead of inotify
+  alert_format alerts = alert_format::text;
+  std::optional<std::string> on_alert;  // a command run with each alert's JSON on stdin
+  detect::severity alert_on = detect::severity::warning;
+  report_format report = report_format::text;  // the report at the end
+  bool no_report = false;
 };
 
 struct options {
@@ -52,6 +68,7 @@ struct options {
   report::detail_limits detail;             // --max-sessions/--max-findings
   std::optional<std::string> state;         // --state FILE
   effective_config config;                  // the config file's part, for `loopscope config`
+  watch_options watch;
 };
 
 // Exit statuses, as README documents them.

@@ -29,6 +29,8 @@ const std::map<std::string, app::report_format> report_formats{
 const std::map<std::string, detect::severity> severities{{"info", detect::severity::info},
                                                          {"warning", detect::severity::warning},
                                                          {"error", detect::severity::error}};
+const std::map<std::string, app::alert_format> alert_formats{{"text", app::alert_format::text},
+                                                             {"jsonl", app::alert_format::jsonl}};
 const std::map<std::string, app::color_choice> color_choices{{"auto", app::color_choice::automatic},
                                                              {"always", app::color_choice::always},
                                                              {"never", app::color_choice::never}};
@@ -158,8 +160,8 @@ std::optional<timestamp> parse_relative_bound(const std::string& word, report::b
 }
 
 bool is_subcommand_name(std::string_view word) {
-  static const std::vector<std::string_view> names{"analyze", "events",  "sessions", "rules",
-                                                   "merge",   "formats", "help",     "config"};
+  static const std::vector<std::string_view> names{
+      "analyze", "events", "sessions", "rules", "merge", "formats", "help", "config", "watch"};
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 
@@ -328,6 +330,70 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
       "config", "Print the settings in effect (config file or default) and where each came from");
   config->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");
 
+  CLI::App* watch = app.add_subcommand(
+      "watch", "Follow logs as they are written; alert while a loop happens, report at the end");
+  std::string alert_format_word, alert_on_word, report_format_word;
+  watch->add_option("PATH", opts.inputs,
+                    "Files or directories to follow, or - for stdin. Default: piped stdin, else "
+                    "$CODEX_HOME/log/codex-tui.log and new rollouts under $CODEX_HOME/sessions");
+  watch
+      ->add_option("--proxy-log", opts.proxy_logs,
+                   "A proxy's log (LiteLLM, uvicorn) to follow beside the inputs (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  watch->add_option("--input-format", input_format,
+                    "Read every input as this format instead of detecting it (see `loopscope "
+                    "formats`)");
+  watch
+      ->add_option("--formats", opts.format_paths,
+                   "Formats file or directory laid over the built-in formats and message "
+                   "catalogues (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  watch->add_option("--proxy-date", clock.date,
+                    "Date (YYYY-MM-DD) of a proxy log's time-only stamps (LiteLLM's HH:MM:SS)");
+  watch->add_option("--proxy-tz", clock.zone,
+                    "Time zone of proxy stamps that name none: UTC (default), +HH:MM, or a tz "
+                    "database name");
+  watch->add_flag("--tee", opts.watch.tee,
+                  "Pass standard input through to stdout unchanged; alerts and the report go to "
+                  "stderr");
+  watch->add_flag("--from-start", opts.watch.from_start,
+                  "Read what the files already hold (default: only what is written from now on)");
+  watch->add_flag("--since-now", opts.watch.since_now_flag,
+                  "Ignore what the files hold at start (the default)");
+  watch->add_flag("--poll", opts.watch.poll,
+                  "Look for changes on a timer (every 100 ms) instead of with inotify");
+  add_choice(*watch, "--format", alert_format_word, alert_formats,
+             "Alert lines: text (default) or jsonl (one JSON object per alert, see "
+             "docs/watch-v1.md)");
+  watch->add_option("--on-alert", opts.watch.on_alert,
+                    "Run this command for each alert with its JSON on stdin (split into words, "
+                    "run without a shell)");
+  add_choice(*watch, "--alert-on", alert_on_word, severities,
+             "Alert on incidents of at least this severity: info, warning (default), error");
+  add_choice(*watch, "--report-format", report_format_word, report_formats,
+             "Format of the report at the end: text (default), markdown, json, dot, junit or "
+             "openmetrics");
+  watch->add_flag("--no-report", opts.watch.no_report, "Write no report at the end");
+  watch->add_option("-o,--output", opts.output,
+                    "Write the report at the end to FILE (atomically) instead of stdout");
+  watch->add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_choice(*watch, "--fail-on", words.fail_on, severities,
+             "Exit 1 when a finding has at least this severity: info, warning, error (default)");
+  add_choice(*watch, "--color", words.color, color_choices,
+             "Colors of the report: auto (default: on a terminal only), always, never");
+  watch->add_flag("--partial-ok", opts.partial_ok,
+                  "Inputs read only in part do not change the exit status");
+  watch->add_flag("--no-redact", opts.no_redact,
+                  "Print secrets as found (API keys, tokens, cookies). Never the default");
+  add_detail_options(*watch, opts);
+
   // Hidden generators of the man page and the completions (cli/generated_docs.hpp).
   if (auto status = run_generator_if_asked(app, argc, argv, version))
     return {std::nullopt, *status};
@@ -349,7 +415,9 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
     }
   }
   if (words_in.empty() || (!top_level_flag && !is_subcommand_name(words_in.front()))) {
-    words_in.insert(words_in.begin(), "analyze");
+    // `codex exec --json … | loopscope --tee`: --tee is watch's; without a command it means it.
+    const bool tee = std::find(words_in.begin(), words_in.end(), "--tee") != words_in.end();
+    words_in.insert(words_in.begin(), tee ? "watch" : "analyze");
   }
   const std::vector<std::string> args(words_in.rbegin(), words_in.rend());
 
@@ -445,6 +513,18 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   if (rules_validate->parsed()) opts.chosen = app::command::rules_validate;
   if (rules_test->parsed()) opts.chosen = app::command::rules_test;
   if (config->parsed()) opts.chosen = app::command::config;
+  if (watch->parsed()) {
+    opts.chosen = app::command::watch;
+    if (!alert_format_word.empty()) opts.watch.alerts = alert_formats.at(lower(alert_format_word));
+    if (!alert_on_word.empty()) opts.watch.alert_on = severities.at(lower(alert_on_word));
+    if (!report_format_word.empty()) {
+      opts.watch.report = report_formats.at(lower(report_format_word));
+    }
+    if (opts.watch.from_start && opts.watch.since_now_flag) {
+      std::cerr << "loopscope: --from-start and --since-now exclude each other\n";
+      return {std::nullopt, app::exit_trouble};
+    }
+  }
   if (merge->parsed()) {
     opts.chosen = app::command::merge;
     if (words.format.empty()) opts.format = app::report_format::json;

@@ -131,6 +131,36 @@ void append_stamp(std::string& out, std::int64_t seconds, std::int64_t nanos) {
                  day, rest / 3600, rest % 3600 / 60, rest % 60, nanos / 1000);
 }
 
+// One row (columns ts, ts_nanos, level, target, feedback_log_body, thread_id) as the tracing line
+// Codex would have written to codex-tui.log.
+void render_row(sqlite3_stmt* row, std::string& text) {
+  append_stamp(text, sqlite3_column_int64(row, 0), sqlite3_column_int64(row, 1));
+  text.push_back(' ');
+  text.append(level_word(column_text(row, 2)));
+  text.push_back(' ');
+  const std::string_view thread_id = column_text(row, 5);
+  std::string_view body = column_text(row, 4);
+  const std::size_t chain = span_chain_length(body);
+  if (chain != 0) {
+    // The row's own chain, in the tracing line's place: spans, then target, then message.
+    text.append(body.substr(0, chain));
+    text.append(": ");
+    body.remove_prefix(chain + 2);
+  } else if (!thread_id.empty()) {
+    text.append("session_loop{thread_id=");
+    text.append(thread_id);
+    text.append("}: ");
+  }
+  const std::string_view target = column_text(row, 3);
+  text.append(target.empty() ? std::string_view("codex") : target);
+  text.append(": ");
+  text.append(body);
+  // One row, one line: a line break in any column (the body's own, or a corrupt database's
+  // thread id or target) becomes a space.
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+}
+
 }  // namespace
 
 bool is_sqlite_file(const std::filesystem::path& path) {
@@ -185,33 +215,8 @@ class sqlite_line_stream final : public line_stream {
       }
       return std::nullopt;
     }
-    sqlite3_stmt* row = statement_.get();
     text_.clear();
-    append_stamp(text_, sqlite3_column_int64(row, 0), sqlite3_column_int64(row, 1));
-    text_.push_back(' ');
-    text_.append(level_word(column_text(row, 2)));
-    text_.push_back(' ');
-    const std::string_view thread_id = column_text(row, 5);
-    std::string_view body = column_text(row, 4);
-    const std::size_t chain = span_chain_length(body);
-    if (chain != 0) {
-      // The row's own chain, in the tracing line's place: spans, then target, then message.
-      text_.append(body.substr(0, chain));
-      text_.append(": ");
-      body.remove_prefix(chain + 2);
-    } else if (!thread_id.empty()) {
-      text_.append("session_loop{thread_id=");
-      text_.append(thread_id);
-      text_.append("}: ");
-    }
-    const std::string_view target = column_text(row, 3);
-    text_.append(target.empty() ? std::string_view("codex") : target);
-    text_.append(": ");
-    text_.append(body);
-    // One row, one line: a line break in any column (the body's own, or a corrupt database's
-    // thread id or target) becomes a space.
-    std::replace_if(
-        text_.begin(), text_.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    render_row(statement_.get(), text_);
     const std::size_t length = text_.size();
     text_.append(line_padding, '\0');
     ++outcome_.lines;
@@ -235,6 +240,70 @@ class sqlite_line_stream final : public line_stream {
 };
 
 }  // namespace
+
+sqlite_follower::sqlite_follower(std::filesystem::path path, start_at start)
+    : path_(std::move(path)), start_(start) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) start_ = start_at::beginning;  // all of it is new
+}
+
+sqlite_follower::~sqlite_follower() {
+  if (statement_ != nullptr) sqlite3_finalize(static_cast<sqlite3_stmt*>(statement_));
+  if (db_ != nullptr) sqlite3_close(static_cast<sqlite3*>(db_));
+}
+
+bool sqlite_follower::open() {
+  if (!is_sqlite_file(path_)) return false;
+  sqlite3* db = nullptr;
+  // Not immutable: Codex is writing it, and its newest rows may still be in the WAL file.
+  std::string uri = file_uri(path_);
+  uri.resize(uri.size() - std::string_view("&immutable=1").size());
+  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_close(db);
+    return false;
+  }
+  sqlite3_busy_timeout(db, 50);
+  if (start_ == start_at::end) {
+    sqlite3_stmt* last = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT max(id) FROM logs", -1, &last, nullptr) == SQLITE_OK &&
+        sqlite3_step(last) == SQLITE_ROW) {
+      last_id_ = sqlite3_column_int64(last, 0);
+    }
+    sqlite3_finalize(last);
+  }
+  sqlite3_stmt* rows = nullptr;
+  static constexpr const char* query =
+      "SELECT ts, ts_nanos, level, target, feedback_log_body, thread_id, id FROM logs "
+      "WHERE id > ? ORDER BY id LIMIT 2000";
+  if (sqlite3_prepare_v2(db, query, -1, &rows, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return false;  // no logs table yet: Codex creates it
+  }
+  db_ = db;
+  statement_ = rows;
+  return true;
+}
+
+bool sqlite_follower::poll(follow_sink& sink) {
+  if (db_ == nullptr && !open()) return false;
+  auto* rows = static_cast<sqlite3_stmt*>(statement_);
+  sqlite3_reset(rows);
+  sqlite3_bind_int64(rows, 1, last_id_);
+  std::size_t count = 0;
+  std::string text;
+  while (sqlite3_step(rows) == SQLITE_ROW) {
+    last_id_ = sqlite3_column_int64(rows, 6);
+    text.clear();
+    render_row(rows, text);
+    sink.on_bytes(text);
+    sink.on_line(text);
+    ++count;
+  }
+  sqlite3_reset(rows);
+  rows_ += count;
+  return count == 2000;  // a full page: there may be more
+}
 
 std::unique_ptr<line_stream> open_sqlite_logs(const input_spec& input) {
   return std::make_unique<sqlite_line_stream>(input);

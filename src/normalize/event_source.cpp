@@ -125,6 +125,7 @@ void event_source::close() {
 }
 
 std::unique_ptr<ingest::line_stream> event_source::open_lines() const {
+  if (opener_) return opener_();
   // Codex's logs_2.sqlite is read as its rows, rendered as tracing lines.
   if (!spec_.is_stdin && ingest::is_sqlite_file(spec_.file_path)) {
     return ingest::open_sqlite_logs(spec_);

@@ -606,3 +606,16 @@ void session_assembler::finish() {
 }
 
 }  // namespace loopscope::session
+
+namespace loopscope::session {
+
+void session_assembler::visit_open_turns(
+    const std::function<void(const turn&, bool ended)>& visit) const {
+  for (const std::string& key : active_) {
+    const auto it = states_.find(key);
+    if (it == states_.end()) continue;
+    for (const std::unique_ptr<open_turn>& o : it->second.open) visit(o->t, o->ended);
+  }
+}
+
+}  // namespace loopscope::session

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "loopscope/ingest/file_follower.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/ingest/line_reader.hpp"
 
@@ -25,5 +26,28 @@ read_outcome read_sqlite_logs(const input_spec& input, line_sink& sink);
 
 // The same rows, pulled one at a time (one row in memory), for the merge of inputs.
 std::unique_ptr<line_stream> open_sqlite_logs(const input_spec& input);
+
+// Watch mode: the rows Codex adds (id above the last seen), in the order written, as the same
+// lines. The database is opened read-only when it exists and has its table (Codex creates both).
+class sqlite_follower {
+ public:
+  sqlite_follower(std::filesystem::path path, start_at start);
+  ~sqlite_follower();
+  sqlite_follower(const sqlite_follower&) = delete;
+  sqlite_follower& operator=(const sqlite_follower&) = delete;
+  // Hands on new rows (at most 2000); true when there may be more.
+  bool poll(follow_sink& sink);
+  bool started_empty() const { return start_ == start_at::beginning; }
+  std::uint64_t rows() const { return rows_; }
+
+ private:
+  bool open();
+  std::filesystem::path path_;
+  start_at start_;
+  void* db_ = nullptr;  // sqlite3, kept out of this header
+  void* statement_ = nullptr;
+  std::int64_t last_id_ = 0;
+  std::uint64_t rows_ = 0;
+};
 
 }  // namespace loopscope::ingest

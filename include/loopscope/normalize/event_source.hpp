@@ -80,6 +80,9 @@ class event_source final : private event_sink {
   // read). False for stdin, which cannot be read twice.
   bool rewind();
   bool finished() const { return finished_ && queue_.empty(); }
+  // Lines from `opener` instead of the spec's file (watch mode feeds lines as they are written).
+  using line_opener = std::function<std::unique_ptr<ingest::line_stream>()>;
+  void open_lines_with(line_opener opener) { opener_ = std::move(opener); }
 
   input_index index() const { return index_; }
   const ingest::input_spec& spec() const { return spec_; }
@@ -115,6 +118,7 @@ class event_source final : private event_sink {
   input_context context_;
   ingest::read_limits limits_;
   std::unique_ptr<ingest::line_stream> lines_;
+  line_opener opener_;
   std::vector<std::unique_ptr<format_normalizer>> normalizers_;  // by format_id
   format_normalizer* previous_ = nullptr;
   formats::format_tally tally_;

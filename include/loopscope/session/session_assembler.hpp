@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,6 +63,9 @@ class session_assembler final : public normalize::event_sink {
   void end_of_input(input_index) {}
   // Hands on every remaining session, in order of first appearance.
   void finish();
+  // The turns not yet handed on, as they stand, in no set order: watch mode evaluates the rules
+  // on them while they grow. `ended`: the turn's end line has been seen.
+  void visit_open_turns(const std::function<void(const turn&, bool ended)>& visit) const;
 
  private:
   struct open_turn {
