@@ -49,6 +49,11 @@ constexpr std::array<std::pair<turn_outcome, std::string_view>, 4> outcome_names
     {turn_outcome::aborted, "aborted"},
 }};
 
+constexpr std::array<std::pair<stream_phase, std::string_view>, 2> phase_names{{
+    {stream_phase::unknown, "unknown"},
+    {stream_phase::mid_stream, "mid_stream"},
+}};
+
 template <typename Table, typename Enum>
 std::string_view name_in(const Table& table, Enum value, std::string_view fallback) {
   for (const auto& [v, name] : table) {
@@ -80,6 +85,13 @@ std::string_view transport_name(transport_kind transport) {
 }
 std::optional<transport_kind> transport_from_name(std::string_view name) {
   return value_in(transport_names, name);
+}
+
+std::string_view stream_phase_name(stream_phase phase) {
+  return name_in(phase_names, phase, "unknown");
+}
+std::optional<stream_phase> stream_phase_from_name(std::string_view name) {
+  return value_in(phase_names, name);
 }
 
 std::string_view turn_outcome_name(turn_outcome outcome) {

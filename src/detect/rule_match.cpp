@@ -15,7 +15,7 @@ constexpr std::array known_fields{
     "kind",        "source",  "lane",          "method",   "path",    "status",
     "transport",   "attempt", "attempt_limit", "delay_ms", "model",   "model_group",
     "error_class", "message", "template",      "tool",     "session", "turn_id",
-    "request_id",  "client",  "outcome",       "tokens"};
+    "request_id",  "client",  "outcome",       "tokens",   "phase"};
 
 std::optional<double> as_number(const std::string& text) {
   double value = 0;
@@ -172,6 +172,11 @@ std::optional<std::string> field_value(const event& e, std::string_view field) {
     return e.outcome == turn_outcome::none
                ? std::nullopt
                : std::optional(std::string(turn_outcome_name(e.outcome)));
+  }
+  if (field == "phase") {
+    return e.phase == stream_phase::unknown
+               ? std::nullopt
+               : std::optional(std::string(stream_phase_name(e.phase)));
   }
   if (field == "tokens")
     return e.tokens >= 0 ? std::optional(fmt::format("{}", e.tokens)) : std::nullopt;

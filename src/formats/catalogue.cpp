@@ -15,7 +15,7 @@ namespace loopscope::formats {
 namespace {
 
 // One table: each field's data name.
-constexpr std::array<std::pair<event_field, std::string_view>, 18> field_names{{
+constexpr std::array<std::pair<event_field, std::string_view>, 19> field_names{{
     {event_field::status, "status"},
     {event_field::method, "method"},
     {event_field::path, "path"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<event_field, std::string_view>, 18> field_names{{
     {event_field::client, "client"},
     {event_field::tool_name, "tool_name"},
     {event_field::message, "message"},
+    {event_field::phase, "phase"},
 }};
 
 // Values are bounded: a capture can be as long as the message.
@@ -151,6 +152,9 @@ std::string event_field_value(const event& e, event_field field) {
       return e.tool_name;
     case event_field::message:
       return e.message;
+    case event_field::phase:
+      return e.phase == stream_phase::unknown ? std::string()
+                                              : std::string(stream_phase_name(e.phase));
   }
   return {};
 }
@@ -226,6 +230,12 @@ bool fill_event_field(event& e, event_field field, std::string_view value) {
     case event_field::message:
       if (e.message.empty()) e.message = std::string(value);
       return true;
+    case event_field::phase: {
+      const auto phase = stream_phase_from_name(value);
+      if (!phase) return false;
+      if (e.phase == stream_phase::unknown) e.phase = *phase;
+      return true;
+    }
   }
   return false;
 }

@@ -267,7 +267,8 @@ class litellm_text_normalizer final : public format_normalizer {
                       : std::string_view(record_.excerpt);
     // A record that is its head alone was classified when the head was read: the same text, and
     // no traceback to name an exception.
-    const bool same_as_head = text.size() == record_.head_bytes && record_.traceback_exception.empty();
+    const bool same_as_head =
+        text.size() == record_.head_bytes && record_.traceback_exception.empty();
     event e = make_event(event_kind::other, format_id::litellm_text, record_.where, excerpt);
     classification c;
     if (same_as_head) {

@@ -108,8 +108,7 @@ uvicorn_outcome decode_uvicorn_message(std::string_view message, event& e) {
   // Looked up per message (not cached): --formats may have replaced the registry, and only the
   // rare non-access lines get here.
   const formats::catalogue* messages = formats::registry().catalogue_named("uvicorn-messages");
-  if (messages != nullptr &&
-      messages->apply(message, e).outcome == formats::match_outcome::event) {
+  if (messages != nullptr && messages->apply(message, e).outcome == formats::match_outcome::event) {
     e.message = std::string(message);
     e.text_template = mask_text(e.message);
     return uvicorn_outcome::event;

@@ -1,6 +1,6 @@
 // Normalized events as JSON lines; every free-text field is redacted, user prompts hidden.
-#include "loopscope/formats/registry.hpp"
 #include "loopscope/report/event_writer.hpp"
+#include "loopscope/formats/registry.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -31,6 +31,7 @@ void write_event_json(const event& e, std::string_view input_path, std::ostream&
   if (!e.model.empty()) line["model"] = redact_if(e.model, redact);
   if (!e.model_group.empty()) line["model_group"] = redact_if(e.model_group, redact);
   if (!e.error_class.empty()) line["error_class"] = redact_if(e.error_class, redact);
+  if (e.phase != stream_phase::unknown) line["phase"] = std::string(stream_phase_name(e.phase));
   if (!e.tool_name.empty()) line["tool"] = redact_if(e.tool_name, redact);
   if (e.arguments_hash != 0) line["arguments_hash"] = fmt::format("{:016x}", e.arguments_hash);
   if (e.output_hash != 0) line["output_hash"] = fmt::format("{:016x}", e.output_hash);

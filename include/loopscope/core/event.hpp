@@ -49,6 +49,12 @@ std::string_view transport_name(transport_kind transport);
 std::optional<transport_kind> transport_from_name(std::string_view name);
 
 enum class turn_outcome : unsigned char { none, completed, failed, aborted };
+
+// Where in a response a failure happened, when the log says: a stream that failed after its 200
+// answer looks like success in an access log.
+enum class stream_phase : unsigned char { unknown, mid_stream };
+std::string_view stream_phase_name(stream_phase phase);
+std::optional<stream_phase> stream_phase_from_name(std::string_view name);
 std::string_view turn_outcome_name(turn_outcome outcome);
 
 struct http_facts {
@@ -90,7 +96,8 @@ struct event {
   std::uint64_t output_hash = 0;     // hash of the tool's output, for outcome-aware repeats
 
   turn_outcome outcome = turn_outcome::none;  // for turn_end
-  std::int64_t tokens = -1;                   // tokens reported by this event, -1 when none
+  stream_phase phase = stream_phase::unknown;
+  std::int64_t tokens = -1;  // tokens reported by this event, -1 when none
 
   // The source line, cut to a bounded length: the evidence a report shows. Reports redact it.
   std::string excerpt;

@@ -39,6 +39,7 @@ enum class event_field : unsigned char {
   client,
   tool_name,
   message,
+  phase,  // stream_phase: mid_stream
 };
 std::optional<event_field> event_field_from_name(std::string_view name);
 std::string_view event_field_name(event_field field);
