@@ -1,5 +1,7 @@
 #include "loopscope/core/event.hpp"
 
+#include "loopscope/core/enum_names.hpp"
+
 #include <array>
 #include <utility>
 
@@ -53,23 +55,6 @@ constexpr std::array<std::pair<stream_phase, std::string_view>, 2> phase_names{{
     {stream_phase::unknown, "unknown"},
     {stream_phase::mid_stream, "mid_stream"},
 }};
-
-template <typename Table, typename Enum>
-std::string_view name_in(const Table& table, Enum value, std::string_view fallback) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return fallback;
-}
-
-template <typename Table>
-auto value_in(const Table& table, std::string_view name)
-    -> std::optional<typename Table::value_type::first_type> {
-  for (const auto& [v, n] : table) {
-    if (n == name) return v;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "catalogue_extractors.hpp"
+#include "loopscope/core/enum_names.hpp"
 
 namespace loopscope::formats {
 namespace {
@@ -98,17 +99,11 @@ bool fill_url(event& e, std::string_view url) {
 }  // namespace
 
 std::optional<event_field> event_field_from_name(std::string_view name) {
-  for (const auto& [field, n] : field_names) {
-    if (n == name) return field;
-  }
-  return std::nullopt;
+  return value_in(field_names, name);
 }
 
 std::string_view event_field_name(event_field field) {
-  for (const auto& [f, n] : field_names) {
-    if (f == field) return n;
-  }
-  return "?";
+  return name_in(field_names, field, "?");
 }
 
 std::string event_field_value(const event& e, event_field field) {

@@ -1,5 +1,7 @@
 #include "catalogue_extractors.hpp"
 
+#include "loopscope/core/text_lines.hpp"
+
 #include <array>
 #include <string>
 
@@ -183,19 +185,6 @@ int explicit_status(std::string_view text) {
     if (status != 0) return status;
   }
   return 0;
-}
-
-// The text up to the end of its line, trimmed.
-std::string_view rest_of_line(std::string_view text, std::size_t from) {
-  std::string_view rest = text.substr(std::min(from, text.size()));
-  if (const std::size_t end = rest.find('\n'); end != std::string_view::npos) {
-    rest = rest.substr(0, end);
-  }
-  if (const std::size_t end = rest.find('\r'); end != std::string_view::npos) {
-    rest = rest.substr(0, end);
-  }
-  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
-  return rest;
 }
 
 // `exception`: class and status of the exception a message reports. A number the text states

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "json_shape.hpp"
+#include "loopscope/core/enum_names.hpp"
 
 namespace loopscope::formats {
 namespace {
@@ -29,42 +30,25 @@ constexpr std::array<std::pair<line_shape, std::string_view>, 2> shape_names{{
     {line_shape::json, "json"},
 }};
 
-template <typename Table, typename Enum>
-std::string_view name_in(const Table& table, Enum value) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return "?";
-}
-
-template <typename Table>
-auto value_in(const Table& table, std::string_view name)
-    -> std::optional<typename Table::value_type::first_type> {
-  for (const auto& [v, n] : table) {
-    if (n == name) return v;
-  }
-  return std::nullopt;
-}
-
 // Markers sit at the start of a line: a long line is not searched past its head.
 constexpr std::size_t sniff_head_bytes = 512;
 
 }  // namespace
 
 std::string_view source_role_name(source_role role) {
-  return name_in(role_names, role);
+  return name_in(role_names, role, "?");
 }
 std::optional<source_role> source_role_from_name(std::string_view name) {
   return value_in(role_names, name);
 }
 std::string_view format_lane_name(format_lane lane) {
-  return name_in(lane_names, lane);
+  return name_in(lane_names, lane, "?");
 }
 std::optional<format_lane> format_lane_from_name(std::string_view name) {
   return value_in(lane_names, name);
 }
 std::string_view line_shape_name(line_shape shape) {
-  return name_in(shape_names, shape);
+  return name_in(shape_names, shape, "?");
 }
 std::optional<line_shape> line_shape_from_name(std::string_view name) {
   return value_in(shape_names, name);

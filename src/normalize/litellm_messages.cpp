@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "loopscope/core/text_lines.hpp"
 #include "loopscope/normalize/text_template.hpp"
 
 namespace loopscope::normalize::detail {
@@ -20,19 +21,6 @@ std::string cut_utf8(std::string_view text, std::size_t limit) {
   std::size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return std::string(text.substr(0, cut)) + "…";
-}
-
-// The text up to the end of its first line, trimmed.
-std::string_view first_line(std::string_view text) {
-  std::string_view rest = text;
-  if (const std::size_t end = rest.find('\n'); end != std::string_view::npos) {
-    rest = rest.substr(0, end);
-  }
-  if (const std::size_t end = rest.find('\r'); end != std::string_view::npos) {
-    rest = rest.substr(0, end);
-  }
-  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
-  return rest;
 }
 
 // "path=/v1/responses?key=…" → "path=/v1/responses": query values can hold keys.
@@ -92,7 +80,7 @@ classification classify_litellm_message(const catalogue_chain& catalogues, std::
                                                                   : fallback_step::none;
   if (e.kind == event_kind::request) {
     // The header dump stays out of the message: only the ids are kept from it.
-    std::string_view head = first_line(text);
+    std::string_view head = rest_of_line(text);
     head = head.substr(0, head.find(" headers="));
     head = head.substr(0, head.find('{'));
     while (!head.empty() && (head.back() == ' ' || head.back() == ':')) head.remove_suffix(1);
