@@ -28,6 +28,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # tests: everything but the end-to-end sample runs, which the normal build covers. The
 # 10,000-file case costs minutes under ASan for nothing the other cases do not cover. The .deb
 # of an instrumented binary depends on libasan, which is no package to ship: install.package
-# runs in the normal build only.
+# runs in the normal build only. watch.soak measures that RSS stays flat, which ASan's
+# quarantine of freed memory (256 MB by default) makes it not: it runs in the normal build only;
+# its code paths run under ASan in the other watch tests.
 ctest --test-dir "$build" --output-on-failure -j"$jobs" \
-  -E '^(e2e\.|samples\.|hostile\.many_sessions$|install\.package$)' "$@"
+  -E '^(e2e\.|samples\.|hostile\.many_sessions$|install\.package$|watch\.soak$)' "$@"
