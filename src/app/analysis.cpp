@@ -15,9 +15,9 @@
 #include <fmt/format.h>
 
 #include "batch_state.hpp"
-#include "loopscope/formats/registry.hpp"
 #include "loopscope/detect/rule_engine.hpp"
 #include "loopscope/detect/rule_loader.hpp"
+#include "loopscope/formats/registry.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/report/aggregate_merge.hpp"

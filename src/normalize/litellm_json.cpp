@@ -50,7 +50,8 @@ class litellm_json_normalizer final : public format_normalizer {
     } else {
       const std::string text = strip_ansi(message);
       const std::string_view stacktrace = string_field(root, "stacktrace");
-      const classification c = classify_litellm_message(catalogues_, text, last_exception_line(stacktrace), e);
+      const classification c =
+          classify_litellm_message(catalogues_, text, last_exception_line(stacktrace), e);
       is_event = c.is_event;
       step = c.step;
     }
