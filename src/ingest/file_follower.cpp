@@ -95,15 +95,26 @@ bool file_follower::changed_since_release() const {
   return info.st_dev != dev_ || info.st_ino != ino_ || info.st_size != released_size_;
 }
 
-// Back to a released file: the same one goes on at its position, another is read from 0.
-bool file_follower::reopen_released(follow_sink& sink) {
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return false;
-  struct stat info {};
+namespace {
+
+// A descriptor of `path` when it is a regular file (its stat in `info`), else -1.
+int open_regular(const std::string& path, struct stat& info) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return -1;
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     ::close(fd);
-    return false;
+    return -1;
   }
+  return fd;
+}
+
+}  // namespace
+
+// Back to a released file: the same one goes on at its position, another is read from 0.
+bool file_follower::reopen_released(follow_sink& sink) {
+  struct stat info {};
+  const int fd = open_regular(path_, info);
+  if (fd < 0) return false;
   released_ = false;
   if (info.st_dev == dev_ && info.st_ino == ino_) {
     fd_ = fd;  // poll() tells growth from truncation as always
@@ -116,13 +127,9 @@ bool file_follower::reopen_released(follow_sink& sink) {
 }
 
 bool file_follower::open_file(bool at_end) {
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return false;
   struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    return false;
-  }
+  const int fd = open_regular(path_, info);
+  if (fd < 0) return false;
   fd_ = fd;
   dev_ = info.st_dev;
   ino_ = info.st_ino;

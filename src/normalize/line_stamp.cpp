@@ -119,6 +119,17 @@ std::int64_t wall_micros_of(int year, int month, int day, const clock_time& t) {
          t.fraction_micros;
 }
 
+// After a date: the clock and an optional zone; commits the cursor when they read.
+bool finish_dated(cursor probe, int year, int month, int day, cursor& c, line_stamp& s) {
+  clock_time t;
+  if (!read_clock(probe, t)) return false;
+  s.has_date = true;
+  s.wall_micros = wall_micros_of(year, month, day, t);
+  s.has_zone = read_zone(probe, s.offset_seconds);
+  c = probe;
+  return true;
+}
+
 // 2025-01-02T03:04:05…, 2025-01-02 03:04:05,123, 2025/01/02 03:04:05, 2025/01/02 - 03:04:05.
 bool read_year_first(cursor& c, line_stamp& s) {
   cursor probe = c;
@@ -132,13 +143,7 @@ bool read_year_first(cursor& c, line_stamp& s) {
     return false;
   }
   if (!(separator == '/' && probe.literal(" - ")) && !probe.one_of("Tt ")) return false;
-  clock_time t;
-  if (!read_clock(probe, t)) return false;
-  s.has_date = true;
-  s.wall_micros = wall_micros_of(year, month, day, t);
-  s.has_zone = read_zone(probe, s.offset_seconds);
-  c = probe;
-  return true;
+  return finish_dated(probe, year, month, day, c, s);
 }
 
 // 02/Jan/2025:03:04:05 +0000 (the zone is part of the layout).
@@ -156,13 +161,7 @@ bool read_common_log(cursor& c, line_stamp& s) {
       !valid_date(year, month, day)) {
     return false;
   }
-  clock_time t;
-  if (!read_clock(probe, t)) return false;
-  s.has_date = true;
-  s.wall_micros = wall_micros_of(year, month, day, t);
-  s.has_zone = read_zone(probe, s.offset_seconds);
-  c = probe;
-  return true;
+  return finish_dated(probe, year, month, day, c, s);
 }
 
 bool read_time_of_day(cursor& c, line_stamp& s) {
