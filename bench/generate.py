@@ -8,6 +8,11 @@ bench/run.sh writes under /tmp.
   generate.py rollout OUT [--mb 300]
   generate.py proxy OUT [--mb 300]
   generate.py stream rollout|proxy [--gb 10]   # to stdout, for streaming RSS checks
+  generate.py many DIR [--files 10000] [--mb 392] [--overlap]
+             one rollout file per session, in one directory; --overlap starts every session at the
+             same time (the hardest case for the merge: every file is open at once)
+  --one-turn (rollout, stream): a single turn that never ends (no further task_started or
+             task_complete), as a runaway loop writes it
 """
 import argparse
 import base64
@@ -76,7 +81,10 @@ def json_str(s):
 
 
 class rollout_writer:
-    def __init__(self, seed):
+    def __init__(self, seed, one_turn=False, steps=(40, 90)):
+        self.one_turn = one_turn
+        self.steps = steps
+        self.started = False
         self.rng = random.Random(seed)
         self.ids = ids(self.rng)
         self.text = text_pool()
@@ -116,7 +124,19 @@ class rollout_writer:
     def turn(self):
         rng = self.rng
         tid = self.ids.uuid()
-        out = [
+        if self.one_turn and self.started:
+            out = []
+        else:
+            self.started = True
+            out = self._turn_head(tid)
+        failed = self._turn_body(out)
+        if not self.one_turn:
+            self._turn_tail(out, tid, failed)
+        return out
+
+    def _turn_head(self, tid):
+        rng = self.rng
+        return [
             self.line("turn_context", '{"turn_id":"%s","cwd":"/home/dev/project","current_date":'
                       '"2026-11-29","timezone":"Etc/UTC","approval_policy":"never","sandbox_policy":'
                       '{"type":"read-only"},"model":"gpt-5","personality":"pragmatic","summary":'
@@ -126,8 +146,11 @@ class rollout_writer:
             self.line("event_msg", '{"type":"user_message","message":%s,"images":[],'
                       '"local_images":[],"text_elements":[]}' % json_str(rng.choice(SENTENCES))),
         ]
+
+    def _turn_body(self, out):
+        rng = self.rng
         tokens = 0
-        steps = rng.randint(40, 90)  # about 3-5 lines a step: turns of a few hundred lines
+        steps = rng.randint(*self.steps)  # about 3-5 lines a step: turns of a few hundred lines
         failed = rng.random() < 0.03
         for step in range(steps):
             if rng.random() < 0.5:
@@ -171,6 +194,9 @@ class rollout_writer:
                 out.append(self.line("response_item", '{"type":"message","role":"assistant",'
                                      '"content":[{"type":"output_text","text":%s}]}'
                                      % json_str(text)))
+        return failed
+
+    def _turn_tail(self, out, tid, failed):
         if failed:
             out.append(self.line("event_msg", '{"type":"error","message":"exceeded retry limit, '
                                  'last status: 500 Internal Server Error","codex_error_info":'
@@ -182,11 +208,21 @@ class rollout_writer:
                                  'null}'))
             out.append(self.line("event_msg", '{"type":"task_complete","turn_id":"%s",'
                                  '"last_agent_message":"Done."}' % tid))
-        return out
 
     def chunks(self):
+        if self.one_turn:
+            yield "".join(self.session(1))
+            while True:
+                yield "".join(self.turn())
         while True:
             yield "".join(self.session(self.rng.randint(3, 8)))
+
+    # One session per file, named as Codex names them (rollout-<stamp>-<thread id>.jsonl).
+    def session_file(self):
+        lines = self.session(1)
+        sid = UUID.search(lines[0]).group(0)
+        stamp = lines[0][14:33].replace(":", "-")
+        return "rollout-%s-%s.jsonl" % (stamp, sid), "".join(lines)
 
 
 class proxy_writer:
@@ -236,21 +272,42 @@ def write(writer, sink, limit):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["rollout", "proxy", "stream"])
+    parser.add_argument("what", choices=["rollout", "proxy", "stream", "many"])
     parser.add_argument("out", nargs="?")
     parser.add_argument("--mb", type=float, default=300)
     parser.add_argument("--gb", type=float, default=0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--files", type=int, default=10000)
+    parser.add_argument("--one-turn", action="store_true")
+    parser.add_argument("--overlap", action="store_true")
     a = parser.parse_args()
+    if a.what == "many":
+        os.makedirs(a.out, exist_ok=True)
+        per_file = (a.mb if a.mb != 300 else 392) * 1e6 / a.files
+        # A step writes about 6 kB: sessions of one turn, sized to the total asked for.
+        steps = max(1, int(per_file / 6000))
+        writer = rollout_writer(a.seed, steps=(max(1, steps // 2), steps + steps // 2))
+        total = 0
+        start = writer.clock
+        for _ in range(a.files):
+            if a.overlap:
+                writer.clock = start  # every session in the same hours: all open at once
+            name, text = writer.session_file()
+            data = text.encode("utf-8")
+            with open(os.path.join(a.out, name), "wb") as f:
+                f.write(data)
+            total += len(data)
+        print("%s: %d files, %d bytes" % (a.out, a.files, total), file=sys.stderr)
+        return
     if a.what == "stream":
         kind, limit = a.out or "rollout", int((a.gb or 10) * 1e9)
-        writer = rollout_writer(a.seed) if kind == "rollout" else proxy_writer(a.seed)
+        writer = rollout_writer(a.seed, a.one_turn) if kind == "rollout" else proxy_writer(a.seed)
         try:
             write(writer, sys.stdout.buffer, limit)
         except BrokenPipeError:
             pass
         return
-    writer = rollout_writer(a.seed) if a.what == "rollout" else proxy_writer(a.seed)
+    writer = rollout_writer(a.seed, a.one_turn) if a.what == "rollout" else proxy_writer(a.seed)
     with open(a.out, "wb") as f:
         n = write(writer, f, int(a.mb * 1e6))
     print("%s: %d bytes" % (a.out, n), file=sys.stderr)
