@@ -39,14 +39,15 @@ input_merger::input_merger(std::vector<std::unique_ptr<normalize::event_source>>
                            merge_settings settings)
     : sources_(std::move(sources)), settings_(settings) {}
 
-std::vector<input_merger::survey> input_merger::survey_all() {
+std::vector<input_merger::survey> input_merger::survey_all(std::size_t events) {
   std::vector<survey> surveys(sources_.size());
   const bool keep_open = sources_.size() <= settings_.keep_open_inputs;
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     normalize::event_source& source = *sources_[i];
     survey& s = surveys[i];
-    for (const normalize::sourced_event& queued : source.read_ahead(settings_.survey_events)) {
+    for (const normalize::sourced_event& queued : source.read_ahead(events)) {
       const event& e = queued.e;
+      if (!s.first_event) s.first_event = {e.source, e.kind, e.session_key};
       if (queued.when && !s.first) s.first = queued.when;
       if (!e.time) continue;
       if (e.time_is == time_quality::date_inferred) s.time_only = true;
@@ -133,8 +134,63 @@ void input_merger::align(std::vector<survey>& surveys) {
   }
 }
 
+bool input_merger::one_session_per_input(const std::vector<survey>& surveys) const {
+  std::set<std::string> keys;
+  for (const survey& s : surveys) {
+    if (!s.first_event) continue;  // nothing recognised: read for its accounting only
+    // A rollout file is one session (Codex writes a file per thread, and a resumed thread gets a
+    // file of its own); a proxy log, a trace or logs_2.sqlite may hold any session, so must be
+    // merged in time with the rest.
+    if (s.first_event->source != format_id::codex_rollout ||
+        s.first_event->kind != event_kind::session_start ||
+        !keys.insert(s.first_event->session_key).second) {
+      return false;
+    }
+  }
+  return keys.size() > 1;
+}
+
+void input_merger::run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys) {
+  for (const survey& s : surveys) {
+    timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());
+  }
+  assembler.expect_timed_sessions(timed_sessions_);
+  std::vector<std::size_t> order(sources_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return earlier(surveys[a].first, surveys[b].first);
+  });
+  for (const std::size_t index : order) {
+    normalize::event_source& source = *sources_[index];
+    std::set<std::string> keys;  // the sessions this input named (a concatenation names several)
+    std::optional<timestamp> advanced_to;
+    while (source.peek() != nullptr) {
+      normalize::sourced_event next = source.pop();
+      const normalize::source_role role = normalize::role_of(next.e.source);
+      const std::optional<timestamp> when = next.when;
+      keys.insert(next.e.session_key);
+      assembler.on_merged(std::move(next.e), when, role);
+      if (when && (!advanced_to || when->micros - advanced_to->micros >= second ||
+                   advanced_to->micros - when->micros >= second)) {
+        assembler.advance(*when);
+        advanced_to = when;
+      }
+    }
+    source.close();
+    assembler.end_sessions_of_input(source.index(), keys);
+  }
+  assembler.finish();
+}
+
 void input_merger::run(session_assembler& assembler, const merged_event_observer& observer) {
-  std::vector<survey> surveys = survey_all();
+  // The first event of each input tells whether its sessions are its own; only a merge with other
+  // sources needs the longer survey that aligns clocks.
+  std::vector<survey> surveys = survey_all(1);
+  if (!observer && one_session_per_input(surveys)) {
+    run_one_by_one(assembler, surveys);
+    return;
+  }
+  surveys = survey_all(settings_.survey_events);
   align(surveys);
   for (const survey& s : surveys) {
     timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());

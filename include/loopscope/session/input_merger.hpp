@@ -2,7 +2,9 @@
 // events aligns the proxy's clock with Codex's (a date for "HH:MM:SS" stamps, then the offset that
 // lines up the proxy's requests with Codex's attempts), then a k-way merge feeds the assembler.
 // Inputs are opened when the merge reaches their first event, so a directory of thousands of
-// session files holds only the ones that overlap in time.
+// session files holds only the ones that overlap in time; where every input holds sessions of its
+// own (rollout files and nothing else), they are read one after the other instead, whatever their
+// times, so memory holds one file's session.
 #pragma once
 
 #include <functional>
@@ -57,9 +59,20 @@ class input_merger {
     std::vector<std::int64_t> proxy_times;  // times of every timed proxy event
     bool time_only = false;                 // stamps whose date was guessed (HH:MM:SS)
     std::set<std::string> timed_client_sessions;
+    struct first_seen {
+      format_id source;
+      event_kind kind;
+      std::string session_key;
+    };
+    std::optional<first_seen> first_event;
   };
 
-  std::vector<survey> survey_all();
+  // Reads up to `events` of each input ahead (rewound after, for a large directory).
+  std::vector<survey> survey_all(std::size_t events);
+  // Each input names its own session only (a directory of rollouts): no merge in time is needed,
+  // so inputs are read one after the other and each session is handed on when its file ends.
+  bool one_session_per_input(const std::vector<survey>& surveys) const;
+  void run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys);
   void align(std::vector<survey>& surveys);
 
   std::vector<std::unique_ptr<normalize::event_source>> sources_;
