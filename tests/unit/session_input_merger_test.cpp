@@ -17,12 +17,11 @@ namespace {
 using turn_shape = std::tuple<std::string, int, turn_outcome, std::size_t, std::int64_t>;
 
 struct recording_sink final : session::turn_sink {
-  const std::vector<std::unique_ptr<normalize::event_source>>* sources = nullptr;
   std::vector<turn_shape> turns;
   std::vector<std::string> sessions;
-  // For each session handed on: how many inputs had been read to their end, and how many had
-  // not been started, at that moment.
-  std::vector<std::pair<std::size_t, std::size_t>> finished_and_untouched;
+  std::size_t inputs_finished = 0;
+  // For each session handed on: how many inputs had been read to their end at that moment.
+  std::vector<std::size_t> finished_when_handed_on;
 
   void on_turn(const session::turn& t) override {
     const std::int64_t span = t.start && t.end ? t.end->micros - t.start->micros : -1;
@@ -30,29 +29,36 @@ struct recording_sink final : session::turn_sink {
   }
   void on_session(session::session_summary&& s) override {
     sessions.push_back(s.id);
-    std::size_t finished = 0;
-    std::size_t untouched = 0;
-    for (const auto& source : *sources) {
-      if (source->finished()) ++finished;
-      if (source->stats().lines == 0) ++untouched;
-    }
-    finished_and_untouched.emplace_back(finished, untouched);
+    finished_when_handed_on.push_back(inputs_finished);
   }
 };
 
-recording_sink merge(const std::vector<std::string>& paths) {
-  std::vector<std::unique_ptr<normalize::event_source>> sources;
-  for (const std::string& path : paths) {
-    ingest::input_spec spec{path, path, false};
-    sources.push_back(std::make_unique<normalize::event_source>(
-        static_cast<input_index>(sources.size()), spec, std::nullopt, ingest::read_limits{}));
-  }
+struct merged {
   recording_sink sink;
-  session::input_merger merger(std::move(sources));
-  sink.sources = &merger.sources();
-  session::session_assembler assembler(sink);
-  merger.run(assembler);
-  return sink;
+  std::vector<std::size_t> made;          // positions, in the order their sources were made
+  std::vector<std::uint64_t> lines_read;  // per position, as each input finished
+};
+
+// keep_open 0: every surveyed source is let go and made again, as in a large directory.
+merged merge(const std::vector<std::string>& paths, std::size_t keep_open = 0) {
+  merged out;
+  out.lines_read.assign(paths.size(), 0);
+  session::input_merger merger(
+      paths.size(),
+      [&](std::size_t position) {
+        out.made.push_back(position);
+        ingest::input_spec spec{paths[position], paths[position], false};
+        return std::make_unique<normalize::event_source>(static_cast<input_index>(position), spec,
+                                                         std::nullopt, ingest::read_limits{});
+      },
+      session::merge_settings{.keep_open_inputs = keep_open});
+  session::session_assembler assembler(out.sink);
+  merger.run(assembler, [&](std::size_t position, const normalize::event_source& source,
+                            const session::clock_alignment*) {
+    ++out.sink.inputs_finished;
+    out.lines_read[position] = source.stats().lines;
+  });
+  return out;
 }
 
 std::vector<std::string> sample_rollouts() {
@@ -69,22 +75,23 @@ std::vector<std::string> sample_rollouts() {
 TEST_CASE("rollouts alone are read one after the other, each session handed on with its file") {
   const std::vector<std::string> paths = sample_rollouts();
   REQUIRE(paths.size() >= 3);
-  const recording_sink all = merge(paths);
-  REQUIRE(all.sessions.size() == paths.size());
-  for (std::size_t i = 0; i < all.finished_and_untouched.size(); ++i) {
-    const auto [finished, untouched] = all.finished_and_untouched[i];
-    // The i-th session ends with the i-th file: the files after it are not read yet (the sample
-    // sessions overlap in time, so a merge in time order would have all of them open at once).
-    CHECK(finished == i + 1);
-    CHECK(untouched == paths.size() - i - 1);
+  const merged all = merge(paths);
+  REQUIRE(all.sink.sessions.size() == paths.size());
+  for (std::size_t i = 0; i < all.sink.finished_when_handed_on.size(); ++i) {
+    // The i-th session ends with the i-th file, before the files after it are read (the sample
+    // sessions overlap in time: a merge in time order would hold all of them open at once).
+    CHECK(all.sink.finished_when_handed_on[i] == i + 1);
   }
+  for (const std::uint64_t lines : all.lines_read) CHECK(lines > 0);
+  // Each source made for the survey of its first line, let go, and made again for its turn.
+  CHECK(all.made.size() == 2 * paths.size());
   // The same turns as each file analysed alone.
   std::vector<turn_shape> alone;
   for (const std::string& path : paths) {
-    const recording_sink one = merge({path});
-    alone.insert(alone.end(), one.turns.begin(), one.turns.end());
+    const merged one = merge({path}, 16);
+    alone.insert(alone.end(), one.sink.turns.begin(), one.sink.turns.end());
   }
-  std::vector<turn_shape> together = all.turns;
+  std::vector<turn_shape> together = all.sink.turns;
   std::sort(alone.begin(), alone.end());
   std::sort(together.begin(), together.end());
   CHECK(together == alone);
@@ -98,9 +105,9 @@ TEST_CASE("with a proxy log among the inputs, the inputs are merged in time orde
       test::source_dir() + "/samples/codex-0.121.0/http-500-exhausted/proxy.log";
   REQUIRE(test::file_exists(proxy));
   paths.push_back(proxy);
-  const recording_sink all = merge(paths);
-  REQUIRE(!all.finished_and_untouched.empty());
+  const merged all = merge(paths);
+  REQUIRE(!all.sink.finished_when_handed_on.empty());
   // Every input was read to its end before the first session was handed on: the proxy's
   // requests may join any of the sessions until then.
-  CHECK(all.finished_and_untouched.front().first == paths.size());
+  CHECK(all.sink.finished_when_handed_on.front() == paths.size());
 }
