@@ -4,7 +4,8 @@ prints the ratios of issue 19's targets as a Markdown table (also written as JSO
 
 Plain Python: each command is run RUNS times (after one warm-up) with its output sent to a file
 (GNU grep with stdout on /dev/null stops at the first match), its wall time measured, and its peak
-RSS taken from os.wait4's rusage, so nothing beyond python3 is needed. A baseline tool that is
+RSS taken from GNU time when installed (else from os.wait4's rusage), so nothing beyond python3 is
+needed. A baseline tool that is
 missing (jq, zstd) leaves its row out and says so; nothing is installed by this script.
 
   measure.py BINARY DIR ROLLOUT PROXY ONE_TURN MANY_DIR RUNS STREAM_GB
@@ -20,17 +21,29 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# GNU time reports the measured program's own peak RSS. Without it, os.wait4's figure is used:
+# Linux counts there the memory of the forked Python before exec, so it cannot go below Python's
+# own size (about 15 MiB); a note says so.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def run_once(argv, stdout_path, stdin=None):
+    rss_file = stdout_path + ".rss"
+    measured = ([GNU_TIME, "-f", "%M", "-o", rss_file] + argv) if GNU_TIME else argv
     with open(stdout_path, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stdin=stdin, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(measured, stdout=out, stdin=stdin, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(status)
     # loopscope exits 1 when it has findings: a normal outcome here. Anything else is a failure.
-    if proc.returncode not in (0, 1):
-        sys.exit("failed (%d): %s" % (proc.returncode, " ".join(argv)))
-    return seconds, usage.ru_maxrss  # KiB on Linux
+    if code not in (0, 1):
+        sys.exit("failed (%d): %s" % (code, " ".join(argv)))
+    rss = usage.ru_maxrss  # KiB on Linux
+    if GNU_TIME:
+        with open(rss_file) as f:
+            rss = int(f.read().split()[-1])
+    return seconds, rss
 
 
 def timed(argv, out, runs):
@@ -48,6 +61,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     report = lambda name: [binary, "--format", "json", "-o", os.path.join(out, name + ".json")]
     rows, notes = [], []
+    if not GNU_TIME:
+        notes.append("/usr/bin/time not installed: peak RSS below ~15 MiB reads as Python's size")
 
     def row(label, path_bytes, tool, base_name, base, ratio_kind, target):
         rows.append({"input": label, "bytes": path_bytes, "loopscope": tool, "baseline_name":
