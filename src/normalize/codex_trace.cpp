@@ -53,9 +53,10 @@ class codex_trace_normalizer final : public format_normalizer {
     if (!parsed) return {line_outcome::malformed, false};
     const trace_line& t = *parsed;
 
-    std::string session_key = session_of(t);
-    std::string turn_key(span_field(t, "turn.id").value_or(std::string_view{}));
-    if (turn_key.empty()) turn_key = std::string(span_field(t, "turn_id").value_or(""));
+    const span_fields spans(t);
+    std::string session_key = session_of(t, spans);
+    std::string turn_key(spans.get("turn.id").value_or(std::string_view{}));
+    if (turn_key.empty()) turn_key = std::string(spans.get("turn_id").value_or(""));
     note_transport(t, session_key);
 
     bool used = false;
@@ -66,7 +67,7 @@ class codex_trace_normalizer final : public format_normalizer {
         e.time = t.time;
         e.time_is = time_quality::exact;
       }
-      if (e.model.empty()) e.model = std::string(span_field(t, "model").value_or(""));
+      if (e.model.empty()) e.model = std::string(spans.get("model").value_or(""));
       sink.on_event(std::move(e));
       used = true;
     };
@@ -121,13 +122,16 @@ class codex_trace_normalizer final : public format_normalizer {
 
   template <typename Make, typename Emit>
   void decode_otel(const trace_line& t, Make& make, Emit& emit) {
-    const std::string_view name = trace_field(t.message, "event.name").value_or("");
+    // Cheap test first: most OTel lines are other events (sse_event, tool_result, …).
+    if (t.message.find("event.name=") == std::string_view::npos) return;
+    const trace_fields fields(t.message);
+    const std::string_view name = fields.get("event.name").value_or("");
     if (name != "codex.api_request" && name != "codex.websocket_connect") return;
     std::string key(name);
     for (const std::string_view field :
          {"duration_ms", "http.response.status_code", "attempt", "success", "error.message"}) {
       key += '|';
-      key += trace_field(t.message, field).value_or("");
+      key += fields.get(field).value_or("");
     }
     if (seen_.key == key && seen_.target != t.target) {
       seen_ = {};
@@ -135,16 +139,16 @@ class codex_trace_normalizer final : public format_normalizer {
     }
     seen_ = {std::string(t.target), std::move(key)};
 
-    const int status = to_int(trace_field(t.message, "http.response.status_code").value_or(""));
-    const std::string_view error = trace_field(t.message, "error.message").value_or("");
+    const int status = to_int(fields.get("http.response.status_code").value_or(""));
+    const std::string_view error = fields.get("error.message").value_or("");
     if (name == "codex.api_request") {
       event e = make(event_kind::request_attempt);
       e.http.method = "POST";  // Codex's model requests are POSTs (responses, compact)
-      e.http.path = std::string(trace_field(t.message, "endpoint").value_or(""));
+      e.http.path = std::string(fields.get("endpoint").value_or(""));
       e.http.transport = transport_kind::http;
       e.http.status = status;
       // OTel counts attempts from 0; event::attempt is the n of "n/N", from 1.
-      const std::string_view attempt = trace_field(t.message, "attempt").value_or("");
+      const std::string_view attempt = fields.get("attempt").value_or("");
       if (!attempt.empty()) e.attempt = to_int(attempt) + 1;
       e.message = std::string(error);
       e.text_template = mask_text(error);
@@ -155,11 +159,11 @@ class codex_trace_normalizer final : public format_normalizer {
     // websocket", "failed to connect …") say more (the URL); the OTel event only stands in for
     // them when the filter left them out (codex-tui.log's default filter does).
     if (std::exchange(ws_lines_since_otel_, false)) return;
-    const bool success = trace_field(t.message, "success").value_or("") == "true";
+    const bool success = fields.get("success").value_or("") == "true";
     event connect = make(event_kind::ws_connect);
     connect.http.transport = transport_kind::websocket;
     connect.http.method = "GET";
-    connect.http.path = std::string(trace_field(t.message, "endpoint").value_or(""));
+    connect.http.path = std::string(fields.get("endpoint").value_or(""));
     if (success) {
       connect.http.status = status;
       emit(std::move(connect));
@@ -189,9 +193,9 @@ class codex_trace_normalizer final : public format_normalizer {
     return value;
   }
 
-  std::string session_of(const trace_line& t) const {
+  std::string session_of(const trace_line& t, const span_fields& spans) const {
     for (const std::string_view key : {"thread_id", "thread.id"}) {
-      if (auto id = span_field(t, key)) return std::string(*id);
+      if (auto id = spans.get(key)) return std::string(*id);
     }
     // OTel events outside the session span (the start-up prewarm) name the thread themselves.
     if (auto id = trace_field(t.message, "conversation.id");

@@ -232,7 +232,12 @@ std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rul
   return out;
 }
 
-std::optional<std::string_view> trace_field(std::string_view fields, std::string_view key) {
+namespace {
+
+// Calls visit(name, value) for each field in order until it returns true; the one tokenizer of
+// field lists.
+template <typename Visit>
+void for_each_field(std::string_view fields, Visit visit) {
   std::size_t i = 0;
   while (i < fields.size()) {
     i = skip_spaces(fields, i);
@@ -263,14 +268,45 @@ std::optional<std::string_view> trace_field(std::string_view fields, std::string
       value = fields.substr(value_start, end - value_start);
       i = end;
     }
+    if (visit(name, value)) return;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string_view> trace_field(std::string_view fields, std::string_view key) {
+  std::optional<std::string_view> found;
+  for_each_field(fields, [&](std::string_view name, std::string_view value) {
+    if (name != key) return false;
+    found = value;
+    return true;
+  });
+  return found;
+}
+
+trace_fields::trace_fields(std::string_view fields) {
+  for_each_field(fields, [&](std::string_view name, std::string_view value) {
+    fields_.emplace_back(name, value);
+    return false;
+  });
+}
+
+std::optional<std::string_view> trace_fields::get(std::string_view key) const {
+  for (const auto& [name, value] : fields_) {
     if (name == key) return value;
   }
   return std::nullopt;
 }
 
-std::optional<std::string_view> span_field(const trace_line& line, std::string_view key) {
-  for (auto it = line.spans.rbegin(); it != line.spans.rend(); ++it) {
-    if (auto value = trace_field(it->fields, key)) return value;
+span_fields::span_fields(const trace_line& line) {
+  spans_.reserve(line.spans.size());
+  for (auto it = line.spans.rbegin(); it != line.spans.rend(); ++it)
+    spans_.emplace_back(it->fields);
+}
+
+std::optional<std::string_view> span_fields::get(std::string_view key) const {
+  for (const trace_fields& span : spans_) {
+    if (auto value = span.get(key)) return value;
   }
   return std::nullopt;
 }

@@ -49,7 +49,27 @@ std::optional<trace_line> parse_trace_line(std::string_view line, stamp_rule rul
 // without their quotes and with their escapes as written. nullopt when the key is absent.
 std::optional<std::string_view> trace_field(std::string_view fields, std::string_view key);
 
-// The value of `key` in any span of the chain, innermost span first.
-std::optional<std::string_view> span_field(const trace_line& line, std::string_view key);
+// A field list split once, for a line whose fields are looked up many times (the OTel events):
+// each lookup is then a walk over the names, not a scan of the text.
+class trace_fields {
+ public:
+  explicit trace_fields(std::string_view fields);
+  // The first value of `key`, as trace_field gives it.
+  std::optional<std::string_view> get(std::string_view key) const;
+
+ private:
+  std::vector<std::pair<std::string_view, std::string_view>> fields_;
+};
+
+// The fields of a line's span chain, each span's list split once: the value of `key` in any span,
+// innermost span first.
+class span_fields {
+ public:
+  explicit span_fields(const trace_line& line);
+  std::optional<std::string_view> get(std::string_view key) const;
+
+ private:
+  std::vector<trace_fields> spans_;  // innermost first
+};
 
 }  // namespace loopscope::normalize::detail
