@@ -3,6 +3,7 @@
 #include "loopscope/formats/registry.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -97,6 +98,15 @@ field_read read(const event& e, rule_field field) {
 // The tests compare what field_value would give as text, without building it: a number field's
 // text is its integer printed, equal to a value only when that value is the same integer printed.
 bool holds(const field_test& test, const event& e) {
+  if (test.op == test_op::equals &&
+      (test.which == rule_field::kind || test.which == rule_field::lane)) {
+    // Always present; compared as the enum (the names are the enum's, one to one).
+    const auto code = test.which == rule_field::kind
+                          ? static_cast<unsigned char>(e.kind)
+                          : static_cast<unsigned char>(lane_of(e.source));
+    const bool any = std::find(test.codes.begin(), test.codes.end(), code) != test.codes.end();
+    return any == test.expected;
+  }
   const field_read value = read(e, test.which);
   switch (test.op) {
     case test_op::exists:
@@ -235,6 +245,17 @@ std::optional<rule_field> rule_field_from_name(std::string_view name) {
 void compile_test(field_test& test) {
   test.which = rule_field_from_name(test.field).value_or(rule_field::kind);
   test.integers.clear();
+  test.codes.clear();
+  for (const std::string& wanted : test.values) {
+    if (test.which == rule_field::kind) {
+      if (const auto kind = event_kind_from_name(wanted)) {
+        test.codes.push_back(static_cast<unsigned char>(*kind));
+      }
+    } else if (test.which == rule_field::lane) {
+      if (const auto l = lane_from_name(wanted))
+        test.codes.push_back(static_cast<unsigned char>(*l));
+    }
+  }
   for (const std::string& wanted : test.values) {
     std::int64_t value = 0;
     const auto [end, error] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), value);

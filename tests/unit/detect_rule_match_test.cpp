@@ -62,6 +62,11 @@ TEST_CASE("text fields compare in place, absent when empty") {
   e.message = "1.5";
   CHECK(matches("{kind: [tool_output, tool_call], tool: shell}", e));
   CHECK(matches("{lane: rollout}", e));
+  CHECK(matches("{lane: [proxy, rollout]}", e));
+  CHECK(matches("{'kind|not': [tool_output, no_such_kind]}", e));
+  CHECK_FALSE(matches("{kind: no_such_kind}", e));
+  CHECK_FALSE(matches("{'lane|not': rollout}", e));
+  CHECK(matches("{'kind|re': '^tool_'}", e));
   CHECK_FALSE(matches("{lane: proxy}", e));
   CHECK(matches("{'model|exists': false}", e));
   CHECK_FALSE(matches("{model: ''}", e));

@@ -75,6 +75,8 @@ struct field_test {
   // equals on a number field: the values written as an integer is printed ("405", not "0405"),
   // the only ones the field's text can equal.
   std::vector<std::int64_t> integers;
+  // equals on `kind` or `lane`: the values that name one, as their enum's value.
+  std::vector<unsigned char> codes;
   double number = 0;  // comparisons
   std::shared_ptr<const re2::RE2> pattern;
   bool expected = true;  // exists: true/false; negation for `not`
