@@ -148,6 +148,7 @@ class parser {
       error(value, fmt::format("unknown modifier '|{}' (re, exists, not)", modifier));
       return;
     }
+    compile_test(test);
     into.tests.push_back(std::move(test));
   }
 

@@ -3,6 +3,7 @@
 #include "loopscope/formats/registry.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -11,39 +12,133 @@
 namespace loopscope::detect {
 namespace {
 
+// Named in rule_field's order.
 constexpr std::array known_fields{
     "kind",        "source",  "lane",          "method",   "path",    "status",
     "transport",   "attempt", "attempt_limit", "delay_ms", "model",   "model_group",
     "error_class", "message", "template",      "tool",     "session", "turn_id",
     "request_id",  "client",  "outcome",       "tokens",   "phase"};
+static_assert(known_fields.size() == static_cast<std::size_t>(rule_field::phase) + 1);
 
-std::optional<double> as_number(const std::string& text) {
+std::optional<double> as_number(std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
 
+// A field as a test reads it: absent, an integer (the number fields) or text viewed in place.
+struct field_read {
+  bool present = false;
+  bool is_number = false;
+  std::int64_t number = 0;
+  std::string_view text;
+};
+
+field_read number(bool present, std::int64_t value) {
+  return {present, true, value, {}};
+}
+field_read text(std::string_view value) {
+  return {!value.empty(), false, 0, value};
+}
+
+field_read read(const event& e, rule_field field) {
+  switch (field) {
+    case rule_field::kind:
+      return text(event_kind_name(e.kind));
+    case rule_field::source:
+      return text(format_name(e.source));
+    case rule_field::lane:
+      return text(lane_name(lane_of(e.source)));
+    case rule_field::method:
+      return text(e.http.method);
+    case rule_field::path:
+      return text(e.http.path);
+    case rule_field::status:
+      return number(e.http.status != 0, e.http.status);
+    case rule_field::transport:
+      return e.http.transport == transport_kind::unknown ? field_read{}
+                                                         : text(transport_name(e.http.transport));
+    case rule_field::attempt:
+      return number(e.attempt != 0, e.attempt);
+    case rule_field::attempt_limit:
+      return number(e.attempt_limit != 0, e.attempt_limit);
+    case rule_field::delay_ms:
+      return number(e.delay_ms >= 0, e.delay_ms);
+    case rule_field::model:
+      return text(e.model);
+    case rule_field::model_group:
+      return text(e.model_group);
+    case rule_field::error_class:
+      return text(e.error_class);
+    case rule_field::message:
+      return text(e.message);
+    case rule_field::text_template:
+      return text(e.text_template);
+    case rule_field::tool:
+      return text(e.tool_name);
+    case rule_field::session:
+      return text(e.session_key);
+    case rule_field::turn_id:
+      return text(e.turn_key);
+    case rule_field::request_id:
+      return text(e.request_id);
+    case rule_field::client:
+      return text(e.client);
+    case rule_field::outcome:
+      return e.outcome == turn_outcome::none ? field_read{} : text(turn_outcome_name(e.outcome));
+    case rule_field::tokens:
+      return number(e.tokens >= 0, e.tokens);
+    case rule_field::phase:
+      return e.phase == stream_phase::unknown ? field_read{} : text(stream_phase_name(e.phase));
+  }
+  return {};
+}
+
+// The tests compare what field_value would give as text, without building it: a number field's
+// text is its integer printed, equal to a value only when that value is the same integer printed.
 bool holds(const field_test& test, const event& e) {
-  const std::optional<std::string> value = field_value(e, test.field);
+  if (test.op == test_op::equals &&
+      (test.which == rule_field::kind || test.which == rule_field::lane)) {
+    // Always present; compared as the enum (the names are the enum's, one to one).
+    const auto code = test.which == rule_field::kind
+                          ? static_cast<unsigned char>(e.kind)
+                          : static_cast<unsigned char>(lane_of(e.source));
+    const bool any = std::find(test.codes.begin(), test.codes.end(), code) != test.codes.end();
+    return any == test.expected;
+  }
+  const field_read value = read(e, test.which);
   switch (test.op) {
     case test_op::exists:
-      return value.has_value() == test.expected;
+      return value.present == test.expected;
     case test_op::equals: {
-      if (!value) return !test.expected;
+      if (!value.present) return !test.expected;
       bool any = false;
-      for (const std::string& wanted : test.values) any = any || *value == wanted;
+      if (value.is_number) {
+        for (const std::int64_t wanted : test.integers) any = any || value.number == wanted;
+      } else {
+        for (const std::string& wanted : test.values) any = any || value.text == wanted;
+      }
       return any == test.expected;
     }
     case test_op::regex: {
-      if (!value) return !test.expected;
-      return RE2::PartialMatch(*value, *test.pattern) == test.expected;
+      if (!value.present) return !test.expected;
+      if (value.is_number) {
+        const fmt::format_int printed(value.number);
+        return RE2::PartialMatch(std::string_view(printed.data(), printed.size()), *test.pattern) ==
+               test.expected;
+      }
+      return RE2::PartialMatch(value.text, *test.pattern) == test.expected;
     }
     case test_op::greater:
     case test_op::greater_equal:
     case test_op::less:
     case test_op::less_equal: {
-      const std::optional<double> number = value ? as_number(*value) : std::nullopt;
+      std::optional<double> number;
+      if (value.present) {
+        number = value.is_number ? std::optional(static_cast<double>(value.number))
+                                 : as_number(value.text);
+      }
       if (!number) return !test.expected;
       bool result = false;
       switch (test.op) {
@@ -128,59 +223,47 @@ lane lane_of(format_id source) {
 }
 
 bool is_known_field(std::string_view field) {
-  for (const char* known : known_fields) {
-    if (field == known) return true;
-  }
-  return false;
+  return rule_field_from_name(field).has_value();
 }
 
 std::optional<std::string> field_value(const event& e, std::string_view field) {
-  auto text = [](const std::string& s) -> std::optional<std::string> {
-    if (s.empty()) return std::nullopt;
-    return s;
-  };
-  if (field == "kind") return std::string(event_kind_name(e.kind));
-  if (field == "source") return std::string(format_name(e.source));
-  if (field == "lane") return std::string(lane_name(lane_of(e.source)));
-  if (field == "method") return text(e.http.method);
-  if (field == "path") return text(e.http.path);
-  if (field == "status")
-    return e.http.status ? std::optional(fmt::format("{}", e.http.status)) : std::nullopt;
-  if (field == "transport") {
-    return e.http.transport == transport_kind::unknown
-               ? std::nullopt
-               : std::optional(std::string(transport_name(e.http.transport)));
+  const std::optional<rule_field> which = rule_field_from_name(field);
+  if (!which) return std::nullopt;
+  const field_read value = read(e, *which);
+  if (!value.present) return std::nullopt;
+  if (value.is_number) return fmt::format("{}", value.number);
+  return std::string(value.text);
+}
+
+std::optional<rule_field> rule_field_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < known_fields.size(); ++i) {
+    if (name == known_fields[i]) return static_cast<rule_field>(i);
   }
-  if (field == "attempt")
-    return e.attempt ? std::optional(fmt::format("{}", e.attempt)) : std::nullopt;
-  if (field == "attempt_limit") {
-    return e.attempt_limit ? std::optional(fmt::format("{}", e.attempt_limit)) : std::nullopt;
-  }
-  if (field == "delay_ms")
-    return e.delay_ms >= 0 ? std::optional(fmt::format("{}", e.delay_ms)) : std::nullopt;
-  if (field == "model") return text(e.model);
-  if (field == "model_group") return text(e.model_group);
-  if (field == "error_class") return text(e.error_class);
-  if (field == "message") return text(e.message);
-  if (field == "template") return text(e.text_template);
-  if (field == "tool") return text(e.tool_name);
-  if (field == "session") return text(e.session_key);
-  if (field == "turn_id") return text(e.turn_key);
-  if (field == "request_id") return text(e.request_id);
-  if (field == "client") return text(e.client);
-  if (field == "outcome") {
-    return e.outcome == turn_outcome::none
-               ? std::nullopt
-               : std::optional(std::string(turn_outcome_name(e.outcome)));
-  }
-  if (field == "phase") {
-    return e.phase == stream_phase::unknown
-               ? std::nullopt
-               : std::optional(std::string(stream_phase_name(e.phase)));
-  }
-  if (field == "tokens")
-    return e.tokens >= 0 ? std::optional(fmt::format("{}", e.tokens)) : std::nullopt;
   return std::nullopt;
+}
+
+void compile_test(field_test& test) {
+  test.which = rule_field_from_name(test.field).value_or(rule_field::kind);
+  test.integers.clear();
+  test.codes.clear();
+  for (const std::string& wanted : test.values) {
+    if (test.which == rule_field::kind) {
+      if (const auto kind = event_kind_from_name(wanted)) {
+        test.codes.push_back(static_cast<unsigned char>(*kind));
+      }
+    } else if (test.which == rule_field::lane) {
+      if (const auto l = lane_from_name(wanted))
+        test.codes.push_back(static_cast<unsigned char>(*l));
+    }
+  }
+  for (const std::string& wanted : test.values) {
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), value);
+    if (error == std::errc() && end == wanted.data() + wanted.size() &&
+        fmt::format("{}", value) == wanted) {
+      test.integers.push_back(value);
+    }
+  }
 }
 
 bool matches(const event_filter& filter, const event& e) {

@@ -38,7 +38,11 @@ namespace {
 // Shown in text_template for tool calls: enough to recognise the call.
 constexpr std::size_t rendering_bytes = 160;
 
-void append_json_string(std::string& out, std::string_view text) {
+// The canonical text is written to a std::string (local_shell commands) or straight into a
+// hashing_prefix (function-call arguments): the hash of a large argument string is what is used,
+// and building the string only to hash it was a copy per call (profiled).
+template <typename Out>
+void append_json_string(Out& out, std::string_view text) {
   out.push_back('"');
   for (std::size_t i = 0; i < text.size(); ++i) {
     // Most bytes need no escape: append them a run at a time.
@@ -55,24 +59,24 @@ void append_json_string(std::string& out, std::string_view text) {
     const char c = text[i];
     switch (c) {
       case '"':
-        out += "\\\"";
+        out.append("\\\"");
         break;
       case '\\':
-        out += "\\\\";
+        out.append("\\\\");
         break;
       case '\n':
-        out += "\\n";
+        out.append("\\n");
         break;
       case '\r':
-        out += "\\r";
+        out.append("\\r");
         break;
       case '\t':
-        out += "\\t";
+        out.append("\\t");
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char hex[] = "0123456789abcdef";
-          out += "\\u00";
+          out.append("\\u00");
           out.push_back(hex[(c >> 4) & 0xF]);
           out.push_back(hex[c & 0xF]);
         } else {
@@ -83,8 +87,53 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+// What a tool call's canonical arguments are used for: their stable_hash, and the first bytes of
+// "<tool> <arguments>" for the call's text_template. Both are taken as the text is written, so the
+// arguments are never held whole.
+class hashing_prefix {
+ public:
+  explicit hashing_prefix(std::size_t keep) : keep_(keep) {}
+
+  void append(std::string_view text) {
+    for (const char c : text) mix(c);
+    if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
+    size_ += text.size();
+  }
+  void push_back(char c) { append(std::string_view(&c, 1)); }
+  // Kept but not hashed: the tool name in front of the arguments.
+  void lead_with(std::string_view text) {
+    if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
+    lead_ += text.size();
+  }
+
+  std::uint64_t hash() const { return hash_; }
+  // cut(<lead><text>, limit) as if the whole text had been kept (keep must be limit + 1).
+  std::string cut_prefix(std::size_t limit) const {
+    std::string text = prefix_;
+    if (lead_ + size_ <= limit) return text;
+    std::size_t at = limit;
+    while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+    text.resize(at);
+    text += "…";
+    return text;
+  }
+
+ private:
+  void mix(char c) {
+    hash_ ^= static_cast<unsigned char>(c);
+    hash_ *= 0x100000001b3ULL;
+  }
+
+  std::size_t keep_;
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;  // stable_hash's FNV-1a
+  std::string prefix_;
+  std::size_t lead_ = 0;
+  std::size_t size_ = 0;
+};
+
 // JSON with object keys sorted and no insignificant whitespace: equal arguments, equal text.
-void append_canonical(std::string& out, simdjson::dom::element value, int depth) {
+template <typename Out>
+void append_canonical(Out& out, simdjson::dom::element value, int depth) {
   if (depth > 64) return;  // simdjson bounds depth too; this only keeps the recursion honest
   switch (value.type()) {
     case simdjson::dom::element_type::OBJECT: {
@@ -125,7 +174,7 @@ void append_canonical(std::string& out, simdjson::dom::element value, int depth)
       return;
     }
     default:
-      out += simdjson::to_string(value);
+      out.append(simdjson::to_string(value));
       return;
   }
 }
@@ -152,11 +201,42 @@ std::string collapse_whitespace(std::string_view text) {
 class masked_hasher {
  public:
   // A segment followed by whitespace: no token runs across its ends.
+  //
+  // Only digits make mask_text change a text beyond its whitespace (an id has one, a number is
+  // one). So the text up to the hex-and-dash run around the next digit is hashed as it is, with
+  // its whitespace collapsed, and only from there on are the masking rules applied, until they
+  // are back on a byte that no rule can start at. Deciding the rules at every byte mispredicted a
+  // branch per byte and was the whole analysis's hottest loop (profiled).
   void feed_line(std::string_view text) {
-    std::size_t i = 0;
     const std::size_t n = text.size();
+    std::size_t at = 0;
+    while (at < n) {
+      std::size_t next_digit = at;
+      while (next_digit < n && !is_digit(text[next_digit])) ++next_digit;
+      if (next_digit == n) {
+        feed_verbatim(text.substr(at));
+        break;
+      }
+      std::size_t start = next_digit;  // where mask_text's own decision about this digit begins
+      while (start > at && (is_hex(text[start - 1]) || text[start - 1] == '-')) --start;
+      feed_verbatim(text.substr(at, start - at));
+      at = feed_masked(text, start);
+    }
+    space_pending_ = emitted_;  // the whitespace that ends the segment
+  }
+
+  std::uint64_t hash() const { return hash_; }  // trailing whitespace is dropped, as mask_text
+
+ private:
+  // mask_text's rules from `i`, back to the caller at the first byte after `i` that is
+  // whitespace or plain: from there on the text is copied until the next hex run (it starts none
+  // of the rules, and no rule in progress runs across it).
+  std::size_t feed_masked(std::string_view text, std::size_t i) {
+    const std::size_t n = text.size();
+    const std::size_t first = i;
     while (i < n) {
       const char c = text[i];
+      if (i > first && (is_space(c) || is_plain(c))) return i;
       if (is_space(c)) {
         while (i < n && is_space(text[i])) ++i;
         space_pending_ = emitted_;
@@ -195,12 +275,38 @@ class masked_hasher {
       emit(text.substr(i, end - i));
       i = end;
     }
-    space_pending_ = emitted_;  // the whitespace that ends the segment
+    return n;
   }
 
-  std::uint64_t hash() const { return hash_; }  // trailing whitespace is dropped, as mask_text
+  // Text in which no rule applies: whitespace runs become one space (none at the start), the rest
+  // is hashed as it is. Compacted a block at a time without branches, then hashed in one loop.
+  void feed_verbatim(std::string_view text) {
+    char block[2 * 256];
+    std::size_t pending = space_pending_ ? 1 : 0;
+    std::size_t emitted = emitted_ ? 1 : 0;
+    std::uint64_t h = hash_;
+    for (std::size_t from = 0; from < text.size(); from += 256) {
+      const std::string_view part = text.substr(from, 256);
+      std::size_t k = 0;
+      for (const char c : part) {
+        const std::size_t solid = solid_byte[static_cast<unsigned char>(c)];  // 1: not a space
+        block[k] = ' ';
+        k += pending & solid;
+        block[k] = c;
+        k += solid;
+        emitted |= solid;
+        pending = (solid ^ 1) & emitted;
+      }
+      for (std::size_t j = 0; j < k; ++j) {
+        h ^= static_cast<unsigned char>(block[j]);
+        h *= 0x100000001b3ULL;
+      }
+    }
+    hash_ = h;
+    emitted_ = emitted != 0;
+    space_pending_ = pending != 0;
+  }
 
- private:
   // Character classes by table: the per-byte tests are the inner loop.
   enum : unsigned char { digit = 1, hex = 2, space = 4 };
   static constexpr std::array<unsigned char, 256> classes = [] {
@@ -209,6 +315,12 @@ class masked_hasher {
     for (int c = 'a'; c <= 'f'; ++c) table[c] = hex;
     for (int c = 'A'; c <= 'F'; ++c) table[c] = hex;
     for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = space;
+    return table;
+  }();
+  static constexpr std::array<unsigned char, 256> solid_byte = [] {
+    std::array<unsigned char, 256> table{};
+    for (unsigned char& v : table) v = 1;
+    for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = 0;
     return table;
   }();
   static unsigned char class_of(char c) { return classes[static_cast<unsigned char>(c)]; }
@@ -563,9 +675,12 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "function_call") {
       event e = make(event_kind::tool_call);
       e.tool_name = std::string(string_field(item, "name"));
-      const std::string arguments = canonical_arguments(string_field(item, "arguments"));
-      e.arguments_hash = stable_hash(arguments);
-      e.text_template = mask_text(cut(e.tool_name + " " + arguments, rendering_bytes));
+      hashing_prefix arguments(rendering_bytes + 1);
+      arguments.lead_with(e.tool_name);
+      arguments.lead_with(" ");
+      canonical_arguments(string_field(item, "arguments"), arguments);
+      e.arguments_hash = arguments.hash();
+      e.text_template = mask_text(arguments.cut_prefix(rendering_bytes));
       remember_call(item, e.tool_name);
       emit(std::move(e));
       return {line_outcome::used, false};
@@ -599,7 +714,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "function_call_output" || type == "custom_tool_call_output") {
       event e = make(event_kind::tool_output);
       const std::string_view call_id = string_field(item, "call_id");
-      const auto it = call_names_.find(std::string(call_id));
+      const auto it = call_names_.find(call_id);
       if (it != call_names_.end()) e.tool_name = it->second;
       if (e.tool_name.empty()) e.tool_name = std::string(string_field(item, "name"));
       e.output_hash = output_hash(output_text(item));
@@ -661,15 +776,19 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (!call_id.empty() && call_names_.size() < 4096) call_names_[std::string(call_id)] = name;
   }
 
-  std::string canonical_arguments(std::string_view arguments) {
-    const simdjson::padded_string copy(arguments);
+  // The canonical form of a call's arguments into `out`; arguments that are not JSON are taken
+  // with their whitespace collapsed.
+  void canonical_arguments(std::string_view arguments, hashing_prefix& out) {
+    // The parser needs padding after the text: one buffer, reused for every call.
+    padded_arguments_.assign(arguments);
+    padded_arguments_.append(simdjson::SIMDJSON_PADDING, '\0');
     simdjson::dom::element value;
-    if (arguments_parser_.parse(copy).get(value) != simdjson::SUCCESS) {
-      return collapse_whitespace(arguments);
+    if (arguments_parser_.parse(padded_arguments_.data(), arguments.size(), false).get(value) !=
+        simdjson::SUCCESS) {
+      out.append(collapse_whitespace(arguments));
+      return;
     }
-    std::string out;
     append_canonical(out, value, 0);
-    return out;
   }
 
   // `output` is a string or a list of {type:"input_text",text} / {type:"input_image",…}.
@@ -709,11 +828,19 @@ class codex_rollout_normalizer final : public format_normalizer {
 
   simdjson::dom::parser parser_;
   simdjson::dom::parser arguments_parser_;
+  std::string padded_arguments_;
   std::string session_key_;
   std::string turn_key_;
   std::string model_;
   std::string cli_version_;
-  std::unordered_map<std::string, std::string> call_names_;
+  // Looked up by the string_view of the output's call_id: no key copied per output.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  std::unordered_map<std::string, std::string, text_hash, std::equal_to<>> call_names_;
   message_copies agent_copies_;
   message_copies user_copies_;
   bool turn_had_agent_message_ = false;

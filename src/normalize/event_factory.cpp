@@ -8,7 +8,11 @@ std::string make_excerpt(std::string_view line) {
   // Cut on a UTF-8 boundary so the excerpt stays valid where the line was.
   std::size_t cut = excerpt_bytes;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(line.substr(0, cut)) + "…";
+  std::string excerpt;
+  excerpt.reserve(cut + 3);  // one allocation: the cut line and the ellipsis
+  excerpt.append(line.substr(0, cut));
+  excerpt.append("…");
+  return excerpt;
 }
 
 event make_event(event_kind kind, format_id source, origin where, std::string_view line) {

@@ -261,8 +261,25 @@ TEST_CASE("tool output hash equals the hash of the masked output") {
       "Überprüfung — ✅ 42\nline\r\nCRLF 7\n",
       "abc\nChunk ID: not first\nWall time: 3\nx 1-2-3-4-5-6-7-8 a-b-c-d-e-f-1-2",
       std::string("nul\0inside 12", 13),
+      "gfeed xfeedbeef12345 dead-beef-cafe feed-1234 deadbeef-cafe12345678 -abc a- ab-cd-",
+      "caffe1234567 Face0123456789_ fade.1234 bead12345678g cafe--babe-1234-5678",
   };
-  for (const std::string& output : outputs) {
+  // And strings drawn from the characters the masking rules decide on (fixed seed: the same
+  // strings on every run), so every way a hex run can start, fail or end is met.
+  std::vector<std::string> drawn = outputs;
+  std::uint32_t seed = 19;
+  constexpr std::string_view alphabet = "abcdefABCDEF0123456789gxzG_-. \n.-a1";
+  for (int n = 0; n < 400; ++n) {
+    std::string text;
+    seed = seed * 1664525u + 1013904223u;
+    const std::size_t length = seed % 40;
+    for (std::size_t i = 0; i < length; ++i) {
+      seed = seed * 1664525u + 1013904223u;
+      text.push_back(alphabet[(seed >> 16) % alphabet.size()]);
+    }
+    drawn.push_back(text);
+  }
+  for (const std::string& output : drawn) {
     CAPTURE(output);
     std::string line = R"({"timestamp":"2026-04-20T10:15:06.222Z","type":"response_item",)"
                        R"("payload":{"type":"function_call_output","call_id":"c1","output":)";

@@ -2,6 +2,7 @@
 // in rules/, read by rule_loader). The engine (rule_engine.hpp) applies them to turns.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,16 +35,55 @@ enum class test_op : unsigned char {
   less_equal
 };
 
+// The event fields a rule can test (rule_match.cpp names them, in this order). A test is bound
+// to its field when the rule is loaded, so matching reads the field without looking it up by name
+// or formatting it.
+enum class rule_field : unsigned char {
+  kind,
+  source,
+  lane,
+  method,
+  path,
+  status,
+  transport,
+  attempt,
+  attempt_limit,
+  delay_ms,
+  model,
+  model_group,
+  error_class,
+  message,
+  text_template,
+  tool,
+  session,
+  turn_id,
+  request_id,
+  client,
+  outcome,
+  tokens,
+  phase
+};
+std::optional<rule_field> rule_field_from_name(std::string_view name);
+
 // One test on one field: `status: 405`, `status: ">=500"`, `message|re: "…"`, `tool: [a, b]`,
 // `turn_id|exists: true`.
 struct field_test {
   std::string field;
+  rule_field which = rule_field::kind;  // `field`, bound at load
   test_op op = test_op::equals;
   std::vector<std::string> values;  // equals: any of
-  double number = 0;                // comparisons
+  // equals on a number field: the values written as an integer is printed ("405", not "0405"),
+  // the only ones the field's text can equal.
+  std::vector<std::int64_t> integers;
+  // equals on `kind` or `lane`: the values that name one, as their enum's value.
+  std::vector<unsigned char> codes;
+  double number = 0;  // comparisons
   std::shared_ptr<const re2::RE2> pattern;
   bool expected = true;  // exists: true/false; negation for `not`
 };
+
+// Binds a parsed test to its field (`which`, `integers`); the loader calls it on every test.
+void compile_test(field_test& test);
 
 // All tests hold.
 struct selection {
