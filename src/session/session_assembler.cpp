@@ -178,15 +178,38 @@ void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
 }
 
 void session_assembler::hand_on_part(open_turn& t) {
-  // The window is full: its events go on as a part, as hand_on would hand them (retry lines
-  // completed, time order); the turn keeps its facts and counts.
-  fill_unnamed_retries(t.t.events);
-  for (const event& e : t.t.events)
-    t.saw_turn_error = t.saw_turn_error || e.kind == event_kind::turn_error;
-  sort_by_time(t.t.events);
-  sink_.on_turn_part(t.t);
-  t.t.events_before += t.t.events.size();
-  t.t.events.clear();
+  // The window is full: its oldest events go on as a part, as hand_on would hand them (retry
+  // lines completed, time order); the turn keeps its facts and counts. Lines still arrive late
+  // (proxy requests decided by time, prewarms): events within lead_in of the latest stay for the
+  // next part, so that the parts follow each other in time — unless that would keep more than
+  // half the window (a turn writing that fast in so short a time is cut by position).
+  std::vector<event>& events = t.t.events;
+  fill_unnamed_retries(events);
+  for (const event& e : events) {
+    if (e.kind == event_kind::turn_error) t.saw_turn_error = true;
+  }
+  sort_by_time(events);
+  std::size_t cut = 0;
+  if (t.last_seen) {
+    const std::int64_t horizon = t.last_seen->micros - settings_.lead_in_micros;
+    while (cut < events.size() && events[cut].time && events[cut].time->micros <= horizon) ++cut;
+  }
+  cut = std::max(cut, events.size() / 2);
+  turn part;
+  part.session_key = t.t.session_key;
+  part.index = t.t.index;
+  part.id = t.t.id;
+  part.start = t.t.start;
+  part.end = t.t.end;
+  part.outcome = t.t.outcome;
+  part.events_before = t.t.events_before;
+  part.requests = t.t.requests;
+  part.joined = t.t.joined;
+  part.events.assign(std::make_move_iterator(events.begin()),
+                     std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(cut)));
+  events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(cut));
+  sink_.on_turn_part(part);
+  t.t.events_before += cut;
 }
 
 void session_assembler::route_untimed_client(session_state& s, event&& e) {

@@ -84,8 +84,11 @@ std::string stamp(const std::optional<timestamp>& t) {
   return t ? std::to_string(t->micros) : "-";
 }
 
-// Everything a report shows of a finding.
-std::string describe(const detect::finding& f) {
+enum class detail : unsigned char { all, findings_only };
+
+// Everything a report shows of a finding; findings_only leaves out the drawn graph and the
+// turn's profile, which read the order of proxy lines whose whole-second stamps tie.
+std::string describe(const detect::finding& f, detail shown = detail::all) {
   std::ostringstream out;
   out << f.rule << " s=" << f.session << " turn=" << f.turn << " id=" << f.turn_id
       << " it=" << f.iterations << " level=" << static_cast<int>(f.level)
@@ -102,6 +105,7 @@ std::string describe(const detect::finding& f) {
   for (const detect::evidence_line& e : f.evidence) {
     out << "\n  ev " << e.where.input << ":" << e.where.line << " " << e.text;
   }
+  if (shown == detail::findings_only) return out.str();
   for (const std::string& n : f.turn_graph.nodes) out << "\n  node " << n;
   for (const auto& e : f.turn_graph.edges)
     out << " edge " << e.from << ">" << e.to << "x" << e.count;
@@ -116,9 +120,9 @@ std::string describe(const detect::finding& f) {
   return out.str();
 }
 
-std::string describe(const std::vector<detect::finding>& found) {
+std::string describe(const std::vector<detect::finding>& found, detail shown = detail::all) {
   std::string all;
-  for (const detect::finding& f : found) all += describe(f) + "\n";
+  for (const detect::finding& f : found) all += describe(f, shown) + "\n";
   return all;
 }
 
@@ -154,7 +158,7 @@ TEST_CASE("detection on turns cut into parts of 7 events gives the findings of t
   CHECK(findings > 20);
 }
 
-TEST_CASE("a turn cut to a window of 7 events gives the findings of the whole turn, every sample") {
+TEST_CASE("the session stage with a window of 7 events gives the findings of whole turns") {
   const auto rules = pack();
   const std::vector<std::string> dirs = test::sample_dirs();
   REQUIRE(dirs.size() >= 10);
@@ -167,7 +171,11 @@ TEST_CASE("a turn cut to a window of 7 events gives the findings of the whole tu
     CHECK(whole.parts == 0);
     parted += windowed.parts;
     findings += whole.found.size();
-    CHECK(describe(windowed.found) == describe(whole.found));
+    // The assembler cuts the turn as lines arrive; a proxy request decided late (by time) may
+    // land in a later part than its stamp: findings, causes and evidence do not change, the
+    // drawn graph and LiteLLM's retry count of the profile may (docs/architecture.md).
+    CHECK(describe(windowed.found, detail::findings_only) ==
+          describe(whole.found, detail::findings_only));
     CHECK(describe(windowed.sessions) == describe(whole.sessions));
   }
   CHECK(parted > 100);   // the window did cut turns
