@@ -303,26 +303,26 @@ class lane_graph {
   std::optional<std::size_t> previous_;
 };
 
-// Tokens by stamp, for the tokens spent inside a loop's span; past the bound, neighbouring
-// stamps are merged (the earlier one stands for both).
+// Tokens by stamp, for the tokens spent inside a loop's span. Exact up to max_token_stamps
+// distinct stamps; past them, stamps are grouped in buckets of a width that doubles (merging
+// neighbours), so the resolution is a fraction of the turn's span, never a share of its tokens.
 class token_ledger {
  public:
   void add(std::int64_t micros, std::int64_t tokens) {
-    by_stamp_[micros] += tokens;
-    if (by_stamp_.size() <= turn_digest::max_token_stamps) return;
-    for (auto it = by_stamp_.begin(); it != by_stamp_.end();) {
-      auto next = std::next(it);
-      if (next == by_stamp_.end()) break;
-      it->second += next->second;
-      by_stamp_.erase(next);
-      it = std::next(it);
+    by_bucket_[bucket_of(micros)] += tokens;
+    while (by_bucket_.size() > turn_digest::max_token_stamps) {
+      width_ *= 2;
+      std::map<std::int64_t, std::int64_t> wider;
+      for (const auto& [bucket, sum] : by_bucket_) wider[floor_div(bucket, 2)] += sum;
+      by_bucket_ = std::move(wider);
     }
   }
   std::optional<std::int64_t> within(timestamp from, timestamp to) const {
     std::int64_t sum = 0;
     bool any = false;
-    for (auto it = by_stamp_.lower_bound(from.micros);
-         it != by_stamp_.end() && it->first <= to.micros; ++it) {
+    const std::int64_t last = bucket_of(to.micros);
+    for (auto it = by_bucket_.lower_bound(bucket_of(from.micros));
+         it != by_bucket_.end() && it->first <= last; ++it) {
       sum += it->second;
       any = true;
     }
@@ -331,7 +331,13 @@ class token_ledger {
   }
 
  private:
-  std::map<std::int64_t, std::int64_t> by_stamp_;
+  static std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+  }
+  std::int64_t bucket_of(std::int64_t micros) const { return floor_div(micros, width_); }
+
+  std::int64_t width_ = 1;  // microseconds per bucket
+  std::map<std::int64_t, std::int64_t> by_bucket_;
 };
 
 struct candidate_event {

@@ -8,7 +8,8 @@
 // Where a part boundary can still show (documented in docs/architecture.md): events arriving out
 // of time order across two parts are not re-sorted together; a signature-less retry line is not
 // given the cause of an error in a later part (session_assembler::hand_on); the transition graph
-// keeps max_graph_nodes signatures per lane and the token ledger max_token_stamps stamps.
+// keeps max_graph_nodes signatures per lane, and past max_token_stamps distinct stamps the
+// tokens inside a loop are counted in time buckets (a fraction of the turn's span wide).
 #pragma once
 
 #include <cstdint>
@@ -40,7 +41,7 @@ struct turn_key_facts {
 class turn_digest {
  public:
   static constexpr std::size_t max_graph_nodes = 4096;
-  static constexpr std::size_t max_token_stamps = 4096;
+  static constexpr std::size_t max_token_stamps = 16384;
   static constexpr std::size_t max_cause_lines = 1024;
 
   turn_digest(std::shared_ptr<const rule_set> rules, std::size_t max_evidence);
