@@ -283,7 +283,8 @@ def main():
     a = parser.parse_args()
     if a.what == "many":
         os.makedirs(a.out, exist_ok=True)
-        per_file = (a.mb if a.mb != 300 else 392) * 1e6 / a.files
+        # Unless --mb says otherwise, files of 39 kB (issue 19: 10,000 files, 392 MB).
+        per_file = a.mb * 1e6 / a.files if a.mb != parser.get_default("mb") else 39200
         # A step writes about 6 kB: sessions of one turn, sized to the total asked for.
         steps = max(1, int(per_file / 6000))
         writer = rollout_writer(a.seed, steps=(max(1, steps // 2), steps + steps // 2))

@@ -1,88 +1,41 @@
 #!/usr/bin/env bash
-# Throughput and memory of the whole analyze against grep, jq and zstdcat on the same files, in
-# the same run. Generated data goes under $BENCH_DIR (default /tmp/loopscope-bench); nothing here
-# is committed.
+# Throughput and peak memory of the whole `analyze` against grep, jq, zstdcat and cat on the same
+# inputs, in the same run (issue 19's table). Generated data goes under $BENCH_DIR (default
+# /tmp/loopscope-bench), regenerated only when missing (the generator is seeded); nothing here is
+# committed. Needs python3 and grep; jq and zstd add their rows when installed
+# (`apt-get install jq zstd`); timing is plain Python (bench/measure.py), no hyperfine.
 #
-#   bash bench/run.sh [BINARY]        BINARY defaults to build-perf/loopscope
-#   BENCH_MB=300 BENCH_PROXY_MB=300 BENCH_RUNS=5 bash bench/run.sh
+#   bash bench/run.sh [BINARY]        BINARY defaults to build/loopscope
+#   BENCH_MB=300 BENCH_PROXY_MB=100 BENCH_FILES=10000 BENCH_STREAM_GB=1 BENCH_RUNS=3 bash bench/run.sh
 #
-# Targets (issue 4): rollout >= 1 GB/s (<= 2.5x grep -c), text logs >= 500 MB/s, zstd input >=
-# 80% of zstdcat, peak RSS <= 64 MiB.
+# Targets (issue 19): rollout <= 2.5x grep -c, proxy log <= 5x, .zst >= 80% of zstdcat's speed,
+# 10,000 files <= 3x `cat dir/* | grep -c` and <= 64 MiB, one 1 GB turn <= 64 MiB with the same
+# findings as its first 10 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-bin=${1:-$root/build-perf/loopscope}
+bin=${1:-$root/build/loopscope}
 dir=${BENCH_DIR:-/tmp/loopscope-bench}
 mb=${BENCH_MB:-300}
-proxy_mb=${BENCH_PROXY_MB:-$mb}
-runs=${BENCH_RUNS:-5}
+proxy_mb=${BENCH_PROXY_MB:-100}
+files=${BENCH_FILES:-10000}
+stream_gb=${BENCH_STREAM_GB:-1}
+runs=${BENCH_RUNS:-3}
+[[ -x $bin ]] || { echo "run.sh: no binary at $bin (build it: cmake --build build)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "run.sh: python3 is needed" >&2; exit 2; }
 mkdir -p "$dir"
-[[ -x $bin ]] || { echo "no binary at $bin (build: cmake --build build-perf)" >&2; exit 2; }
-for tool in hyperfine jq zstd /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
-done
 
 rollout=$dir/rollout-${mb}mb.jsonl
 proxy=$dir/proxy-${proxy_mb}mb.log
-# Regenerated only when missing: the generator is deterministic (seeded).
+one_turn=$dir/one-turn-${mb}mb.jsonl
+many=$dir/many-${files}
 [[ -s $rollout ]] || python3 bench/generate.py rollout "$rollout" --mb "$mb"
 [[ -s $proxy ]] || python3 bench/generate.py proxy "$proxy" --mb "$proxy_mb"
-[[ -s $rollout.zst ]] || zstd -q -3 -f "$rollout" -o "$rollout.zst"
+[[ -s $one_turn ]] || python3 bench/generate.py rollout "$one_turn" --mb "$mb" --one-turn
+# Every session starting at the same time: the hardest case for a merge in time order.
+[[ -d $many ]] || python3 bench/generate.py many "$many" --files "$files" --overlap
+if command -v zstd >/dev/null; then
+  [[ -s $rollout.zst ]] || zstd -q -3 -f "$rollout" -o "$rollout.zst"
+fi
 
-# Warm the page cache so the first timed run does not pay for the disk.
-cat "$rollout" "$proxy" "$rollout.zst" >/dev/null
-
-# exit status 1 (findings) is a normal outcome here: -i ignores it.
-hf() { hyperfine -N -i --warmup 1 --runs "$runs" --style basic --export-json "$@"; }
-
-echo "== rollout JSONL ($(stat -c %s "$rollout") B)"
-hf "$dir/rollout.json" \
-  -n loopscope "$bin --format json $rollout" \
-  -n grep --output=pipe "grep -c function_call $rollout" \
-  -n jq "bash -c 'jq -c .type $rollout > /dev/null'"
-echo "== proxy text log ($(stat -c %s "$proxy") B)"
-hf "$dir/proxy.json" \
-  -n loopscope "$bin --format json $proxy" \
-  -n grep --output=pipe "grep -c Router $proxy"
-echo "== rollout, zstd ($(stat -c %s "$rollout.zst") B compressed)"
-hf "$dir/zstd.json" \
-  -n loopscope "$bin --format json $rollout.zst" \
-  -n zstdcat --output=pipe "zstdcat $rollout.zst"
-
-rss() {  # peak RSS in KiB of one run
-  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
-}
-
-python3 - "$dir" "$rollout" "$proxy" \
-  "$(rss "$bin" --format json "$rollout")" "$(rss "$bin" --format json "$proxy")" \
-  "$(rss "$bin" --format json "$rollout.zst")" <<'EOF'
-import json, os, sys
-d, rollout, proxy, rss_r, rss_p, rss_z = sys.argv[1:]
-def medians(name):
-    with open(os.path.join(d, name)) as f:
-        return {r["command"]: r["median"] for r in json.load(f)["results"]}
-size_r, size_p = os.path.getsize(rollout), os.path.getsize(proxy)
-r, p, z = medians("rollout.json"), medians("proxy.json"), medians("zstd.json")
-mbs = lambda size, s: size / 1e6 / s
-print()
-print("%-34s %9s %9s   %s" % ("", "median s", "MB/s", "target"))
-rows = [
-  ("rollout: loopscope", r["loopscope"], size_r, ">= 1000 MB/s"),
-  ("rollout: grep -c", r["grep"], size_r, ""),
-  ("rollout: jq -c .type", r["jq"], size_r, ""),
-  ("proxy log: loopscope", p["loopscope"], size_p, ">= 500 MB/s"),
-  ("proxy log: grep -c", p["grep"], size_p, ""),
-  ("rollout.zst: loopscope", z["loopscope"], size_r, ""),
-  ("rollout.zst: zstdcat", z["zstdcat"], size_r, ""),
-]
-for name, s, size, target in rows:
-    print("%-34s %9.3f %9.0f   %s" % (name, s, mbs(size, s), target))
-print()
-print("rollout: loopscope / grep -c time   %.2fx  (target <= 2.5x)" % (r["loopscope"] / r["grep"]))
-print("rollout: jq / loopscope time        %.2fx" % (r["jq"] / r["loopscope"]))
-print("proxy:   loopscope / grep -c time   %.2fx" % (p["loopscope"] / p["grep"]))
-print("zstd:    loopscope speed / zstdcat  %.0f%%  (target >= 80%%)" % (100 * z["zstdcat"] / z["loopscope"]))
-print()
-for name, kib in (("rollout", rss_r), ("proxy log", rss_p), ("rollout.zst", rss_z)):
-    print("peak RSS %-12s %7.1f MiB  (target <= 64 MiB)" % (name, int(kib) / 1024))
-EOF
+python3 bench/measure.py "$bin" "$dir" "$rollout" "$proxy" "$one_turn" "$many" "$runs" "$stream_gb"

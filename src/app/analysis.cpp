@@ -168,37 +168,37 @@ class batch_run {
 
   group_outcome analyze_group(const join_group& group) const {
     group_outcome outcome;
-    std::vector<std::unique_ptr<normalize::event_source>> sources;
-    for (const std::size_t member : group.members) {
-      sources.push_back(std::make_unique<normalize::event_source>(
-          index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits,
-          request_.proxy_clock));
-    }
     report::report_builder builder(request_.window, request_.detail);
     turn_analyzer analyzer(request_.rules, builder);
     session::session_assembler assembler(analyzer);
-    session::input_merger merger(std::move(sources));
+    // Sources are made when the merge reaches them and let go when they end: the group's memory
+    // does not grow with its number of files.
+    session::input_merger merger(group.members.size(), [&](std::size_t position) {
+      const std::size_t member = group.members[position];
+      return std::make_unique<normalize::event_source>(index_of(member), inputs_.inputs[member],
+                                                       request_.forced_format, request_.limits,
+                                                       request_.proxy_clock);
+    });
     session::merged_event_observer observer;
     if (request_.event_observer) {
       observer = [&](const event& e, const normalize::event_source& source) {
         request_.event_observer(e, source.spec().display_path);
       };
     }
-    merger.run(assembler, observer);
-
-    for (const auto& source : merger.sources()) {
-      report::input_report entry;
-      entry.stats = source->stats();
-      entry.problems = source->problems();
-      const session::clock_alignment* alignment = nullptr;
-      for (const session::clock_alignment& a : merger.alignments()) {
-        if (a.input == source->index()) alignment = &a;
+    outcome.inputs.resize(group.members.size());
+    const session::input_merger::input_finished finished = [&](std::size_t position,
+                                                               const normalize::event_source&
+                                                                   source,
+                                                               const session::clock_alignment*
+                                                                   alignment) {
+      report::input_report& entry = outcome.inputs[position];
+      entry.stats = source.stats();
+      entry.problems = source.problems();
+      for (std::string& note : clock_notes(alignment, source)) {
+        entry.problems.push_back({diagnostic_level::note, {source.index(), 0}, std::move(note)});
       }
-      for (std::string& note : clock_notes(alignment, *source)) {
-        entry.problems.push_back({diagnostic_level::note, {source->index(), 0}, std::move(note)});
-      }
-      outcome.inputs.push_back(std::move(entry));
-    }
+    };
+    merger.run(assembler, finished, observer);
     outcome.part = std::move(builder.result());
     return outcome;
   }

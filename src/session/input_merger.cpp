@@ -35,18 +35,49 @@ bool earlier(const std::optional<timestamp>& a, const std::optional<timestamp>& 
 
 }  // namespace
 
-input_merger::input_merger(std::vector<std::unique_ptr<normalize::event_source>> sources,
-                           merge_settings settings)
-    : sources_(std::move(sources)), settings_(settings) {}
+input_merger::input_merger(std::size_t inputs, source_factory make, merge_settings settings)
+    : inputs_(inputs),
+      make_(std::move(make)),
+      live_(inputs),
+      offsets_(inputs, 0),
+      released_(inputs, false),
+      settings_(settings) {}
 
-std::vector<input_merger::survey> input_merger::survey_all() {
-  std::vector<survey> surveys(sources_.size());
-  const bool keep_open = sources_.size() <= settings_.keep_open_inputs;
-  for (std::size_t i = 0; i < sources_.size(); ++i) {
-    normalize::event_source& source = *sources_[i];
+normalize::event_source& input_merger::source(std::size_t position) {
+  std::unique_ptr<normalize::event_source>& live = live_[position];
+  if (!live) {
+    live = make_(position);
+    if (offsets_[position] != 0) live->set_clock_offset(offsets_[position]);
+  }
+  return *live;
+}
+
+void input_merger::release(std::size_t position) {
+  if (released_[position]) return;
+  normalize::event_source& done = source(position);
+  done.close();  // reads what is left, for the accounting
+  const clock_alignment* alignment = nullptr;
+  for (const clock_alignment& a : alignments_) {
+    if (a.input == done.index()) alignment = &a;
+  }
+  if (finished_ != nullptr && *finished_) (*finished_)(position, done, alignment);
+  released_[position] = true;
+  live_[position].reset();
+}
+
+void input_merger::set_aside(std::size_t position) {
+  if (live_[position] && !live_[position]->spec().is_stdin) live_[position].reset();
+}
+
+std::vector<input_merger::survey> input_merger::survey_all(std::size_t events) {
+  std::vector<survey> surveys(inputs_);
+  const bool keep_open = inputs_ <= settings_.keep_open_inputs;
+  for (std::size_t i = 0; i < inputs_; ++i) {
+    normalize::event_source& source = this->source(i);
     survey& s = surveys[i];
-    for (const normalize::sourced_event& queued : source.read_ahead(settings_.survey_events)) {
+    for (const normalize::sourced_event& queued : source.read_ahead(events)) {
       const event& e = queued.e;
+      if (!s.first_event) s.first_event = {e.source, e.kind, e.session_key};
       if (queued.when && !s.first) s.first = queued.when;
       if (!e.time) continue;
       if (e.time_is == time_quality::date_inferred) s.time_only = true;
@@ -65,7 +96,7 @@ std::vector<input_merger::survey> input_merger::survey_all() {
     // Set while normalizing: a stamp's quality can be lost when two lines become one event.
     if (source.has_time_only_stamps()) s.time_only = true;
     // A large directory is surveyed one input at a time and read again when the merge gets to it.
-    if (!keep_open) source.rewind();
+    if (!keep_open) set_aside(i);
   }
   return surveys;
 }
@@ -79,10 +110,10 @@ void input_merger::align(std::vector<survey>& surveys) {
   std::sort(codex.begin(), codex.end());
   const std::int64_t codex_median = median(codex);
 
-  for (std::size_t i = 0; i < sources_.size(); ++i) {
-    normalize::event_source& source = *sources_[i];
+  for (std::size_t i = 0; i < inputs_; ++i) {
     survey& s = surveys[i];
     if (s.exact_client || s.proxy_times.empty()) continue;
+    normalize::event_source& source = this->source(i);
     // Whole days first. Time-only stamps got a guessed date (a file's modification day): the day
     // that lines them up with Codex's attempts is theirs, whatever the guess was. A date the
     // user gave (--proxy-date) is not second-guessed.
@@ -123,7 +154,8 @@ void input_merger::align(std::vector<survey>& surveys) {
     const std::int64_t skew = convincing ? best_bucket * second : 0;
     const std::int64_t offset = day_shift + skew;
     if (offset != 0) {
-      source.set_clock_offset(source.clock_offset() + offset);
+      offsets_[i] = source.clock_offset() + offset;
+      source.set_clock_offset(offsets_[i]);
       if (s.first) s.first = timestamp{s.first->micros + offset};
     }
     if (offset != 0 || guessed_date) {
@@ -133,8 +165,66 @@ void input_merger::align(std::vector<survey>& surveys) {
   }
 }
 
-void input_merger::run(session_assembler& assembler, const merged_event_observer& observer) {
-  std::vector<survey> surveys = survey_all();
+bool input_merger::one_session_per_input(const std::vector<survey>& surveys) const {
+  std::set<std::string> keys;
+  for (const survey& s : surveys) {
+    if (!s.first_event) continue;  // nothing recognised: read for its accounting only
+    // A rollout file is one session (Codex writes a file per thread, and a resumed thread gets a
+    // file of its own); a proxy log, a trace or logs_2.sqlite may hold any session, so must be
+    // merged in time with the rest.
+    if (s.first_event->source != format_id::codex_rollout ||
+        s.first_event->kind != event_kind::session_start ||
+        !keys.insert(s.first_event->session_key).second) {
+      return false;
+    }
+  }
+  return keys.size() > 1;
+}
+
+void input_merger::run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys) {
+  for (const survey& s : surveys) {
+    timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());
+  }
+  assembler.expect_timed_sessions(timed_sessions_);
+  std::vector<std::size_t> order(inputs_);
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return earlier(surveys[a].first, surveys[b].first);
+  });
+  for (const std::size_t index : order) {
+    normalize::event_source& source = this->source(index);
+    std::set<std::string> keys;  // the sessions this input named (a concatenation names several)
+    std::optional<timestamp> advanced_to;
+    while (source.peek() != nullptr) {
+      normalize::sourced_event next = source.pop();
+      const normalize::source_role role = normalize::role_of(next.e.source);
+      const std::optional<timestamp> when = next.when;
+      keys.insert(next.e.session_key);
+      assembler.on_merged(std::move(next.e), when, role);
+      if (when && (!advanced_to || when->micros - advanced_to->micros >= second ||
+                   advanced_to->micros - when->micros >= second)) {
+        assembler.advance(*when);
+        advanced_to = when;
+      }
+    }
+    const input_index input = source.index();
+    release(index);
+    assembler.end_sessions_of_input(input, keys);
+  }
+  assembler.finish();
+}
+
+void input_merger::run(session_assembler& assembler, const input_finished& finished,
+                       const merged_event_observer& observer) {
+  finished_ = &finished;
+  // The first event of each input tells whether its sessions are its own; only a merge with other
+  // sources needs the longer survey that aligns clocks.
+  std::vector<survey> surveys = survey_all(1);
+  if (!observer && one_session_per_input(surveys)) {
+    run_one_by_one(assembler, surveys);
+    return;
+  }
+  surveys = survey_all(settings_.survey_events);
   align(surveys);
   for (const survey& s : surveys) {
     timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());
@@ -142,7 +232,7 @@ void input_merger::run(session_assembler& assembler, const merged_event_observer
   assembler.expect_timed_sessions(timed_sessions_);
 
   // Inputs not yet opened, by their first time; open ones, by their next event's time.
-  std::vector<std::size_t> waiting(sources_.size());
+  std::vector<std::size_t> waiting(inputs_);
   for (std::size_t i = 0; i < waiting.size(); ++i) waiting[i] = i;
   std::stable_sort(waiting.begin(), waiting.end(), [&](std::size_t a, std::size_t b) {
     return earlier(surveys[a].first, surveys[b].first);
@@ -159,11 +249,10 @@ void input_merger::run(session_assembler& assembler, const merged_event_observer
   };
   std::priority_queue<active, std::vector<active>, decltype(later)> open(later);
   auto activate = [&](std::size_t index) {
-    normalize::event_source& source = *sources_[index];
-    if (const normalize::sourced_event* next = source.peek()) {
+    if (const normalize::sourced_event* next = source(index).peek()) {
       open.push({next->when, index});
     } else {
-      source.close();
+      release(index);
     }
   };
 
@@ -176,7 +265,7 @@ void input_merger::run(session_assembler& assembler, const merged_event_observer
     }
     const std::size_t index = open.top().source;
     open.pop();
-    normalize::event_source& source = *sources_[index];
+    normalize::event_source& source = this->source(index);
     normalize::sourced_event next = source.pop();
     if (observer) observer(next.e, source);
     const normalize::source_role role = normalize::role_of(next.e.source);
@@ -194,6 +283,7 @@ void input_merger::run(session_assembler& assembler, const merged_event_observer
     activate(index);
   }
   assembler.finish();
+  for (std::size_t i = 0; i < inputs_; ++i) release(i);
 }
 
 }  // namespace loopscope::session

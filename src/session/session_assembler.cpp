@@ -623,29 +623,47 @@ void session_assembler::advance(timestamp now) {
   }
 }
 
+void session_assembler::drain(session_state& s) {
+  const timestamp end_of_time{end_of_time_micros};
+  drop_stale_waiting(s, end_of_time);
+  for (auto& [e, at] : s.waiting) {  // untimed leftovers
+    ++s.summary.events_outside_turns;
+    if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
+      ++s.summary.proxy_requests_outside_turns;
+    }
+  }
+  s.waiting.clear();
+  while (!s.open.empty()) hand_on(s, 0);
+  // exec JSON turns that no timed turn matched stand alone, after the timed ones.
+  auto leftovers = std::move(s.exec_turns);
+  s.exec_turns.clear();
+  for (auto& [position, events] : leftovers) {
+    open_turn& t = start_turn(s, "", std::nullopt);
+    for (event& e : events) add_to_turn(s, t, std::move(e), std::nullopt);
+    hand_on(s, s.open.size() - 1);
+  }
+}
+
+void session_assembler::end_sessions_of_input(input_index input,
+                                              const std::set<std::string>& keys) {
+  if (unnamed_client_events_.count(input) != 0) release_unnamed(input);
+  last_named_session_.erase(input);
+  std::vector<std::map<std::string, session_state>::iterator> ending;
+  for (const std::string& key : keys) {
+    if (auto it = states_.find(key); it != states_.end()) ending.push_back(it);
+  }
+  std::sort(ending.begin(), ending.end(),
+            [](const auto& a, const auto& b) { return a->second.order < b->second.order; });
+  for (const auto& it : ending) {
+    drain(it->second);
+    retire(it);
+  }
+}
+
 void session_assembler::finish() {
   while (!unnamed_client_events_.empty()) release_unnamed(unnamed_client_events_.begin()->first);
   decide_unjoined(std::nullopt);
-  const timestamp end_of_time{end_of_time_micros};
-  for (auto& [key, s] : states_) {
-    drop_stale_waiting(s, end_of_time);
-    for (auto& [e, at] : s.waiting) {  // untimed leftovers
-      ++s.summary.events_outside_turns;
-      if (normalize::role_of(e.source) == normalize::source_role::proxy && is_proxy_request(e)) {
-        ++s.summary.proxy_requests_outside_turns;
-      }
-    }
-    s.waiting.clear();
-    while (!s.open.empty()) hand_on(s, 0);
-    // exec JSON turns that no timed turn matched stand alone, after the timed ones.
-    auto leftovers = std::move(s.exec_turns);
-    s.exec_turns.clear();
-    for (auto& [position, events] : leftovers) {
-      open_turn& t = start_turn(s, "", std::nullopt);
-      for (event& e : events) add_to_turn(s, t, std::move(e), std::nullopt);
-      hand_on(s, s.open.size() - 1);
-    }
-  }
+  for (auto& [key, s] : states_) drain(s);
   std::vector<std::map<std::string, session_state>::iterator> remaining;
   for (auto it = states_.begin(); it != states_.end(); ++it) remaining.push_back(it);
   std::sort(remaining.begin(), remaining.end(),

@@ -2,7 +2,9 @@
 // events aligns the proxy's clock with Codex's (a date for "HH:MM:SS" stamps, then the offset that
 // lines up the proxy's requests with Codex's attempts), then a k-way merge feeds the assembler.
 // Inputs are opened when the merge reaches their first event, so a directory of thousands of
-// session files holds only the ones that overlap in time.
+// session files holds only the ones that overlap in time; where every input holds sessions of its
+// own (rollout files and nothing else), they are read one after the other instead, whatever their
+// times, so memory holds one file's session.
 #pragma once
 
 #include <functional>
@@ -40,13 +42,22 @@ using merged_event_observer = std::function<void(const event&, const normalize::
 
 class input_merger {
  public:
-  explicit input_merger(std::vector<std::unique_ptr<normalize::event_source>> sources,
-                        merge_settings settings = {});
+  // Makes the source of input `position` (0-based in the merge). A source is made when the merge
+  // needs it and let go when it has been read to its end, so a directory of thousands of files
+  // holds the ones being read only; one that cannot be read twice (stdin) is kept from the survey.
+  using source_factory = std::function<std::unique_ptr<normalize::event_source>(std::size_t)>;
+  // An input has been read to its end: its accounting is final. Called once per input, in the
+  // order they end; the source is let go after.
+  using input_finished =
+      std::function<void(std::size_t position, const normalize::event_source& source,
+                         const clock_alignment* alignment)>;
+
+  input_merger(std::size_t inputs, source_factory make, merge_settings settings = {});
 
   // Runs the whole merge into `assembler` (and `observer`, if any).
-  void run(session_assembler& assembler, const merged_event_observer& observer = {});
+  void run(session_assembler& assembler, const input_finished& finished,
+           const merged_event_observer& observer = {});
 
-  const std::vector<std::unique_ptr<normalize::event_source>>& sources() const { return sources_; }
   const std::vector<clock_alignment>& alignments() const { return alignments_; }
 
  private:
@@ -57,12 +68,34 @@ class input_merger {
     std::vector<std::int64_t> proxy_times;  // times of every timed proxy event
     bool time_only = false;                 // stamps whose date was guessed (HH:MM:SS)
     std::set<std::string> timed_client_sessions;
+    struct first_seen {
+      format_id source;
+      event_kind kind;
+      std::string session_key;
+    };
+    std::optional<first_seen> first_event;
   };
 
-  std::vector<survey> survey_all();
+  // Reads up to `events` of each input ahead (rewound after, for a large directory).
+  std::vector<survey> survey_all(std::size_t events);
+  // Each input names its own session only (a directory of rollouts): no merge in time is needed,
+  // so inputs are read one after the other and each session is handed on when its file ends.
+  bool one_session_per_input(const std::vector<survey>& surveys) const;
+  void run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys);
   void align(std::vector<survey>& surveys);
 
-  std::vector<std::unique_ptr<normalize::event_source>> sources_;
+  normalize::event_source& source(std::size_t position);
+  // Reads the input to its end if it is not, reports it and lets it go.
+  void release(std::size_t position);
+  // Lets a surveyed source go so that it is made again when its turn comes (not stdin).
+  void set_aside(std::size_t position);
+
+  std::size_t inputs_;
+  source_factory make_;
+  std::vector<std::unique_ptr<normalize::event_source>> live_;  // by position; null when not
+  std::vector<std::int64_t> offsets_;  // clock offsets found by align, for sources made again
+  std::vector<bool> released_;
+  const input_finished* finished_ = nullptr;
   merge_settings settings_;
   std::vector<clock_alignment> alignments_;
   std::set<std::string> timed_sessions_;

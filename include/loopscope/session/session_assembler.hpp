@@ -70,6 +70,10 @@ class session_assembler final : public normalize::event_sink {
   void advance(timestamp now);
   // An input ended: turns it alone kept open (no end line) stay open until finish().
   void end_of_input(input_index) {}
+  // The input has ended and nothing else can add to these sessions (each input of the merge holds
+  // its own sessions and no proxy log is merged with them): they are handed on now, in order of
+  // first appearance, instead of after retire_after of stream time.
+  void end_sessions_of_input(input_index input, const std::set<std::string>& keys);
   // Hands on every remaining session, in order of first appearance.
   void finish();
   // The turns not yet handed on, as they stand, in no set order: watch mode evaluates the rules
@@ -117,6 +121,8 @@ class session_assembler final : public normalize::event_sink {
   void decide_unjoined(std::optional<timestamp> now);
   bool is_idle(const session_state& s) const;
   void retire(std::map<std::string, session_state>::iterator it);
+  // Everything still open or waiting in the session is handed on (the session can receive no more).
+  void drain(session_state& s);
 
   turn_sink& sink_;
   join_settings settings_;
