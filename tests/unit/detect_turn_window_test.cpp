@@ -68,16 +68,15 @@ struct engine_sink final : session::turn_sink {
 
 void analyse(const std::string& dir, engine_sink& sink, std::size_t window) {
   const ingest::input_list inputs = ingest::expand_inputs({dir});
-  std::vector<std::unique_ptr<normalize::event_source>> sources;
-  for (std::size_t i = 0; i < inputs.inputs.size(); ++i) {
-    sources.push_back(std::make_unique<normalize::event_source>(
-        static_cast<input_index>(i), inputs.inputs[i], std::nullopt, ingest::read_limits{}));
-  }
   session::join_settings settings;
   settings.turn_window_events = window;
   session::session_assembler assembler(sink, settings);
-  session::input_merger merger(std::move(sources));
-  merger.run(assembler);
+  session::input_merger merger(inputs.inputs.size(), [&](std::size_t i) {
+    return std::make_unique<normalize::event_source>(static_cast<input_index>(i), inputs.inputs[i],
+                                                     std::nullopt, ingest::read_limits{});
+  });
+  merger.run(assembler,
+             [](std::size_t, const normalize::event_source&, const session::clock_alignment*) {});
 }
 
 std::string stamp(const std::optional<timestamp>& t) {
