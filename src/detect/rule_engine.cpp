@@ -352,6 +352,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
     digest = std::move(it->second);
     digests_.erase(it);
     digest->add(t);
+    digest->end();
     detect_digest(*digest, t, state, found);
   } else {
     detect_whole(t, state, found);

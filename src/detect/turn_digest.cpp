@@ -584,6 +584,14 @@ void turn_digest::add(const session::turn& part) {
   }
 }
 
+void turn_digest::end() {
+  for (rule_state& rs : state_->per_rule) {
+    for (lane_state& ls : rs.lanes) {
+      if (ls.cycles && !ls.cycles->segment_empty()) ls.cycles->end_segment();
+    }
+  }
+}
+
 std::optional<root_cause> turn_digest::state::resolve(const rule& r, const rule_state& rs,
                                                       std::optional<std::size_t> k,
                                                       const loop_facts& loop) const {
@@ -734,9 +742,7 @@ std::vector<finding> turn_digest::findings(std::size_t index, const session::tur
     }
     case detection_mode::cycle: {
       if (!k) break;
-      cycle_finder& cycles = *rs.lanes[*k].cycles;
-      if (!cycles.segment_empty()) cycles.end_segment();
-      for (const cycle_finder::walk* w : cycles.walks()) {
+      for (const cycle_finder::walk* w : rs.lanes[*k].cycles->walks()) {
         if (w->iterations < r.min_iterations) continue;
         finding f = start_finding(r, t);
         f.iterations = w->iterations;

@@ -51,8 +51,10 @@ class turn_digest {
 
   // The next part's events, in turn order.
   void add(const session::turn& part);
+  // No more parts: closes what is still open (cycle runs of the last segment).
+  void end();
 
-  // After the last part: rule `index`'s findings, as rule_engine::on_turn finds them before
+  // After end(): rule `index`'s findings, as rule_engine::on_turn finds them before
   // suppression. `t` carries the turn-level facts (ids, start, end, outcome).
   std::vector<finding> findings(std::size_t index, const session::turn& t) const;
   turn_key_facts key_facts(std::size_t index, const session::turn& t) const;

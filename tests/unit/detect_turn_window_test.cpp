@@ -189,3 +189,65 @@ TEST_CASE("the default window leaves the samples' turns whole") {
     CHECK(windowed.parts == 0);
   }
 }
+
+TEST_CASE("cycles found as steps arrive are those of the whole turn: random walks, any cut") {
+  // Every part size from 1 to 9 against the whole turn, 40 random turns.
+  const auto rules = pack();
+  std::uint64_t seed = 19;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return seed >> 33;
+  };
+  std::size_t walks = 0;
+  for (int round = 0; round < 40; ++round) {
+    session::turn t;
+    t.session_key = "s";
+    t.index = 1;
+    std::int64_t micros = 1'800'000'000'000'000;
+    // Short random blocks repeated a few times each ("a a b b a a b b": periods 1, 2 and 4 at
+    // once), now and then an apply_patch (reset_on) or a long pause.
+    std::vector<std::uint64_t> shapes;
+    while (shapes.size() < 80) {
+      std::vector<std::uint64_t> block(1 + next() % 4);
+      for (std::uint64_t& b : block) b = next() % (round % 2 == 0 ? 3 : 2);
+      for (std::uint64_t times = 1 + next() % 4; times > 0; --times) {
+        shapes.insert(shapes.end(), block.begin(), block.end());
+      }
+    }
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+      event e;
+      e.source = format_id::codex_rollout;
+      const std::uint64_t draw = next() % 100;
+      e.kind = shapes[i] == 0 ? event_kind::tool_output : event_kind::tool_call;
+      e.tool_name = draw < 3 ? "apply_patch" : "exec_command";
+      e.arguments_hash = 1 + shapes[i];
+      e.output_hash = e.kind == event_kind::tool_output ? 7 : 0;
+      micros += draw < 2 ? 600'000'000 : 1'000'000;
+      e.time = timestamp{micros};
+      e.where = {0, i + 1};
+      e.excerpt = "step " + std::to_string(i);
+      t.events.push_back(std::move(e));
+    }
+    t.start = t.events.front().time;
+    t.end = t.events.back().time;
+    detect::rule_engine whole_engine(rules);
+    const std::vector<detect::finding> found = whole_engine.on_turn(t);
+    walks += found.size();
+    const std::string whole = describe(found);
+    for (std::size_t split = 1; split <= 9; ++split) {
+      CAPTURE(round);
+      CAPTURE(split);
+      detect::rule_engine engine(rules);
+      session::turn part = t;
+      std::size_t at = 0;
+      for (; at + split < t.events.size(); at += split) {
+        part.events.assign(t.events.begin() + static_cast<std::ptrdiff_t>(at),
+                           t.events.begin() + static_cast<std::ptrdiff_t>(at + split));
+        engine.on_turn_part(part);
+      }
+      part.events.assign(t.events.begin() + static_cast<std::ptrdiff_t>(at), t.events.end());
+      CHECK(describe(engine.on_turn(part)) == whole);
+    }
+  }
+  CHECK(walks > 20);  // there were walks to find
+}
