@@ -52,6 +52,7 @@ session_assembler::session_state& session_assembler::state_for(const std::string
   if (inserted) {
     s.summary.id = key;
     s.order = sessions_seen_++;
+    if (is_synthetic_key(key)) synthetic_keys_.insert(key);
     if (auto retired = retired_turn_counts_.find(key); retired != retired_turn_counts_.end()) {
       s.created = retired->second;
       retired_turn_counts_.erase(retired);
@@ -61,7 +62,11 @@ session_assembler::session_state& session_assembler::state_for(const std::string
   // The line's own place in time, not the furthest time seen: after a clock jump backwards a
   // session must not look stale while its lines are still coming.
   if (placed_at_) s.last_activity = placed_at_;
-  active_.insert(key);
+  if (!s.touched) {  // a touched session is active until advance() looks at it
+    s.touched = true;
+    touched_.push_back(key);
+    active_.insert(key);
+  }
   return s;
 }
 
@@ -88,6 +93,7 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
     if (!earlier->ended) {
       earlier->ended = true;
       earlier->ended_at = when ? when : earlier->last_seen;
+      reindex(s, *earlier);
     }
   }
   auto fresh = std::make_unique<open_turn>();
@@ -98,13 +104,14 @@ session_assembler::open_turn& session_assembler::start_turn(session_state& s, co
   fresh->last_seen = when;
   open_turn& t = *fresh;
   s.open.push_back(std::move(fresh));
+  reindex(s, t);
   // Prewarm handshakes and proxy lines just before the turn belong to it: the session's own, and
   // proxy requests without join keys that no turn has claimed yet.
   std::vector<std::pair<event, std::optional<timestamp>>> waiting = std::move(s.waiting);
   s.waiting.clear();
   if (!is_synthetic_key(s.summary.id) && when) {
-    for (auto& [key, other] : states_) {
-      if (!is_synthetic_key(key)) continue;
+    for (const std::string& key : synthetic_keys_) {
+      session_state& other = states_.at(key);
       std::size_t kept = 0;
       for (std::size_t i = 0; i < other.waiting.size(); ++i) {
         const auto& at = other.waiting[i].second;
@@ -171,6 +178,7 @@ void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
   }
   e.session_key = t.t.session_key;
   t.t.events.push_back(std::move(e));
+  reindex(s, t);
   if (settings_.turn_window_events != 0 && t.t.events.size() >= settings_.turn_window_events &&
       sink_.takes_turn_parts()) {
     hand_on_part(t);
@@ -275,45 +283,39 @@ bool session_assembler::join_by_time(event& e, std::optional<timestamp> when) {
   if (!when) return false;
   const std::int64_t t = when->micros;
   constexpr std::int64_t tolerance = 1'000'000;
-  open_turn* containing = nullptr;
-  open_turn* upcoming = nullptr;
-  open_turn* recent = nullptr;
-  session_state* containing_state = nullptr;
-  session_state* upcoming_state = nullptr;
-  session_state* recent_state = nullptr;
-  for (auto& [key, s] : states_) {
-    if (is_synthetic_key(key)) continue;
-    for (auto& turn_ptr : s.open) {
-      open_turn& candidate = *turn_ptr;
-      if (!candidate.t.start) continue;
-      const std::int64_t start = candidate.t.start->micros;
-      const bool over = candidate.ended && candidate.ended_at;
-      const std::int64_t end =
-          over ? candidate.ended_at->micros : std::numeric_limits<std::int64_t>::max() / 2;
-      if (start - tolerance <= t && t <= end + tolerance) {
-        if (containing == nullptr || *containing->t.start < *candidate.t.start) {
-          containing = &candidate;
-          containing_state = &s;
-        }
-      } else if (start > t && start - t <= settings_.lead_in_micros) {
-        if (upcoming == nullptr || *candidate.t.start < *upcoming->t.start) {
-          upcoming = &candidate;
-          upcoming_state = &s;
-        }
-      } else if (over && end < t && t - end <= settings_.grace_micros) {
-        if (recent == nullptr || *recent->ended_at < *candidate.ended_at) {
-          recent = &candidate;
-          recent_state = &s;
-        }
-      }
+  const turn_slot* chosen = nullptr;
+  // Containing: the latest start at most a second after it, among the turns not over by then.
+  // Within one start, the first in key order (walking down, the last one met).
+  for (auto it = by_start_.upper_bound(t + tolerance); it != by_start_.begin();) {
+    --it;
+    if (chosen != nullptr && it->micros != chosen->micros) break;
+    const open_turn& candidate = *it->turn;
+    const bool over = candidate.ended && candidate.ended_at;
+    const std::int64_t end = over ? candidate.ended_at->micros : end_of_time_micros;
+    if (t <= end + tolerance) chosen = &*it;
+  }
+  // Upcoming: the earliest start after it, within the lead-in.
+  if (chosen == nullptr) {
+    const auto it = by_start_.upper_bound(t);
+    if (it != by_start_.end() && it->micros - t <= settings_.lead_in_micros) chosen = &*it;
+  }
+  // Recent: the latest end before it, within the grace.
+  if (chosen == nullptr) {
+    for (auto it = by_end_.lower_bound(t); it != by_end_.begin();) {
+      --it;
+      if (t - it->micros > settings_.grace_micros) break;
+      if (chosen != nullptr && it->micros != chosen->micros) break;
+      chosen = &*it;
     }
   }
-  open_turn* chosen = containing != nullptr ? containing : upcoming != nullptr ? upcoming : recent;
-  session_state* chosen_state = containing != nullptr ? containing_state
-                                : upcoming != nullptr ? upcoming_state
-                                                      : recent_state;
   if (chosen == nullptr) return false;
-  add_to_turn(*chosen_state, *chosen, std::move(e), when);
+  session_state& s = *chosen->state;
+  open_turn& turn = *chosen->turn;  // copied out: add_to_turn moves the slot
+  if (!s.touched) {
+    s.touched = true;
+    touched_.push_back(s.summary.id);
+  }
+  add_to_turn(s, turn, std::move(e), when);
   return true;
 }
 
@@ -446,6 +448,7 @@ void session_assembler::release_unnamed(input_index input) {
 
 void session_assembler::hand_on(session_state& s, std::size_t position) {
   open_turn& t = *s.open[position];
+  unindex(t);
   // Exec JSON of this turn (matched by position) joins it now.
   if (auto it = s.exec_turns.find(t.t.index); it != s.exec_turns.end()) {
     for (event& e : it->second) {
@@ -536,6 +539,7 @@ void session_assembler::close_expired(session_state& s, std::optional<timestamp>
           now->micros - open->last_seen->micros > settings_.idle_close_micros) {
         open->ended = true;
         open->ended_at = open->last_seen;
+        reindex(s, *open);
       }
     }
   }
@@ -554,6 +558,81 @@ void session_assembler::close_expired(session_state& s, std::optional<timestamp>
       break;
     }
   }
+}
+
+void session_assembler::visit(session_state& s, timestamp now) {
+  drop_stale_waiting(s, now);
+  close_expired(s, now);
+  if (is_idle(s)) {
+    idle_.push_back(s.summary.id);
+    active_.erase(s.summary.id);
+    return;
+  }
+  const std::optional<std::int64_t> next = next_deadline(s);
+  if (next && next != s.queued_deadline) {
+    s.queued_deadline = next;
+    deadlines_.emplace(*next, s.summary.id);
+  }
+}
+
+// The earliest time at which drop_stale_waiting or close_expired could do anything in `s`, going
+// forward (a clock gone back is advance's business).
+std::optional<std::int64_t> session_assembler::next_deadline(const session_state& s) const {
+  std::optional<std::int64_t> next;
+  const auto consider = [&next](std::int64_t at) {
+    if (!next || at < *next) next = at;
+  };
+  for (const auto& [e, at] : s.waiting) {
+    if (at) consider(at->micros + settings_.lead_in_micros);
+  }
+  for (const auto& open : s.open) {
+    if (!open->ended && open->last_seen) {
+      consider(open->last_seen->micros + settings_.idle_close_micros);
+    }
+  }
+  if (!s.open.empty() && s.open.front()->ended) {
+    const open_turn& front = *s.open.front();
+    consider(front.ended_at ? front.ended_at->micros + settings_.grace_micros
+                            : std::numeric_limits<std::int64_t>::min());
+  }
+  return next;
+}
+
+bool session_assembler::slot_order::operator()(const turn_slot& a, const turn_slot& b) const {
+  if (a.micros != b.micros) return a.micros < b.micros;
+  const int by_key = a.turn->t.session_key.compare(b.turn->t.session_key);
+  if (by_key != 0) return by_key < 0;
+  return a.turn->t.index < b.turn->t.index;
+}
+
+// Lists a named session's open turn in by_start_ / by_end_ at its current times (join_by_time
+// considers only turns with a start, and "recent" only those that ended).
+void session_assembler::reindex(session_state& s, open_turn& t) {
+  if (is_synthetic_key(t.t.session_key)) return;
+  indexed_times now;
+  if (t.t.start) {
+    now.start = t.t.start->micros;
+    if (t.ended && t.ended_at) now.end = t.ended_at->micros;
+  }
+  auto [it, fresh] = indexed_.try_emplace(&t);
+  indexed_times& was = it->second;
+  if (fresh || was.start != now.start) {
+    if (!fresh && was.start) by_start_.erase(turn_slot{*was.start, &t, &s});
+    if (now.start) by_start_.insert(turn_slot{*now.start, &t, &s});
+  }
+  if (fresh || was.end != now.end) {
+    if (!fresh && was.end) by_end_.erase(turn_slot{*was.end, &t, &s});
+    if (now.end) by_end_.insert(turn_slot{*now.end, &t, &s});
+  }
+  was = now;
+}
+
+void session_assembler::unindex(open_turn& t) {
+  const auto it = indexed_.find(&t);
+  if (it == indexed_.end()) return;
+  if (it->second.start) by_start_.erase(turn_slot{*it->second.start, &t, nullptr});
+  if (it->second.end) by_end_.erase(turn_slot{*it->second.end, &t, nullptr});
+  indexed_.erase(it);
 }
 
 bool session_assembler::is_idle(const session_state& s) const {
@@ -577,6 +656,7 @@ void session_assembler::retire(std::map<std::string, session_state>::iterator it
     }
   }
   active_.erase(it->first);
+  synthetic_keys_.erase(it->first);
   session_summary summary = std::move(s.summary);
   states_.erase(it);
   // A proxy log whose every request joined a Codex session leaves an empty shell: not a session.
@@ -587,19 +667,39 @@ void session_assembler::retire(std::map<std::string, session_state>::iterator it
 }
 
 void session_assembler::advance(timestamp now) {
+  // Only ended turns expire on a clock gone back (close_expired), and none ended after the
+  // furthest time seen: a step back of more than the grace looks at every session, as before.
+  const bool everything = (now_ && now_->micros - now.micros > settings_.grace_micros) ||
+                          now.micros == end_of_time_micros;
   if (!now_ || *now_ < now) now_ = now;
   decide_unjoined(now);
-  // Only sessions with something open or waiting need a look; the others are done.
-  for (auto it = active_.begin(); it != active_.end();) {
-    session_state& s = states_.at(*it);
-    drop_stale_waiting(s, now);
-    close_expired(s, now);
-    if (is_idle(s)) {
-      idle_.push_back(*it);
-      it = active_.erase(it);
-    } else {
-      ++it;
+  // The sessions where something can change: those routed to since the last look, those whose
+  // deadline has come, and the proxy's own (start_turn takes their waiting lines). The others
+  // would be looked at for nothing. In key order, as a walk over all of them would go.
+  std::vector<std::string> due;
+  if (everything) {
+    due.assign(active_.begin(), active_.end());
+  } else {
+    due = std::move(touched_);
+    while (!deadlines_.empty() && deadlines_.top().first <= now.micros) {
+      deadline next = deadlines_.top();
+      deadlines_.pop();
+      if (const auto it = states_.find(next.second);
+          it != states_.end() && it->second.queued_deadline == next.first) {
+        it->second.queued_deadline.reset();
+      }
+      due.push_back(std::move(next.second));
     }
+    due.insert(due.end(), synthetic_keys_.begin(), synthetic_keys_.end());
+    std::sort(due.begin(), due.end());
+    due.erase(std::unique(due.begin(), due.end()), due.end());
+  }
+  touched_.clear();
+  for (const std::string& key : due) {
+    const auto it = states_.find(key);
+    if (it == states_.end()) continue;
+    it->second.touched = false;
+    if (active_.count(key) != 0) visit(it->second, now);
   }
   // Sessions quiet for long are handed on; idle_ is in the order they fell quiet, roughly by
   // last activity, so the front tells when to stop looking.

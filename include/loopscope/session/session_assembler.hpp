@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "loopscope/normalize/event_source.hpp"
@@ -102,6 +104,26 @@ class session_assembler final : public normalize::event_sink {
     int exec_position = 0;
     bool exec_in_turn = false;
     std::map<int, std::vector<event>> exec_turns;
+    bool touched = false;  // routed to since the last advance(): listed in touched_
+    std::optional<std::int64_t> queued_deadline;  // its entry in deadlines_, if any
+  };
+  // An open turn of a named session in a time index: the time, then the session key and the
+  // turn's number, which is the order join_by_time's scan of all sessions met turns in (ties
+  // are decided as that scan decided them).
+  struct turn_slot {
+    std::int64_t micros;
+    open_turn* turn;
+    session_state* state;
+  };
+  struct slot_order {
+    using is_transparent = void;  // lower_bound / upper_bound by a time alone
+    bool operator()(const turn_slot& a, const turn_slot& b) const;
+    bool operator()(const turn_slot& a, std::int64_t b) const { return a.micros < b; }
+    bool operator()(std::int64_t a, const turn_slot& b) const { return a < b.micros; }
+  };
+  struct indexed_times {
+    std::optional<std::int64_t> start;
+    std::optional<std::int64_t> end;
   };
 
   session_state& state_for(const std::string& key, input_index input);
@@ -121,6 +143,10 @@ class session_assembler final : public normalize::event_sink {
   void decide_unjoined(std::optional<timestamp> now);
   bool is_idle(const session_state& s) const;
   void retire(std::map<std::string, session_state>::iterator it);
+  void reindex(session_state& s, open_turn& t);
+  void unindex(open_turn& t);
+  void visit(session_state& s, timestamp now);
+  std::optional<std::int64_t> next_deadline(const session_state& s) const;
   // Everything still open or waiting in the session is handed on (the session can receive no more).
   void drain(session_state& s);
 
@@ -144,6 +170,18 @@ class session_assembler final : public normalize::event_sink {
   std::deque<std::pair<event, std::optional<timestamp>>> unjoined_;  // proxy requests without keys
   std::optional<timestamp> now_;
   std::optional<timestamp> placed_at_;  // where the line being routed sits in time
+
+  // Indexes that keep the work per line and per second of log time proportional to what can
+  // change rather than to the number of sessions kept (issue 19).
+  std::set<std::string> synthetic_keys_;      // keys of states_ that are a proxy's own sessions
+  std::set<turn_slot, slot_order> by_start_;  // open turns of named sessions with a start
+  std::set<turn_slot, slot_order> by_end_;    // those of them that ended, by ended_at
+  std::unordered_map<const open_turn*, indexed_times> indexed_;  // what each turn is listed at
+  std::vector<std::string> touched_;  // sessions routed to since the last advance()
+  // When each active session may next have something to close or drop (lazy: a stale entry
+  // only costs a look).
+  using deadline = std::pair<std::int64_t, std::string>;
+  std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
 };
 
 }  // namespace loopscope::session
