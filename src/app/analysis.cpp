@@ -39,6 +39,8 @@ class turn_analyzer final : public session::turn_sink {
   void on_turn(const session::turn& t) override {
     for (detect::finding& f : engine_.on_turn(t)) builder_.add_finding(std::move(f));
   }
+  bool takes_turn_parts() const override { return true; }
+  void on_turn_part(const session::turn& part) override { engine_.on_turn_part(part); }
   void on_session(session::session_summary&& ended) override {
     const std::vector<detect::finding*> earlier = builder_.open_findings(ended.id);
     for (detect::finding& f : engine_.finish_session(ended.id, earlier)) {

@@ -1,6 +1,7 @@
 #include "cause_resolver.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <re2/re2.h>
@@ -12,13 +13,6 @@ namespace loopscope::detect {
 namespace {
 
 constexpr std::int64_t stamp_tolerance_micros = 1'000'000;  // proxy stamps have whole seconds
-
-// An event can name a cause when it tells of a failure: a status that is not an answer, or an
-// error class or message without a status.
-bool names_failure(const event& e) {
-  if (e.http.status != 0) return !is_success_status(e.http.status);
-  return !e.error_class.empty() || !e.message.empty();
-}
 
 // The candidate of one lane, by the rule's pick.
 const event* pick_in_lane(const rule& r, const std::vector<const event*>& candidates,
@@ -91,6 +85,11 @@ void judge(root_cause& cause) {
 
 }  // namespace
 
+bool names_failure(const event& e) {
+  if (e.http.status != 0) return !is_success_status(e.http.status);
+  return !e.error_class.empty() || !e.message.empty();
+}
+
 root_cause cause_of(const event& e) {
   root_cause cause;
   cause.source = lane_of(e.source) == lane::proxy ? cause_source::proxy : cause_source::codex;
@@ -98,6 +97,28 @@ root_cause cause_of(const event& e) {
   cause.error_class = e.error_class;
   cause.message = e.message;
   read_error_body(cause);
+  judge(cause);
+  return cause;
+}
+
+void judge_turn_layer(root_cause& cause, std::string_view cli_version,
+                      const std::function<bool(int status)>& retried_in_turn) {
+  cause.codex_turn_layer =
+      codex_turn_layer_retries(cause.http.status, cause.error_class, cli_version);
+  if (cause.codex_turn_layer != retriable::unknown || cause.http.status == 0) return;
+  if (retried_in_turn(cause.http.status)) cause.codex_turn_layer = retriable::yes;
+}
+
+root_cause combine_lane_causes(const std::vector<root_cause>& found) {
+  // The most specific witness; on a tie, the rule's lane order.
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < found.size(); ++k) {
+    if (cause_specificity(found[k]) > cause_specificity(found[best])) best = k;
+  }
+  root_cause cause = found[best];
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    if (k != best) complete_from(cause, found[k]);
+  }
   judge(cause);
   return cause;
 }
@@ -115,14 +136,11 @@ void judge_turn_layer(root_cause& cause, const session::turn& t) {
       break;
     }
   }
-  cause.codex_turn_layer = codex_turn_layer_retries(cause.http.status, cause.error_class, version);
-  if (cause.codex_turn_layer != retriable::unknown || cause.http.status == 0) return;
-  for (const event& e : t.events) {
-    if (e.kind == event_kind::stream_retry && e.http.status == cause.http.status) {
-      cause.codex_turn_layer = retriable::yes;
-      return;
-    }
-  }
+  judge_turn_layer(cause, version, [&](int status) {
+    return std::any_of(t.events.begin(), t.events.end(), [&](const event& e) {
+      return e.kind == event_kind::stream_retry && e.http.status == status;
+    });
+  });
 }
 
 std::optional<root_cause> find_cause_in_turn(const rule& r, const session::turn& t,
@@ -182,17 +200,7 @@ std::optional<root_cause> find_cause_in_turn(const rule& r, const session::turn&
     }
     return std::nullopt;
   }
-  // The most specific witness; on a tie, the rule's lane order.
-  std::size_t best = 0;
-  for (std::size_t k = 1; k < found.size(); ++k) {
-    if (cause_specificity(found[k]) > cause_specificity(found[best])) best = k;
-  }
-  root_cause cause = found[best];
-  for (std::size_t k = 0; k < found.size(); ++k) {
-    if (k != best) complete_from(cause, found[k]);
-  }
-  judge(cause);
-  return cause;
+  return combine_lane_causes(found);
 }
 
 }  // namespace

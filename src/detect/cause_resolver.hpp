@@ -5,7 +5,9 @@
 // adding a log can only make a cause more specific.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "loopscope/detect/finding.hpp"
@@ -15,10 +17,20 @@
 namespace loopscope::detect {
 
 root_cause cause_of(const event& e);
+// An event can name a cause when it tells of a failure: a status that is not an answer, or an
+// error class or message without a status.
+bool names_failure(const event& e);
 
 // `loop` is the loop's own events (in turn order); the rule's root_cause lanes are searched.
 std::optional<root_cause> find_cause(const rule& r, const session::turn& t,
                                      const std::vector<const event*>& loop);
+
+// The pieces of find_cause, for a turn seen part by part (turn_digest.hpp): the lanes' picks
+// combined (the most specific wins, the others complete it), and Codex's turn layer judged by the
+// release and by whether the turn retried the status.
+root_cause combine_lane_causes(const std::vector<root_cause>& found);
+void judge_turn_layer(root_cause& cause, std::string_view cli_version,
+                      const std::function<bool(int status)>& retried_in_turn);
 
 // 1xx and 2xx: answers, not failures.
 inline bool is_success_status(int status) {

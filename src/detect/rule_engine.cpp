@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include "cause_resolver.hpp"
+#include "finding_parts.hpp"
 #include "loopscope/graph/signature.hpp"
 #include "loopscope/graph/turn_graph.hpp"
 #include "prose.hpp"
+#include "turn_digest.hpp"
 #include "turn_profiler.hpp"
 
 #include <cstdint>
@@ -42,85 +44,28 @@ lane_pick select(const session::turn& t, const event_filter& common,
   return {};
 }
 
-// The line as evidence, readable: a tracing line's span chain ("session_loop{thread_id=…}:
-// submission_dispatch{…}:turn{…}: target: ") pushes its message past any width, so the chain is
-// cut to "{…}" and the event's message shown after it.
-std::string readable_excerpt(const event& e) {
-  const std::string& text = e.excerpt;
-  constexpr std::size_t short_enough = 120;
-  if (text.size() <= short_enough || e.message.size() < 8) return text;
-  const std::size_t at = text.find(e.message);
-  const std::size_t brace = text.find('{');
-  if (brace == std::string::npos || brace > 80) return text;
-  // The excerpt is bounded: the message may lie past its end, and the event has it whole.
-  if (at == std::string::npos) return text.substr(0, brace) + "{…}: " + e.message;
-  if (brace > at || at < 60) return text;
-  return text.substr(0, brace) + "{…}: " + text.substr(at);
-}
-
 void widen(finding& f, const event& e) {
   if (!e.time) return;
   if (!f.start || *e.time < *f.start) f.start = e.time;
   if (!f.end || *f.end < *e.time) f.end = e.time;
 }
 
-void apply_severity(const rule& r, finding& f, turn_outcome outcome) {
-  f.level = r.level;
-  for (const severity_rule& s : r.severity_rules) {
-    if (s.outcome && *s.outcome != outcome) continue;
-    if (s.iterations_at_least && f.iterations < *s.iterations_at_least) continue;
-    if (s.iterations_below && f.iterations >= *s.iterations_below) continue;
-    if (!s.statuses.empty() && (!f.cause || std::find(s.statuses.begin(), s.statuses.end(),
-                                                      f.cause->http.status) == s.statuses.end())) {
-      continue;
-    }
-    if (s.retriable) {
-      if (!f.cause || f.cause->is_retriable == retriable::unknown) continue;
-      if ((f.cause->is_retriable == retriable::yes) != *s.retriable) continue;
-    }
-    f.level = s.level;
-    return;
-  }
-}
-
-finding start_finding(const rule& r, const session::turn& t) {
-  finding f;
-  f.rule = r.id;
-  f.kind = r.kind;
-  f.session = t.session_key;
-  f.turn = t.index;
-  f.turn_id = t.id;
-  return f;
-}
-
 // The turn's graph in one lane (Boost.Graph, graph/turn_graph.hpp), cut to its most visited nodes.
 graph_sketch sketch_turn(const session::turn& t, lane l) {
-  constexpr std::size_t max_nodes = 40;
   session::turn lane_only;
   for (const event& e : t.events) {
     if (lane_of(e.source) == l) lane_only.events.push_back(e);
   }
   const graph::turn_graph g = graph::build_turn_graph(lane_only);
-  const std::size_t n = boost::num_vertices(g.graph);
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return g.graph[a].visits > g.graph[b].visits;
-  });
-  if (order.size() > max_nodes) order.resize(max_nodes);
-  std::vector<std::size_t> slot(n, SIZE_MAX);
-  graph_sketch sketch;
-  std::sort(order.begin(), order.end());  // first-seen order reads like the turn
-  for (const std::size_t v : order) {
-    slot[v] = sketch.nodes.size();
-    sketch.nodes.push_back(g.graph[v].signature);
+  std::vector<std::pair<std::string, std::uint64_t>> nodes;
+  for (std::size_t v = 0; v < boost::num_vertices(g.graph); ++v) {
+    nodes.emplace_back(g.graph[v].signature, g.graph[v].visits);
   }
+  std::vector<graph_sketch::edge> edges;
   for (auto [it, end] = boost::edges(g.graph); it != end; ++it) {
-    const std::size_t from = boost::source(*it, g.graph), to = boost::target(*it, g.graph);
-    if (slot[from] == SIZE_MAX || slot[to] == SIZE_MAX) continue;
-    sketch.edges.push_back({slot[from], slot[to], g.graph[*it].count});
+    edges.push_back({boost::source(*it, g.graph), boost::target(*it, g.graph), g.graph[*it].count});
   }
-  return sketch;
+  return cut_sketch(nodes, edges);
 }
 
 void complete(const rule& r, finding& f, const session::turn& t, std::optional<lane> seen_in,
@@ -131,7 +76,7 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
   for (const event* e : loop) {
     widen(f, *e);
     if (f.evidence.size() < max_evidence) {
-      f.evidence.push_back({e->where, readable_excerpt(*e), e->time});
+      f.evidence.push_back(evidence_of(*e));
     } else {
       ++f.evidence_omitted;
     }
@@ -287,11 +232,18 @@ double word_similarity(const std::set<std::string>& a, const std::set<std::strin
 rule_engine::rule_engine(std::shared_ptr<const rule_set> rules, engine_settings settings)
     : rules_(std::move(rules)), settings_(settings) {}
 
-std::vector<finding> rule_engine::on_turn(const session::turn& t) {
-  std::vector<finding> found;
-  const auto [seen, is_new] = sessions_.try_emplace(t.session_key);
-  if (is_new) seen->second.first_seen = sessions_seen_++;
-  session_state& state = seen->second;
+rule_engine::~rule_engine() = default;
+rule_engine::rule_engine(rule_engine&&) noexcept = default;
+rule_engine& rule_engine::operator=(rule_engine&&) noexcept = default;
+
+void rule_engine::on_turn_part(const session::turn& part) {
+  auto& digest = digests_[{part.session_key, part.index}];
+  if (!digest) digest = std::make_unique<turn_digest>(rules_, settings_.max_evidence_lines);
+  digest->add(part);
+}
+
+void rule_engine::detect_whole(const session::turn& t, session_state& state,
+                               std::vector<finding>& found) {
   for (std::size_t index = 0; index < rules_->size(); ++index) {
     const rule& r = (*rules_)[index];
     switch (r.mode) {
@@ -358,13 +310,52 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
           record.key = record.words.empty() ? "" : "message";
         }
         for (const event* e : pick.events) {
-          if (record.evidence.size() < 3)
-            record.evidence.push_back({e->where, readable_excerpt(*e), e->time});
+          if (record.evidence.size() < 3) record.evidence.push_back(evidence_of(*e));
         }
         extend_run(r, t.session_key, state.runs[index], std::move(record));
         break;
       }
     }
+  }
+}
+
+void rule_engine::detect_digest(const turn_digest& digest, const session::turn& t,
+                                session_state& state, std::vector<finding>& found) {
+  for (std::size_t index = 0; index < rules_->size(); ++index) {
+    const rule& r = (*rules_)[index];
+    if (r.mode != detection_mode::consecutive_turns) {
+      for (finding& f : digest.findings(index, t)) found.push_back(std::move(f));
+      continue;
+    }
+    turn_key_facts facts = digest.key_facts(index, t);
+    turn_record record;
+    record.index = t.index;
+    record.turn_id = t.id;
+    record.start = t.start;
+    record.end = t.end;
+    record.key = std::move(facts.key);
+    record.words = std::move(facts.words);
+    record.shown = std::move(facts.shown);
+    record.cause = std::move(facts.cause);
+    record.evidence = std::move(facts.evidence);
+    extend_run(r, t.session_key, state.runs[index], std::move(record));
+  }
+}
+
+std::vector<finding> rule_engine::on_turn(const session::turn& t) {
+  std::vector<finding> found;
+  const auto [seen, is_new] = sessions_.try_emplace(t.session_key);
+  if (is_new) seen->second.first_seen = sessions_seen_++;
+  session_state& state = seen->second;
+  std::unique_ptr<turn_digest> digest;
+  if (auto it = digests_.find({t.session_key, t.index}); it != digests_.end()) {
+    digest = std::move(it->second);
+    digests_.erase(it);
+    digest->add(t);
+    digest->end();
+    detect_digest(*digest, t, state, found);
+  } else {
+    detect_whole(t, state, found);
   }
   // One finding per loop: a rule may defer to another kind found in the same turn. Findings of
   // rules that defer to nothing stand first; the others are weighed in rule order against what
@@ -405,7 +396,7 @@ std::vector<finding> rule_engine::on_turn(const session::turn& t) {
     kept.push_back(std::move(found[i]));
   }
   if (!kept.empty()) {
-    const turn_profile profile = profile_turn(t, kept);
+    const turn_profile profile = digest ? digest->profile(t, kept) : profile_turn(t, kept);
     for (finding& f : kept) f.profile = profile;
   }
   std::string signature;

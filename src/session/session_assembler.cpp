@@ -18,6 +18,31 @@ bool is_synthetic_key(const std::string& key) {
 // finish() drains everything: what still waits then, stamped or not, is stale.
 constexpr std::int64_t end_of_time_micros = std::numeric_limits<std::int64_t>::max() / 2;
 
+// A retry line that names no cause ("Reconnecting... 3/5" pasted without details) retried the
+// error that ended the series: Codex's final error is its last attempt's error.
+void fill_unnamed_retries(std::vector<event>& events) {
+  const event* ending_error = nullptr;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    event& e = *it;
+    if (e.kind == event_kind::turn_error || e.kind == event_kind::transport_fallback) {
+      ending_error = &e;
+    } else if (e.kind == event_kind::stream_retry && ending_error != nullptr &&
+               ending_error->source == e.source && e.http.status == 0 &&
+               e.http.transport == transport_kind::unknown && e.error_class.empty()) {
+      e.http = ending_error->http;
+      e.error_class = ending_error->error_class;
+    }
+  }
+}
+
+// Events in time order; untimed ones (exec JSON) keep their own order after the timed ones.
+void sort_by_time(std::vector<event>& events) {
+  std::stable_sort(events.begin(), events.end(), [](const event& a, const event& b) {
+    if (a.time && b.time) return *a.time < *b.time;
+    return a.time.has_value() && !b.time.has_value();
+  });
+}
+
 }  // namespace
 
 session_assembler::session_state& session_assembler::state_for(const std::string& key,
@@ -154,6 +179,45 @@ void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
   e.session_key = t.t.session_key;
   t.t.events.push_back(std::move(e));
   reindex(s, t);
+  if (settings_.turn_window_events != 0 && t.t.events.size() >= settings_.turn_window_events &&
+      sink_.takes_turn_parts()) {
+    hand_on_part(t);
+  }
+}
+
+void session_assembler::hand_on_part(open_turn& t) {
+  // The window is full: its oldest events go on as a part, as hand_on would hand them (retry
+  // lines completed, time order); the turn keeps its facts and counts. Lines still arrive late
+  // (proxy requests decided by time, prewarms): events within lead_in of the latest stay for the
+  // next part, so that the parts follow each other in time — unless that would keep more than
+  // half the window (a turn writing that fast in so short a time is cut by position).
+  std::vector<event>& events = t.t.events;
+  fill_unnamed_retries(events);
+  for (const event& e : events) {
+    if (e.kind == event_kind::turn_error) t.saw_turn_error = true;
+  }
+  sort_by_time(events);
+  std::size_t cut = 0;
+  if (t.last_seen) {
+    const std::int64_t horizon = t.last_seen->micros - settings_.lead_in_micros;
+    while (cut < events.size() && events[cut].time && events[cut].time->micros <= horizon) ++cut;
+  }
+  cut = std::max(cut, events.size() / 2);
+  turn part;
+  part.session_key = t.t.session_key;
+  part.index = t.t.index;
+  part.id = t.t.id;
+  part.start = t.t.start;
+  part.end = t.t.end;
+  part.outcome = t.t.outcome;
+  part.events_before = t.t.events_before;
+  part.requests = t.t.requests;
+  part.joined = t.t.joined;
+  part.events.assign(std::make_move_iterator(events.begin()),
+                     std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(cut)));
+  events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(cut));
+  sink_.on_turn_part(part);
+  t.t.events_before += cut;
 }
 
 void session_assembler::route_untimed_client(session_state& s, event&& e) {
@@ -398,37 +462,22 @@ void session_assembler::hand_on(session_state& s, std::size_t position) {
     }
     s.exec_turns.erase(it);
   }
-  // A retry line that names no cause ("Reconnecting... 3/5" pasted without details) retried the
-  // error that ended the series: Codex's final error is its last attempt's error.
-  const event* ending_error = nullptr;
-  for (auto it = t.t.events.rbegin(); it != t.t.events.rend(); ++it) {
-    event& e = *it;
-    if (e.kind == event_kind::turn_error || e.kind == event_kind::transport_fallback) {
-      ending_error = &e;
-    } else if (e.kind == event_kind::stream_retry && ending_error != nullptr &&
-               ending_error->source == e.source && e.http.status == 0 &&
-               e.http.transport == transport_kind::unknown && e.error_class.empty()) {
-      e.http = ending_error->http;
-      e.error_class = ending_error->error_class;
-    }
-  }
+  fill_unnamed_retries(t.t.events);
   // Codex's "Turn error" is the end of a turn whose own end line is missing (a trace alone).
   if (t.t.outcome == turn_outcome::none &&
-      std::any_of(t.t.events.begin(), t.t.events.end(),
-                  [](const event& e) { return e.kind == event_kind::turn_error; })) {
+      (t.saw_turn_error || std::any_of(t.t.events.begin(), t.t.events.end(), [](const event& e) {
+         return e.kind == event_kind::turn_error;
+       }))) {
     t.t.outcome = turn_outcome::failed;
   }
-  // Events in time order; untimed ones (exec JSON) keep their own order after the timed ones.
-  std::stable_sort(t.t.events.begin(), t.t.events.end(), [](const event& a, const event& b) {
-    if (a.time && b.time) return *a.time < *b.time;
-    return a.time.has_value() && !b.time.has_value();
-  });
+  sort_by_time(t.t.events);
   if (!t.t.id.empty()) s.closed_ids.insert(t.t.id);
   sink_.on_turn(t.t);
   session_summary& summary = s.summary;
   if (summary.turns.size() < settings_.max_turn_summaries) {
     summary.turns.push_back(turn_summary{t.t.index, t.t.id, t.t.start, t.t.end, t.t.outcome,
-                                         t.t.requests, t.t.joined, t.t.events.size()});
+                                         t.t.requests, t.t.joined,
+                                         t.t.events_before + t.t.events.size()});
   } else {
     ++summary.turns_omitted;
   }

@@ -363,6 +363,101 @@ def case_clock_jumps_memory(tmp):
     check(peak_mib < 48, "peak RSS %.1f MiB (bound 48 MiB)" % peak_mib)
 
 
+def case_one_turn_gb(tmp):
+    """One turn that never ends, 1 GB on stdin (issue 19): the session stage keeps a window of
+    it and the rules running summaries, so peak RSS stays under 64 MiB, and the findings are
+    those of the stream's first 10 MB (same rules and turn), with counts that grow with it. The
+    stream repeats a 10 MB block of bench/generate.py --one-turn with fresh call ids and
+    advancing stamps (the generator itself writes 5 MB/s: too slow for a test)."""
+    block_path = os.path.join(tmp, "block.jsonl")
+    with open(block_path, "wb") as out:
+        subprocess.run([sys.executable, os.path.join(SOURCE, "bench", "generate.py"), "stream",
+                        "rollout", "--gb", "0.01", "--one-turn"], stdout=out, check=True,
+                       timeout=120)
+    status, small = run([block_path], expect=(0, 1))
+    check(len(small["sessions"]) == 1 and len(small["sessions"][0]["turns"]) == 1,
+          "the block is not one turn")
+    check(small["findings"], "the block has no findings")
+    with open(block_path, "rb") as f:
+        lines = f.read().splitlines(keepends=True)
+    stamp = re.compile(rb'^\{"timestamp":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z"')
+    call = re.compile(rb"call_[0-9a-f]{8}")
+    header = (b'"type":"session_meta"', b'"type":"turn_context"', b'"type":"task_started"',
+              b'"type":"user_message"')
+
+    def micros(text):
+        when = datetime.datetime.strptime(text.decode(), "%Y-%m-%dT%H:%M:%S.%f")
+        return int(when.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000) * 1000
+
+    body = []  # (stamp offset in ms, line after the stamp split at call ids)
+    first = None
+    for line in lines:
+        m = stamp.match(line)
+        if m is None or any(h in line[:200] for h in header):
+            continue
+        at = micros(m.group(1)) // 1000
+        first = at if first is None else first
+        body.append((at - first, call.split(line[m.end():])))
+    span_ms = body[-1][0] + 1000
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    target = 10 ** 9
+    limit_kib = 64 * 1024
+    command = ["/usr/bin/time", "-f", "%M", BINARY, "--format", "json", "-o",
+               os.path.join(tmp, "big.json"), "-"]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    written = 0
+    try:
+        proc.stdin.write(b"".join(lines))
+        written += sum(len(l) for l in lines)
+        k = 1
+        while written < target:
+            base = first + k * span_ms
+            marker = b"call_%08x" % (0x80000000 + k)
+            chunk = []
+            for offset, parts in body:
+                ms = base + offset
+                text = (epoch + datetime.timedelta(milliseconds=ms)).strftime("%Y-%m-%dT%H:%M:%S")
+                chunk.append(b'{"timestamp":"%s.%03dZ"' % (text.encode(), ms % 1000))
+                chunk.append(marker.join(parts))
+            data = b"".join(chunk)
+            proc.stdin.write(data)
+            written += len(data)
+            k += 1
+        proc.stdin.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=600)
+    except BaseException:
+        proc.kill()
+        raise
+    check(proc.returncode in (0, 1), "exit status %d\n%s" % (proc.returncode, err[-2000:]))
+    with open(os.path.join(tmp, "big.json")) as f:
+        big = json.load(f)
+    turns = big["sessions"][0]["turns"] if len(big["sessions"]) == 1 else []
+    check(len(big["sessions"]) == 1 and len(turns) == 1,
+          "sessions/turns: %s" % [len(s["turns"]) for s in big["sessions"]])
+    small_turn = small["sessions"][0]["turns"][0]
+    check(turns[0]["events"] > 50 * small_turn["events"],
+          "events: %d (the block had %d)" % (turns[0]["events"], small_turn["events"]))
+    key = lambda f: (f["rule"], f["turn"])
+    check(sorted(map(key, big["findings"])) == sorted(map(key, small["findings"])),
+          "findings %s, the first 10 MB: %s" % (sorted(map(key, big["findings"])),
+                                                 sorted(map(key, small["findings"]))))
+    for f in big["findings"]:
+        before = [g for g in small["findings"] if key(g) == key(f)][0]
+        if f["iterations"] > 1:
+            check(f["iterations"] > 10 * before["iterations"],
+                  "%s: %d iterations, the first 10 MB %d" % (f["rule"], f["iterations"],
+                                                             before["iterations"]))
+    peak_kib = int(err.decode().strip().splitlines()[-1])
+    print("%d MB in one turn (%d events): peak RSS %.1f MiB" % (written // 10 ** 6,
+                                                               turns[0]["events"], peak_kib / 1024))
+    if instrumented():
+        print("note: sanitizer build, RSS bound not checked")
+        return
+    check(peak_kib < limit_kib, "peak RSS %.1f MiB (bound 64 MiB)" % (peak_kib / 1024))
+
+
 def case_many_sessions(tmp):
     d = os.path.join(tmp, "sessions")
     os.makedirs(d)

@@ -29,11 +29,20 @@ struct engine_settings {
 // Memory: per open session, one run per consecutive_turns rule (bounded by max_evidence_lines),
 // the findings of runs already closed, and at most max_recurrence_turns turn signatures. A caller
 // that knows when a session ends retires it with finish_session; finish() retires them all.
+class turn_digest;
+
 class rule_engine {
  public:
   explicit rule_engine(std::shared_ptr<const rule_set> rules, engine_settings settings = {});
+  ~rule_engine();
+  rule_engine(rule_engine&&) noexcept;
+  rule_engine& operator=(rule_engine&&) noexcept;
 
   std::vector<finding> on_turn(const session::turn& t);
+  // A turn longer than the session stage's window comes in parts: every part but the last is
+  // given here (its events in order), the last to on_turn as usual. Only running summaries of
+  // the parts are kept (turn_digest), and on_turn's findings are those of the whole turn.
+  void on_turn_part(const session::turn& part);
 
   // The session has ended: findings that need the whole session (runs of consecutive turns still
   // open, and those closed since), then recurrence marks (recurs_in_turns) over `earlier` (this
@@ -92,6 +101,11 @@ class rule_engine {
                  std::vector<finding>& out) const;
   // The queued findings and the open runs of a session, rules in index order.
   std::vector<finding> close_session(const std::string& session, session_state& state) const;
+  // The findings of each rule in the turn, before suppression: from its events, or from the
+  // summaries of its parts.
+  void detect_whole(const session::turn& t, session_state& state, std::vector<finding>& found);
+  void detect_digest(const turn_digest& digest, const session::turn& t, session_state& state,
+                     std::vector<finding>& found);
 
   std::shared_ptr<const rule_set> rules_;
   engine_settings settings_;
@@ -100,6 +114,8 @@ class rule_engine {
   // session → the signature of each of its first max_recurrence_turns turns, in order ("" for a
   // turn without findings)
   std::map<std::string, std::vector<std::pair<int, std::string>>> turn_signatures_;
+  // Turns given in parts and not yet ended, by session and turn index.
+  std::map<std::pair<std::string, int>, std::unique_ptr<turn_digest>> digests_;
 };
 
 // Words of a message for near-duplicate comparison: lower case, contractions expanded, stop words

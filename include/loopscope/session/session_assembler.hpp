@@ -24,6 +24,11 @@ class turn_sink {
  public:
   virtual ~turn_sink() = default;
   virtual void on_turn(const turn& completed) = 0;
+  // A sink that analyses a turn part by part (detect::rule_engine::on_turn_part) says so: turns
+  // longer than the window are then handed on in parts, each part's events in time order, the
+  // last part to on_turn. Other sinks get every turn whole.
+  virtual bool takes_turn_parts() const { return false; }
+  virtual void on_turn_part(const turn& /*part*/) {}
   // A session has ended, after all its turns: nothing happened in it for `retire_after`, or the
   // inputs ended. The assembler keeps nothing of it (memory holds the active sessions only).
   virtual void on_session(session_summary&& ended) = 0;
@@ -42,6 +47,10 @@ struct join_settings {
   std::int64_t retire_after_micros = 4LL * 3'600'000'000LL;
   // Turn summaries kept per session; later turns are counted (session_summary::turns_omitted).
   std::size_t max_turn_summaries = 10'000;
+  // Events an open turn holds before its oldest are handed on as a part (to a sink that takes
+  // parts): memory per turn stays bounded however long a runaway turn grows. Far above a normal
+  // turn (a long healthy Codex turn has a few thousand); 0: no window.
+  std::size_t turn_window_events = 8'192;
 };
 
 class session_assembler final : public normalize::event_sink {
@@ -79,6 +88,7 @@ class session_assembler final : public normalize::event_sink {
     bool ended = false;
     std::optional<timestamp> ended_at;
     std::optional<timestamp> last_seen;
+    bool saw_turn_error = false;  // in a part already handed on
   };
   struct session_state {
     session_summary summary;
@@ -126,6 +136,7 @@ class session_assembler final : public normalize::event_sink {
   void route_proxy(event&& e, std::optional<timestamp> when);
   bool join_by_time(event& e, std::optional<timestamp> when);
   void hand_on(session_state& s, std::size_t position);
+  void hand_on_part(open_turn& t);
   void close_expired(session_state& s, std::optional<timestamp> now);
   void drop_stale_waiting(session_state& s, timestamp now);
   void release_unnamed(input_index input);

@@ -18,7 +18,10 @@ struct join_counts {
   std::uint64_t by_time = 0;    // the turn's time span, after clock alignment
 };
 
-// A turn with all its events: alive only while it is analyzed (memory is bounded by one turn).
+// A turn with its events: alive only while it is analyzed. A turn longer than the window
+// (join_settings::turn_window_events) is handed on in parts as it grows: `events` then holds the
+// latest part, `events_before` counts the events of the parts handed on before it, and the
+// turn-level facts (start, end, outcome, requests, joins) are those of the whole turn so far.
 struct turn {
   std::string session_key;
   int index = 0;   // 1-based position in its session, in time order
@@ -27,7 +30,8 @@ struct turn {
   std::optional<timestamp> end;
   turn_outcome outcome = turn_outcome::none;
   std::vector<event> events;
-  std::uint64_t requests = 0;  // proxy requests joined to this turn
+  std::uint64_t events_before = 0;  // in parts already handed on
+  std::uint64_t requests = 0;       // proxy requests joined to this turn
   join_counts joined;
 };
 
