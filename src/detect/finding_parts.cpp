@@ -77,4 +77,15 @@ graph_sketch cut_sketch(const std::vector<std::pair<std::string, std::uint64_t>>
   return sketch;
 }
 
+void router_retry_count::observe(const event& e) {
+  if (e.kind == event_kind::proxy_retry || e.kind == event_kind::request) {
+    if (announced_ && !taken_) ++counted_;
+    announced_ = e.kind == event_kind::proxy_retry;
+    taken_ = false;
+  } else if (e.kind == event_kind::proxy_error && e.attempt >= 1 && !taken_) {
+    counted_ += e.attempt;
+    taken_ = true;
+  }
+}
+
 }  // namespace loopscope::detect

@@ -400,8 +400,7 @@ struct turn_digest::state {
   std::array<std::pair<bool, std::int64_t>, lane_count> waits{};
   std::array<int, lane_count> websocket{};
   std::array<std::pair<int, int>, lane_count> posts{};
-  int router = 0;
-  bool announced = false, counted = false;
+  router_retry_count router;
 
   void observe_turn(const event& e, lane l);
   void observe_rule(const rule& r, rule_state& rs, const event& e, lane l,
@@ -484,16 +483,7 @@ void turn_digest::state::observe_turn(const event& e, lane l) {
     ++posts[slot].first;
     if (e.http.status >= 400 || (e.http.status == 0 && !e.message.empty())) ++posts[slot].second;
   }
-  if (l == lane::proxy) {
-    if (e.kind == event_kind::proxy_retry || e.kind == event_kind::request) {
-      if (announced && !counted) ++router;
-      announced = e.kind == event_kind::proxy_retry;
-      counted = false;
-    } else if (e.kind == event_kind::proxy_error && e.attempt >= 1 && !counted) {
-      router += e.attempt;
-      counted = true;
-    }
-  }
+  if (l == lane::proxy) router.observe(e);
 }
 
 void turn_digest::state::observe_rule(const rule& r, rule_state& rs, const event& e, lane l,
@@ -822,7 +812,7 @@ turn_profile turn_digest::profile(const session::turn& t, std::span<const findin
     p.failed_posts = s.posts[slot_of(l)].second;
     break;
   }
-  p.router_retries = s.router + (s.announced && !s.counted ? 1 : 0);
+  p.router_retries = s.router.total();
   return p;
 }
 

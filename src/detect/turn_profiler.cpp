@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cause_resolver.hpp"
+#include "finding_parts.hpp"
 #include "loopscope/detect/interval_union.hpp"
 #include "loopscope/detect/rule.hpp"
 
@@ -94,24 +95,11 @@ turn_profile profile_turn(const session::turn& t, std::span<const finding> findi
     return e->http.status >= 400 || (e->http.status == 0 && !e->message.empty());
   }));
 
-  // LiteLLM's router: "LiteLLM Retried: N times" on the exception of a request that it retried
-  // (the router's INFO line and the proxy's ERROR line repeat it: one count per request), or one
-  // per "Retrying request" announcement whose outcome the log does not give.
-  int router = 0;
-  bool announced = false, counted = false;
+  router_retry_count router;
   for (const event& e : t.events) {
-    if (lane_of(e.source) != lane::proxy) continue;
-    if (e.kind == event_kind::proxy_retry || e.kind == event_kind::request) {
-      if (announced && !counted) ++router;
-      announced = e.kind == event_kind::proxy_retry;
-      counted = false;
-    } else if (e.kind == event_kind::proxy_error && e.attempt >= 1 && !counted) {
-      router += e.attempt;
-      counted = true;
-    }
+    if (lane_of(e.source) == lane::proxy) router.observe(e);
   }
-  if (announced && !counted) ++router;
-  p.router_retries = router;
+  p.router_retries = router.total();
   return p;
 }
 

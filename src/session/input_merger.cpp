@@ -181,31 +181,49 @@ bool input_merger::one_session_per_input(const std::vector<survey>& surveys) con
   return keys.size() > 1;
 }
 
-void input_merger::run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys) {
+void input_merger::expect_timed_sessions(const std::vector<survey>& surveys,
+                                         session_assembler& assembler) {
   for (const survey& s : surveys) {
     timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());
   }
   assembler.expect_timed_sessions(timed_sessions_);
+}
+
+std::vector<std::size_t> input_merger::by_first_time(const std::vector<survey>& surveys) const {
   std::vector<std::size_t> order(inputs_);
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return earlier(surveys[a].first, surveys[b].first);
   });
-  for (const std::size_t index : order) {
+  return order;
+}
+
+void input_merger::stream_clock::passed(std::optional<timestamp> when,
+                                        session_assembler& assembler) {
+  // Closing expired turns walks the open sessions: once per second of log time is enough. A clock
+  // that jumps back (inputs out of date order, a reset clock) counts too: measured only forward,
+  // nothing would close again until the log passed its old maximum, and every later turn would
+  // stay in memory.
+  if (when && (!advanced_to || when->micros - advanced_to->micros >= second ||
+               advanced_to->micros - when->micros >= second)) {
+    assembler.advance(*when);
+    advanced_to = when;
+  }
+}
+
+void input_merger::run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys) {
+  expect_timed_sessions(surveys, assembler);
+  for (const std::size_t index : by_first_time(surveys)) {
     normalize::event_source& source = this->source(index);
     std::set<std::string> keys;  // the sessions this input named (a concatenation names several)
-    std::optional<timestamp> advanced_to;
+    stream_clock clock;
     while (source.peek() != nullptr) {
       normalize::sourced_event next = source.pop();
       const normalize::source_role role = normalize::role_of(next.e.source);
       const std::optional<timestamp> when = next.when;
       keys.insert(next.e.session_key);
       assembler.on_merged(std::move(next.e), when, role);
-      if (when && (!advanced_to || when->micros - advanced_to->micros >= second ||
-                   advanced_to->micros - when->micros >= second)) {
-        assembler.advance(*when);
-        advanced_to = when;
-      }
+      clock.passed(when, assembler);
     }
     const input_index input = source.index();
     release(index);
@@ -226,17 +244,10 @@ void input_merger::run(session_assembler& assembler, const input_finished& finis
   }
   surveys = survey_all(settings_.survey_events);
   align(surveys);
-  for (const survey& s : surveys) {
-    timed_sessions_.insert(s.timed_client_sessions.begin(), s.timed_client_sessions.end());
-  }
-  assembler.expect_timed_sessions(timed_sessions_);
+  expect_timed_sessions(surveys, assembler);
 
   // Inputs not yet opened, by their first time; open ones, by their next event's time.
-  std::vector<std::size_t> waiting(inputs_);
-  for (std::size_t i = 0; i < waiting.size(); ++i) waiting[i] = i;
-  std::stable_sort(waiting.begin(), waiting.end(), [&](std::size_t a, std::size_t b) {
-    return earlier(surveys[a].first, surveys[b].first);
-  });
+  const std::vector<std::size_t> waiting = by_first_time(surveys);
   std::size_t next_waiting = 0;
   struct active {
     std::optional<timestamp> when;
@@ -256,7 +267,7 @@ void input_merger::run(session_assembler& assembler, const input_finished& finis
     }
   };
 
-  std::optional<timestamp> advanced_to;
+  stream_clock clock;
   while (next_waiting < waiting.size() || !open.empty()) {
     if (next_waiting < waiting.size() &&
         (open.empty() || !earlier(open.top().when, surveys[waiting[next_waiting]].first))) {
@@ -271,15 +282,7 @@ void input_merger::run(session_assembler& assembler, const input_finished& finis
     const normalize::source_role role = normalize::role_of(next.e.source);
     const std::optional<timestamp> when = next.when;
     assembler.on_merged(std::move(next.e), when, role);
-    // Closing expired turns walks every session: once per second of log time is enough. A clock
-    // that jumps back (inputs out of date order, a reset clock) counts too: measured only
-    // forward, nothing would close again until the log passed its old maximum, and every later
-    // turn would stay in memory.
-    if (when && (!advanced_to || when->micros - advanced_to->micros >= second ||
-                 advanced_to->micros - when->micros >= second)) {
-      assembler.advance(*when);
-      advanced_to = when;
-    }
+    clock.passed(when, assembler);
     activate(index);
   }
   assembler.finish();

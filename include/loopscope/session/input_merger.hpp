@@ -82,6 +82,15 @@ class input_merger {
   // so inputs are read one after the other and each session is handed on when its file ends.
   bool one_session_per_input(const std::vector<survey>& surveys) const;
   void run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys);
+  // The Codex sessions that timed sources describe, for exec JSON's turns (see the assembler).
+  void expect_timed_sessions(const std::vector<survey>& surveys, session_assembler& assembler);
+  // Positions in order of their first time; same time: command-line order.
+  std::vector<std::size_t> by_first_time(const std::vector<survey>& surveys) const;
+  // Tells the assembler how far the stream has come, once per second of log time.
+  struct stream_clock {
+    std::optional<timestamp> advanced_to;
+    void passed(std::optional<timestamp> when, session_assembler& assembler);
+  };
   void align(std::vector<survey>& surveys);
 
   normalize::event_source& source(std::size_t position);
