@@ -35,6 +35,16 @@ const std::map<std::string, app::color_choice> color_choices{{"auto", app::color
                                                              {"always", app::color_choice::always},
                                                              {"never", app::color_choice::never}};
 
+// One value per use of a repeatable path option: `--rules my.yaml session.jsonl` keeps the log as
+// an input instead of taking it as a second rules file.
+void add_repeated_path(CLI::App& command, const std::string& name, std::vector<std::string>& into,
+                       const std::string& description) {
+  command.add_option(name, into, description)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 struct proxy_clock_words {
   std::string date, zone;
 };
@@ -48,21 +58,12 @@ void add_input_options(CLI::App& command, app::options& opts, std::string& input
   command.add_option("--input-format", input_format,
                      "Read every input as this format instead of detecting it (see `loopscope "
                      "formats`)");
-  // One path per --formats, so `--formats my.yaml proxy.log` keeps the log as an input.
-  command
-      .add_option("--formats", opts.format_paths,
-                  "Formats file or directory laid over the built-in formats and message "
-                  "catalogues (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  command
-      .add_option("--proxy-log", opts.proxy_logs,
-                  "A proxy's log (LiteLLM, uvicorn) to read beside the inputs, or beside the "
-                  "newest session when no INPUT is given (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeated_path(command, "--formats", opts.format_paths,
+                    "Formats file or directory laid over the built-in formats and message "
+                    "catalogues (repeatable)");
+  add_repeated_path(command, "--proxy-log", opts.proxy_logs,
+                    "A proxy's log (LiteLLM, uvicorn) to read beside the inputs, or beside the "
+                    "newest session when no INPUT is given (repeatable)");
   command.add_option("--proxy-date", clock.date,
                      "Date (YYYY-MM-DD) of a proxy log's time-only stamps (LiteLLM's HH:MM:SS) "
                      "when no Codex log beside it dates them. Default: the file's modification "
@@ -127,11 +128,7 @@ void add_report_options(CLI::App& command, app::options& opts, choice_words& wor
   add_choice(command, "--format", words.format, report_formats,
              "Report format: text (default), markdown, json, dot, junit (JUnit XML for CI) or "
              "openmetrics (Prometheus text for node_exporter)");
-  // One path per --rules, so `--rules my.yaml session.jsonl` keeps the log as an input.
-  command.add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeated_path(command, "--rules", opts.rule_paths, "Rule file or directory (repeatable)");
   add_choice(command, "--fail-on", words.fail_on, severities,
              "Exit 1 when a finding has at least this severity: info, warning, error (default)");
   add_choice(command, "--color", words.color, color_choices,
@@ -293,13 +290,9 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
       "formats", "List the input formats, with a sample line; validate or test formats files");
   formats->require_subcommand(0, 1);
   formats->add_option("-o,--output", opts.output, "Write to FILE instead of stdout");
-  formats
-      ->add_option("--formats", opts.format_paths,
-                   "Formats file or directory laid over the built-in ones before listing "
-                   "(repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeated_path(*formats, "--formats", opts.format_paths,
+                    "Formats file or directory laid over the built-in ones before listing "
+                    "(repeatable)");
   CLI::App* formats_validate = formats->add_subcommand(
       "validate", "Check formats files: schema, patterns, and every sample against its entry");
   formats_validate->add_option("PATH", opts.format_paths, "Formats files or directories");
@@ -336,22 +329,14 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   watch->add_option("PATH", opts.inputs,
                     "Files or directories to follow, or - for stdin. Default: piped stdin, else "
                     "$CODEX_HOME/log/codex-tui.log and new rollouts under $CODEX_HOME/sessions");
-  watch
-      ->add_option("--proxy-log", opts.proxy_logs,
-                   "A proxy's log (LiteLLM, uvicorn) to follow beside the inputs (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeated_path(*watch, "--proxy-log", opts.proxy_logs,
+                    "A proxy's log (LiteLLM, uvicorn) to follow beside the inputs (repeatable)");
   watch->add_option("--input-format", input_format,
                     "Read every input as this format instead of detecting it (see `loopscope "
                     "formats`)");
-  watch
-      ->add_option("--formats", opts.format_paths,
-                   "Formats file or directory laid over the built-in formats and message "
-                   "catalogues (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeated_path(*watch, "--formats", opts.format_paths,
+                    "Formats file or directory laid over the built-in formats and message "
+                    "catalogues (repeatable)");
   watch->add_option("--proxy-date", clock.date,
                     "Date (YYYY-MM-DD) of a proxy log's time-only stamps (LiteLLM's HH:MM:SS)");
   watch->add_option("--proxy-tz", clock.zone,
@@ -380,10 +365,7 @@ parse_outcome parse_command_line(int argc, char** argv, const std::string& versi
   watch->add_flag("--no-report", opts.watch.no_report, "Write no report at the end");
   watch->add_option("-o,--output", opts.output,
                     "Write the report at the end to FILE (atomically) instead of stdout");
-  watch->add_option("--rules", opts.rule_paths, "Rule file or directory (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeated_path(*watch, "--rules", opts.rule_paths, "Rule file or directory (repeatable)");
   add_choice(*watch, "--fail-on", words.fail_on, severities,
              "Exit 1 when a finding has at least this severity: info, warning, error (default)");
   add_choice(*watch, "--color", words.color, color_choices,

@@ -7,10 +7,10 @@
 
 #include "cause_resolver.hpp"
 #include "finding_parts.hpp"
-#include "loopscope/detect/interval_union.hpp"
 #include "loopscope/detect/rule_engine.hpp"
 #include "loopscope/graph/signature.hpp"
 #include "prose.hpp"
+#include "turn_profiler.hpp"
 
 namespace loopscope::detect {
 namespace {
@@ -783,12 +783,7 @@ turn_key_facts turn_digest::key_facts(std::size_t index, const session::turn& t)
 
 turn_profile turn_digest::profile(const session::turn& t, std::span<const finding> kept) const {
   const state& s = *state_;
-  turn_profile p;
-  p.failed = outcome(t) == turn_outcome::failed;
-  if (t.start && t.end) p.span_ms = (t.end->micros - t.start->micros) / 1000;
-  interval_union loops;
-  for (const finding& f : kept) loops.add(f.start, f.end);
-  if (!loops.empty()) p.loop_ms = loops.total_ms(t.start, t.end);
+  turn_profile p = profile_frame(t, outcome(t), kept);
   for (const lane l : {lane::trace, lane::exec, lane::rollout}) {
     const retry_run& run = s.http_retries[slot_of(l)];
     if (!run.any) continue;

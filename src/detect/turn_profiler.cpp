@@ -43,14 +43,19 @@ turn_outcome outcome_of(const session::turn& t) {
   return t.outcome;
 }
 
-turn_profile profile_turn(const session::turn& t, std::span<const finding> findings) {
+turn_profile profile_frame(const session::turn& t, turn_outcome outcome,
+                           std::span<const finding> findings) {
   turn_profile p;
-  p.failed = outcome_of(t) == turn_outcome::failed;
+  p.failed = outcome == turn_outcome::failed;
   if (t.start && t.end) p.span_ms = (t.end->micros - t.start->micros) / 1000;
-
   interval_union loops;
   for (const finding& f : findings) loops.add(f.start, f.end);
   if (!loops.empty()) p.loop_ms = loops.total_ms(t.start, t.end);
+  return p;
+}
+
+turn_profile profile_turn(const session::turn& t, std::span<const finding> findings) {
+  turn_profile p = profile_frame(t, outcome_of(t), findings);
 
   // Codex's turn layer: "retrying sampling request (2/5 in 412ms)"; the counter restarts for each
   // sampling request, so attempts are the retries each request proved plus one per request.

@@ -16,4 +16,9 @@ turn_outcome outcome_of(const session::turn& t);
 
 turn_profile profile_turn(const session::turn& t, std::span<const finding> findings);
 
+// What every profile starts from, whole turn or parts (turn_digest): failed or not, the turn's
+// span, and the time inside its findings' loops (overlaps counted once).
+turn_profile profile_frame(const session::turn& t, turn_outcome outcome,
+                           std::span<const finding> findings);
+
 }  // namespace loopscope::detect
