@@ -614,8 +614,8 @@ void session_assembler::reindex(session_state& s, open_turn& t) {
     now.start = t.t.start->micros;
     if (t.ended && t.ended_at) now.end = t.ended_at->micros;
   }
-  auto [it, fresh] = indexed_.try_emplace(&t);
-  indexed_times& was = it->second;
+  const bool fresh = !t.listed;
+  indexed_times& was = t.listed ? *t.listed : t.listed.emplace();
   if (fresh || was.start != now.start) {
     if (!fresh && was.start) by_start_.erase(turn_slot{*was.start, &t, &s});
     if (now.start) by_start_.insert(turn_slot{*now.start, &t, &s});
@@ -628,11 +628,10 @@ void session_assembler::reindex(session_state& s, open_turn& t) {
 }
 
 void session_assembler::unindex(open_turn& t) {
-  const auto it = indexed_.find(&t);
-  if (it == indexed_.end()) return;
-  if (it->second.start) by_start_.erase(turn_slot{*it->second.start, &t, nullptr});
-  if (it->second.end) by_end_.erase(turn_slot{*it->second.end, &t, nullptr});
-  indexed_.erase(it);
+  if (!t.listed) return;
+  if (t.listed->start) by_start_.erase(turn_slot{*t.listed->start, &t, nullptr});
+  if (t.listed->end) by_end_.erase(turn_slot{*t.listed->end, &t, nullptr});
+  t.listed.reset();
 }
 
 bool session_assembler::is_idle(const session_state& s) const {

@@ -11,7 +11,6 @@
 #include <queue>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "loopscope/normalize/event_source.hpp"
@@ -83,12 +82,18 @@ class session_assembler final : public normalize::event_sink {
   void visit_open_turns(const std::function<void(const turn&, bool ended)>& visit) const;
 
  private:
+  // Where a turn is listed in by_start_ / by_end_ (see reindex).
+  struct indexed_times {
+    std::optional<std::int64_t> start;
+    std::optional<std::int64_t> end;
+  };
   struct open_turn {
     turn t;
     bool ended = false;
     std::optional<timestamp> ended_at;
     std::optional<timestamp> last_seen;
-    bool saw_turn_error = false;  // in a part already handed on
+    bool saw_turn_error = false;          // in a part already handed on
+    std::optional<indexed_times> listed;  // nullopt: not in the indexes
   };
   struct session_state {
     session_summary summary;
@@ -121,11 +126,6 @@ class session_assembler final : public normalize::event_sink {
     bool operator()(const turn_slot& a, std::int64_t b) const { return a.micros < b; }
     bool operator()(std::int64_t a, const turn_slot& b) const { return a < b.micros; }
   };
-  struct indexed_times {
-    std::optional<std::int64_t> start;
-    std::optional<std::int64_t> end;
-  };
-
   session_state& state_for(const std::string& key, input_index input);
   open_turn& start_turn(session_state& s, const std::string& id, std::optional<timestamp> when);
   open_turn* find_turn(session_state& s, const std::string& id);
@@ -176,8 +176,7 @@ class session_assembler final : public normalize::event_sink {
   std::set<std::string> synthetic_keys_;      // keys of states_ that are a proxy's own sessions
   std::set<turn_slot, slot_order> by_start_;  // open turns of named sessions with a start
   std::set<turn_slot, slot_order> by_end_;    // those of them that ended, by ended_at
-  std::unordered_map<const open_turn*, indexed_times> indexed_;  // what each turn is listed at
-  std::vector<std::string> touched_;  // sessions routed to since the last advance()
+  std::vector<std::string> touched_;          // sessions routed to since the last advance()
   // When each active session may next have something to close or drop (lazy: a stale entry
   // only costs a look).
   using deadline = std::pair<std::int64_t, std::string>;
