@@ -23,6 +23,7 @@
 //   bare lines too, as an app-server or a test harness prints them.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <unordered_map>
 #include <vector>
 
@@ -206,8 +207,7 @@ class masked_hasher {
     const std::size_t n = text.size();
     std::size_t at = 0;
     while (at < n) {
-      std::size_t next_digit = at;
-      while (next_digit < n && !is_digit(text[next_digit])) ++next_digit;
+      const std::size_t next_digit = find_digit(text, at);
       if (next_digit == n) {
         feed_verbatim(text.substr(at));
         break;
@@ -290,7 +290,7 @@ class masked_hasher {
       const bool plain_word = controls == 0 && (spaces & (spaces << 8)) == 0 &&
                               !(starts_with_space && (space_pending_ || !emitted_));
       if (!plain_word) {
-        for (std::size_t j = 0; j < 8; ++j) feed_byte(at[j]);
+        feed_bytes(at, 8);
         continue;
       }
       if (space_pending_) hasher_.put(' ');
@@ -303,18 +303,49 @@ class masked_hasher {
       space_pending_ = ends_with_space;
       emitted_ = true;
     }
-    for (std::size_t j = 0; j < left; ++j) feed_byte(at[j]);
+    feed_bytes(at, left);
   }
 
-  void feed_byte(char c) {
-    if (is_space(c)) {
-      space_pending_ = emitted_;
-      return;
+  // Up to eight bytes one at a time, their output gathered in a word and hashed at once.
+  void feed_bytes(const char* at, std::size_t count) {
+    std::uint64_t out = 0;
+    unsigned written = 0;
+    const auto write = [&](char c) {
+      if (written == 8) {  // a pending space in front of eight written bytes
+        hasher_.put_low_bytes(out, 8);
+        out = 0;
+        written = 0;
+      }
+      out |= std::uint64_t{static_cast<unsigned char>(c)} << (8 * written);
+      ++written;
+    };
+    for (std::size_t j = 0; j < count; ++j) {
+      const char c = at[j];
+      if (is_space(c)) {
+        space_pending_ = emitted_;
+        continue;
+      }
+      if (space_pending_) write(' ');
+      write(c);
+      space_pending_ = false;
+      emitted_ = true;
     }
-    if (space_pending_) hasher_.put(' ');
-    hasher_.put(c);
-    space_pending_ = false;
-    emitted_ = true;
+    if (written != 0) hasher_.put_low_bytes(out, written);
+  }
+
+  // The first ASCII digit at or after `from`, or the text's size: eight bytes per step.
+  static std::size_t find_digit(std::string_view text, std::size_t from) {
+    std::size_t at = from;
+    for (; at + 8 <= text.size(); at += 8) {
+      const std::uint64_t word = stable_hasher::load(text.data() + at);
+      const std::uint64_t low = word & (ones * 0x7F);  // no carry out of a byte below
+      const std::uint64_t from_0 = (low + ones * (0x80 - '0')) & (ones * 0x80);
+      const std::uint64_t past_9 = (low + ones * (0x80 - '9' - 1)) & (ones * 0x80);
+      const std::uint64_t digits = from_0 & ~past_9 & ~word;  // and not a byte of 0x80 or more
+      if (digits != 0) return at + static_cast<std::size_t>(std::countr_zero(digits)) / 8;
+    }
+    while (at < text.size() && !is_digit(text[at])) ++at;
+    return at;
   }
 
   // 0x80 in each byte of `word` that is zero, nothing elsewhere (exact: no false positives).
