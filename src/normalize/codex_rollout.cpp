@@ -95,7 +95,7 @@ class hashing_prefix {
   explicit hashing_prefix(std::size_t keep) : keep_(keep) {}
 
   void append(std::string_view text) {
-    for (const char c : text) mix(c);
+    hasher_.update(text);
     if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
     size_ += text.size();
   }
@@ -106,7 +106,7 @@ class hashing_prefix {
     lead_ += text.size();
   }
 
-  std::uint64_t hash() const { return hash_; }
+  std::uint64_t hash() const { return hasher_.value(); }
   // cut(<lead><text>, limit) as if the whole text had been kept (keep must be limit + 1).
   std::string cut_prefix(std::size_t limit) const {
     std::string text = prefix_;
@@ -119,13 +119,8 @@ class hashing_prefix {
   }
 
  private:
-  void mix(char c) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
-  }
-
   std::size_t keep_;
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;  // stable_hash's FNV-1a
+  stable_hasher hasher_;  // the same as stable_hash of the whole canonical text
   std::string prefix_;
   std::size_t lead_ = 0;
   std::size_t size_ = 0;
@@ -225,7 +220,8 @@ class masked_hasher {
     space_pending_ = emitted_;  // the whitespace that ends the segment
   }
 
-  std::uint64_t hash() const { return hash_; }  // trailing whitespace is dropped, as mask_text
+  // Trailing whitespace is dropped, as mask_text drops it.
+  std::uint64_t hash() const { return hasher_.value(); }
 
  private:
   // mask_text's rules from `i`, back to the caller at the first byte after `i` that is
@@ -279,32 +275,53 @@ class masked_hasher {
   }
 
   // Text in which no rule applies: whitespace runs become one space (none at the start), the rest
-  // is hashed as it is. Compacted a block at a time without branches, then hashed in one loop.
+  // is hashed as it is. Eight bytes at a time: a word with no control byte and no two spaces
+  // together is what mask_text would write (but for a space at its end, which waits to see what
+  // follows) and goes to the hasher whole; only the other words are taken a byte at a time.
   void feed_verbatim(std::string_view text) {
-    char block[2 * 256];
-    std::size_t pending = space_pending_ ? 1 : 0;
-    std::size_t emitted = emitted_ ? 1 : 0;
-    std::uint64_t h = hash_;
-    for (std::size_t from = 0; from < text.size(); from += 256) {
-      const std::string_view part = text.substr(from, 256);
-      std::size_t k = 0;
-      for (const char c : part) {
-        const std::size_t solid = solid_byte[static_cast<unsigned char>(c)];  // 1: not a space
-        block[k] = ' ';
-        k += pending & solid;
-        block[k] = c;
-        k += solid;
-        emitted |= solid;
-        pending = (solid ^ 1) & emitted;
+    const char* at = text.data();
+    std::size_t left = text.size();
+    for (; left >= 8; left -= 8, at += 8) {
+      const std::uint64_t word = stable_hasher::load(at);
+      const std::uint64_t spaces = zero_bytes(word ^ (ones * ' '));
+      const std::uint64_t controls = zero_bytes(word & (ones * 0xE0));  // bytes below 0x20
+      const bool starts_with_space = (spaces & 0x80) != 0;
+      // A space in front is written as it is only right after a written byte.
+      const bool plain_word = controls == 0 && (spaces & (spaces << 8)) == 0 &&
+                              !(starts_with_space && (space_pending_ || !emitted_));
+      if (!plain_word) {
+        for (std::size_t j = 0; j < 8; ++j) feed_byte(at[j]);
+        continue;
       }
-      for (std::size_t j = 0; j < k; ++j) {
-        h ^= static_cast<unsigned char>(block[j]);
-        h *= 0x100000001b3ULL;
+      if (space_pending_) hasher_.put(' ');
+      const bool ends_with_space = (spaces >> 63) != 0;
+      if (ends_with_space) {
+        hasher_.put_low_bytes(word & stable_hasher::low_mask(7), 7);
+      } else {
+        hasher_.put_low_bytes(word, 8);
       }
+      space_pending_ = ends_with_space;
+      emitted_ = true;
     }
-    hash_ = h;
-    emitted_ = emitted != 0;
-    space_pending_ = pending != 0;
+    for (std::size_t j = 0; j < left; ++j) feed_byte(at[j]);
+  }
+
+  void feed_byte(char c) {
+    if (is_space(c)) {
+      space_pending_ = emitted_;
+      return;
+    }
+    if (space_pending_) hasher_.put(' ');
+    hasher_.put(c);
+    space_pending_ = false;
+    emitted_ = true;
+  }
+
+  // 0x80 in each byte of `word` that is zero, nothing elsewhere (exact: no false positives).
+  static constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  static std::uint64_t zero_bytes(std::uint64_t word) {
+    constexpr std::uint64_t low7 = ones * 0x7F;
+    return ~(((word & low7) + low7) | word | low7);
   }
 
   // Character classes by table: the per-byte tests are the inner loop.
@@ -317,12 +334,6 @@ class masked_hasher {
     for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = space;
     return table;
   }();
-  static constexpr std::array<unsigned char, 256> solid_byte = [] {
-    std::array<unsigned char, 256> table{};
-    for (unsigned char& v : table) v = 1;
-    for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = 0;
-    return table;
-  }();
   static unsigned char class_of(char c) { return classes[static_cast<unsigned char>(c)]; }
   static bool is_digit(char c) { return (class_of(c) & digit) != 0; }
   static bool is_hex(char c) { return (class_of(c) & hex) != 0; }
@@ -331,17 +342,13 @@ class masked_hasher {
   static bool is_plain(char c) { return class_of(c) == 0; }
 
   void emit(std::string_view piece) {
-    if (space_pending_) mix(' ');
+    if (space_pending_) hasher_.put(' ');
     space_pending_ = false;
     emitted_ = true;
-    for (const char c : piece) mix(c);
-  }
-  void mix(char c) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
+    hasher_.update(piece);
   }
 
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;  // stable_hash's FNV-1a
+  stable_hasher hasher_;  // fed what mask_text would write, so equal to its stable_hash
   bool emitted_ = false;
   bool space_pending_ = false;
 };
@@ -466,18 +473,18 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "session_meta") {
       const std::string_view id = string_field(payload, "id");
       if (id.empty()) return {line_outcome::malformed, false};
-      session_key_ = std::string(id);
-      cli_version_ = std::string(string_field(payload, "cli_version"));
+      session_key_ = std::string_view(id);
+      cli_version_ = std::string_view(string_field(payload, "cli_version"));
       event e = make(event_kind::session_start);
-      e.originator = std::string(string_field(payload, "originator"));
-      e.provider = std::string(string_field(payload, "model_provider"));
+      e.originator = std::string_view(string_field(payload, "originator"));
+      e.provider = std::string_view(string_field(payload, "model_provider"));
       emit(std::move(e));
     } else if (type == "turn_context") {
       // No event: it names the turn and model of the lines that follow.
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) turn_key_ = std::string(turn_id);
+      if (!turn_id.empty()) turn_key_ = std::string_view(turn_id);
       const std::string_view model = string_field(payload, "model");
-      if (!model.empty()) model_ = std::string(model);
+      if (!model.empty()) model_ = std::string_view(model);
       return {line_outcome::used, false};
     } else if (type == "event_msg") {
       const std::string_view msg_type = string_field(payload, "type");
@@ -516,7 +523,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                            Emit& emit) {
     if (type == "task_started" || type == "turn_started") {
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) turn_key_ = std::string(turn_id);
+      if (!turn_id.empty()) turn_key_ = std::string_view(turn_id);
       call_names_.clear();
       agent_copies_.clear();
       user_copies_.clear();
@@ -528,7 +535,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "task_complete" || type == "turn_complete") {
       event e = make(event_kind::turn_end);
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) e.turn_key = std::string(turn_id);
+      if (!turn_id.empty()) e.turn_key = std::string_view(turn_id);
       const bool no_last_message = is_null(payload, "last_agent_message");
       e.outcome = no_last_message && (!turn_had_agent_message_ || turn_had_error_)
                       ? turn_outcome::failed
@@ -539,9 +546,9 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "turn_aborted") {
       event e = make(event_kind::turn_end);
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) e.turn_key = std::string(turn_id);
+      if (!turn_id.empty()) e.turn_key = std::string_view(turn_id);
       e.outcome = turn_outcome::aborted;
-      e.message = std::string(string_field(payload, "reason"));
+      e.message = std::string_view(string_field(payload, "reason"));
       emit(std::move(e));
       return {line_outcome::used, false};
     }
@@ -632,7 +639,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                            Emit& emit) {
     if (!user_copies_.first_copy(from, text)) return {line_outcome::skipped, false};
     event e = make(event_kind::user_message);
-    e.message = std::string(text);
+    e.message = std::string_view(text);
     e.text_template = mask_text(e.message);
     emit(std::move(e));
     return {line_outcome::used, false};
@@ -643,7 +650,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                             Emit& emit) {
     if (!agent_copies_.first_copy(from, text)) return {line_outcome::skipped, false};
     event e = make(event_kind::agent_message);
-    e.message = std::string(text);
+    e.message = std::string_view(text);
     e.text_template = mask_text(e.message);
     turn_had_agent_message_ = true;
     emit(std::move(e));
@@ -674,7 +681,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                                Emit& emit) {
     if (type == "function_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = std::string(string_field(item, "name"));
+      e.tool_name = std::string_view(string_field(item, "name"));
       hashing_prefix arguments(rendering_bytes + 1);
       arguments.lead_with(e.tool_name);
       arguments.lead_with(" ");
@@ -687,7 +694,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
     if (type == "custom_tool_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = std::string(string_field(item, "name"));
+      e.tool_name = std::string_view(string_field(item, "name"));
       const std::string input = collapse_whitespace(string_field(item, "input"));
       e.arguments_hash = stable_hash(input);
       e.text_template = mask_text(cut(e.tool_name + " " + input, rendering_bytes));
@@ -716,7 +723,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       const std::string_view call_id = string_field(item, "call_id");
       const auto it = call_names_.find(call_id);
       if (it != call_names_.end()) e.tool_name = it->second;
-      if (e.tool_name.empty()) e.tool_name = std::string(string_field(item, "name"));
+      if (e.tool_name.empty()) e.tool_name = std::string_view(string_field(item, "name"));
       e.output_hash = output_hash(output_text(item));
       emit(std::move(e));
       return {line_outcome::used, false};
@@ -747,7 +754,7 @@ class codex_rollout_normalizer final : public format_normalizer {
   }
 
   void fill_error(event& e, std::string_view message, simdjson::dom::element payload) {
-    e.message = std::string(message);
+    e.message = std::string_view(message);
     classify_codex_error(message, e);
     e.text_template = mask_text(message);
     // codex_error_info: "other" or {"<kind>":{"http_status_code":N|null}}.
@@ -755,13 +762,13 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (payload["codex_error_info"].get(info) != simdjson::SUCCESS) return;
     std::string_view kind;
     if (info.get_string().get(kind) == simdjson::SUCCESS) {
-      if (e.error_class.empty() && kind != "other") e.error_class = std::string(kind);
+      if (e.error_class.empty() && kind != "other") e.error_class = std::string_view(kind);
       return;
     }
     simdjson::dom::object object;
     if (info.get_object().get(object) != simdjson::SUCCESS) return;
     for (const auto field : object) {
-      if (e.error_class.empty()) e.error_class = std::string(field.key);
+      if (e.error_class.empty()) e.error_class = std::string_view(field.key);
       if (field.value.is_object()) {
         const std::int64_t status = integer_field(field.value, "http_status_code", 0);
         if (status >= 100 && status <= 599) e.http.status = static_cast<int>(status);
@@ -770,7 +777,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
   }
 
-  void remember_call(simdjson::dom::element item, const std::string& name) {
+  void remember_call(simdjson::dom::element item, const shared_text& name) {
     const std::string_view call_id = string_field(item, "call_id");
     // Bounded: a turn with an absurd number of calls must not grow without limit.
     if (!call_id.empty() && call_names_.size() < 4096) call_names_[std::string(call_id)] = name;
@@ -829,10 +836,11 @@ class codex_rollout_normalizer final : public format_normalizer {
   simdjson::dom::parser parser_;
   simdjson::dom::parser arguments_parser_;
   std::string padded_arguments_;
-  std::string session_key_;
-  std::string turn_key_;
-  std::string model_;
-  std::string cli_version_;
+  // The running ids and names every event of the session or turn carries: shared, not copied.
+  shared_text session_key_;
+  shared_text turn_key_;
+  shared_text model_;
+  shared_text cli_version_;
   // Looked up by the string_view of the output's call_id: no key copied per output.
   struct text_hash {
     using is_transparent = void;
@@ -840,7 +848,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       return std::hash<std::string_view>{}(text);
     }
   };
-  std::unordered_map<std::string, std::string, text_hash, std::equal_to<>> call_names_;
+  std::unordered_map<std::string, shared_text, text_hash, std::equal_to<>> call_names_;
   message_copies agent_copies_;
   message_copies user_copies_;
   bool turn_had_agent_message_ = false;
