@@ -238,7 +238,7 @@ bool fill_event_field(event& e, event_field field, std::string_view value) {
 // An entry's compiled form: its RE2, which captures fill which field directly, and the names of
 // all captures (for templates).
 struct catalogue::compiled_entry {
-  std::unique_ptr<re2::RE2> re;
+  const re2::RE2* re = nullptr;  // owned by the catalogue's pattern_set
   std::vector<std::pair<event_field, int>> direct;
   std::map<std::string, int> groups;
   std::vector<detail::extractor_fn> extractors;
@@ -324,10 +324,10 @@ std::vector<std::string> catalogue::compile() {
   auto set = std::make_unique<compiled_set>(compiled_set{detail::pattern_set(options)});
   for (const message_entry& entry : entries_) {
     compiled_entry c;
-    c.re = std::make_unique<re2::RE2>(entry.pattern, options);
-    if (!c.re->ok()) {
-      fail(entry, fmt::format("pattern does not compile: {}", c.re->error()));
+    if (std::string error; !set->set.add(entry.pattern, &error)) {
+      fail(entry, fmt::format("pattern does not compile: {}", error));
     } else {
+      c.re = &set->set.pattern(set->set.size() - 1);
       c.captures = c.re->NumberOfCapturingGroups();
       for (const auto& [group, index] : c.re->NamedCapturingGroups()) {
         c.groups.emplace(group, index);
@@ -335,8 +335,6 @@ std::vector<std::string> catalogue::compile() {
       }
       std::sort(c.direct.begin(), c.direct.end(),
                 [](const auto& a, const auto& b) { return a.second < b.second; });
-      std::string error;
-      if (!set->set.add(entry.pattern, &error)) fail(entry, fmt::format("pattern: {}", error));
     }
     for (const field_template& t : entry.fields) {
       std::string error;

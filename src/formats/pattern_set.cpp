@@ -184,42 +184,37 @@ unsigned char literal_scanner::scan(std::string_view text, std::vector<int>& fou
   return bytes;
 }
 
-pattern_set::pattern_set(const re2::RE2::Options& options) : options_(options) {}
+pattern_set::pattern_set(const re2::RE2::Options& options)
+    : options_(options), filter_(std::make_unique<re2::FilteredRE2>(min_atom_bytes)) {}
 pattern_set::pattern_set(pattern_set&&) noexcept = default;
 pattern_set& pattern_set::operator=(pattern_set&&) noexcept = default;
 pattern_set::~pattern_set() = default;
 
 bool pattern_set::add(std::string_view pattern, std::string* error) {
-  auto re = std::make_unique<re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options_);
-  if (!re->ok()) {
-    if (error != nullptr) *error = re->error();
+  // FilteredRE2 compiles and keeps each pattern's RE2: the candidates and the captures use it.
+  int id = 0;
+  const re2::StringPiece piece(pattern.data(), pattern.size());
+  if (compiled_ || filter_->Add(piece, options_, &id) != re2::RE2::NoError) {
+    if (error != nullptr)
+      *error = compiled_ ? "added after compile()" : re2::RE2(piece, options_).error();
     return false;
   }
-  patterns_.push_back(std::move(re));
+  ++size_;
   return true;
 }
 
 bool pattern_set::compile() {
-  set_.reset();
-  filter_.reset();
-  scanner_ = literal_scanner();
-  forced_atoms_.clear();
-  unfiltered_.clear();
-  atom_count_ = 0;
+  if (compiled_) return set_ != nullptr || size_ == 0;
+  compiled_ = true;
   id_ = next_set_id.fetch_add(1, std::memory_order_relaxed);
-  if (patterns_.empty()) return true;
+  if (size_ == 0) return true;
   auto set = std::make_unique<re2::RE2::Set>(options_, re2::RE2::UNANCHORED);
-  auto filter = std::make_unique<re2::FilteredRE2>(min_atom_bytes);
-  for (const auto& re : patterns_) {
-    int id = 0;
-    if (set->Add(re->pattern(), nullptr) < 0 ||
-        filter->Add(re->pattern(), options_, &id) != re2::RE2::NoError) {
-      return false;  // cannot happen: the pattern parsed in add()
-    }
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (set->Add(pattern(i).pattern(), nullptr) < 0) return false;  // parsed in add()
   }
   if (!set->Compile()) return false;
   std::vector<std::string> atoms;
-  filter->Compile(&atoms);
+  filter_->Compile(&atoms);
   std::vector<std::string> ascii_atoms(atoms.size());
   for (std::size_t i = 0; i < atoms.size(); ++i) {
     const bool ascii = std::all_of(atoms[i].begin(), atoms[i].end(),
@@ -232,9 +227,8 @@ bool pattern_set::compile() {
   }
   scanner_ = literal_scanner(ascii_atoms);
   atom_count_ = atoms.size();
-  filter->AllPotentials(forced_atoms_, &unfiltered_);
+  filter_->AllPotentials(forced_atoms_, &unfiltered_);
   set_ = std::move(set);
-  filter_ = std::move(filter);
   return true;
 }
 
@@ -269,8 +263,8 @@ int pattern_set::first_match(std::string_view text) const {
   if (found.size() > max_candidates) return first_match_unfiltered(text);
   const re2::StringPiece piece(text.data(), text.size());
   for (const int i : found) {
-    if (patterns_[static_cast<std::size_t>(i)]->Match(piece, 0, text.size(), re2::RE2::UNANCHORED,
-                                                      nullptr, 0)) {
+    if (pattern(static_cast<std::size_t>(i))
+            .Match(piece, 0, text.size(), re2::RE2::UNANCHORED, nullptr, 0)) {
       return i;
     }
   }

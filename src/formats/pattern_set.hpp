@@ -56,20 +56,25 @@ class pattern_set {
 
   // Appends a pattern (its index is the count before); false and `error` when it does not parse.
   bool add(std::string_view pattern, std::string* error);
-  // False when the patterns together exceed RE2's memory. Call once, after every add().
+  // False when the patterns together exceed RE2's memory. Once, after every add().
   bool compile();
 
   // The index of the first pattern that matches `text`, -1 when none. Thread-safe.
   int first_match(std::string_view text) const;
   // The same answer from the RE2::Set alone, without the prefilter: for the checks at load.
   int first_match_unfiltered(std::string_view text) const;
-  std::size_t size() const { return patterns_.size(); }
+  std::size_t size() const { return size_; }
+  // The compiled pattern `index` (for its captures).
+  const re2::RE2& pattern(std::size_t index) const {
+    return filter_->GetRE2(static_cast<int>(index));
+  }
 
  private:
   const std::vector<int>& candidates(const std::vector<int>& atoms) const;
 
   re2::RE2::Options options_;
-  std::vector<std::unique_ptr<re2::RE2>> patterns_;
+  std::size_t size_ = 0;
+  bool compiled_ = false;
   std::unique_ptr<re2::RE2::Set> set_;
   std::unique_ptr<re2::FilteredRE2> filter_;
   literal_scanner scanner_;
