@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <re2/re2.h>
-#include <re2/set.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +10,7 @@
 
 #include "catalogue_extractors.hpp"
 #include "loopscope/core/enum_names.hpp"
+#include "pattern_set.hpp"
 
 namespace loopscope::formats {
 namespace {
@@ -238,7 +238,7 @@ bool fill_event_field(event& e, event_field field, std::string_view value) {
 // An entry's compiled form: its RE2, which captures fill which field directly, and the names of
 // all captures (for templates).
 struct catalogue::compiled_entry {
-  std::unique_ptr<re2::RE2> re;
+  const re2::RE2* re = nullptr;  // owned by the catalogue's pattern_set
   std::vector<std::pair<event_field, int>> direct;
   std::map<std::string, int> groups;
   std::vector<detail::extractor_fn> extractors;
@@ -246,7 +246,7 @@ struct catalogue::compiled_entry {
 };
 
 struct catalogue::compiled_set {
-  re2::RE2::Set set;
+  detail::pattern_set set;
 };
 
 catalogue::catalogue(std::string name, std::string source, std::vector<message_entry> entries,
@@ -321,14 +321,13 @@ std::vector<std::string> catalogue::compile() {
   re2::RE2::Options options;
   options.set_log_errors(false);
   options.set_max_mem(8 << 20);
-  auto set =
-      std::make_unique<compiled_set>(compiled_set{re2::RE2::Set(options, re2::RE2::UNANCHORED)});
+  auto set = std::make_unique<compiled_set>(compiled_set{detail::pattern_set(options)});
   for (const message_entry& entry : entries_) {
     compiled_entry c;
-    c.re = std::make_unique<re2::RE2>(entry.pattern, options);
-    if (!c.re->ok()) {
-      fail(entry, fmt::format("pattern does not compile: {}", c.re->error()));
+    if (std::string error; !set->set.add(entry.pattern, &error)) {
+      fail(entry, fmt::format("pattern does not compile: {}", error));
     } else {
+      c.re = &set->set.pattern(set->set.size() - 1);
       c.captures = c.re->NumberOfCapturingGroups();
       for (const auto& [group, index] : c.re->NamedCapturingGroups()) {
         c.groups.emplace(group, index);
@@ -336,8 +335,6 @@ std::vector<std::string> catalogue::compile() {
       }
       std::sort(c.direct.begin(), c.direct.end(),
                 [](const auto& a, const auto& b) { return a.second < b.second; });
-      std::string error;
-      if (set->set.Add(entry.pattern, &error) < 0) fail(entry, fmt::format("pattern: {}", error));
     }
     for (const field_template& t : entry.fields) {
       std::string error;
@@ -369,7 +366,7 @@ std::vector<std::string> catalogue::compile() {
   }
   if (!errors.empty()) return errors;
   if (!entries_.empty()) {
-    if (!set->set.Compile()) {
+    if (!set->set.compile()) {
       errors.push_back(
           fmt::format("catalogue '{}': the patterns together exceed RE2's memory", name_));
       return errors;
@@ -389,12 +386,9 @@ match_result catalogue::apply(std::string_view text, event& e, const match_conte
     std::call_once(*lazy_, [this] { const_cast<catalogue*>(this)->compile(); });
   }
   if (!set_) return {};
-  // One pass over the text finds every entry that matches; the first in order wins.
-  thread_local std::vector<int> hits;
-  hits.clear();
-  if (!set_->set.Match(re2::StringPiece(text.data(), text.size()), &hits) || hits.empty())
-    return {};
-  const int first = *std::min_element(hits.begin(), hits.end());
+  // The first entry in order that matches wins; the literal prefilter leaves most texts to no RE2.
+  const int first = set_->set.first_match(text);
+  if (first < 0) return {};
   const message_entry& entry = entries_[first];
   const compiled_entry& c = compiled_[first];
   if (!entry.kind) return {match_outcome::skip, &entry};
@@ -434,6 +428,10 @@ std::vector<std::string> catalogue::check_samples() const {
       };
       event e;
       const match_result got = apply(sample.text, e);
+      if (set_ &&
+          set_->set.first_match(sample.text) != set_->set.first_match_unfiltered(sample.text)) {
+        fail("the literal prefilter and the full pattern set disagree (a defect of the prefilter)");
+      }
       if (got.entry != &entry) {
         fail(got.entry == nullptr ? std::string("matches no entry")
                                   : fmt::format("is taken first by entry '{}'", got.entry->id));

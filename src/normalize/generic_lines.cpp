@@ -95,7 +95,8 @@ class generic_lines_normalizer final : public format_normalizer {
                         : 0) {}
 
   line_result normalize(std::string_view raw_line, origin where, event_sink& sink) override {
-    const std::string clean = strip_ansi(cut_utf8(unwrap_inline_code(raw_line), matched_bytes));
+    const std::string_view clean =
+        strip_ansi(cut_utf8(unwrap_inline_code(raw_line), matched_bytes), clean_buffer_);
     const std::string_view line = trim(clean);
     if (line.empty()) return {line_outcome::skipped, false};
     // Inline code inside a line is prose quoting a log line (a README, a bug report's text), not
@@ -193,6 +194,7 @@ class generic_lines_normalizer final : public format_normalizer {
   std::unique_ptr<RE2> line_pattern_;  // checked when the format was loaded
   std::int64_t day_micros_ = 0;
   std::int64_t last_time_of_day_ = -1;
+  std::string clean_buffer_;  // the line without its colour codes, when it had any
 };
 
 }  // namespace

@@ -48,7 +48,8 @@ class litellm_json_normalizer final : public format_normalizer {
         e.excerpt = make_excerpt(without_query(line));
       }
     } else {
-      const std::string text = strip_ansi(message);
+      std::string buffer;
+      const std::string_view text = strip_ansi(message, buffer);
       const std::string_view stacktrace = string_field(root, "stacktrace");
       const classification c =
           classify_litellm_message(catalogues_, text, last_exception_line(stacktrace), e);

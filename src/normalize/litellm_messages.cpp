@@ -41,6 +41,13 @@ std::string without_query_strings(std::string_view text) {
 
 std::string strip_ansi(std::string_view text) {
   std::string out;
+  return std::string(strip_ansi(text, out));
+}
+
+std::string_view strip_ansi(std::string_view text, std::string& out) {
+  // Every code holds a '[': a line without one is returned as it is.
+  if (text.find('[') == std::string_view::npos) return text;
+  out.clear();
   out.reserve(text.size());
   std::size_t copied = 0;  // text[copied, i) is still to be appended: copied in runs, not bytes
   std::size_t i = 0;
@@ -65,6 +72,7 @@ std::string strip_ansi(std::string_view text) {
     }
     ++i;
   }
+  if (copied == 0) return text;
   out.append(text.substr(copied));
   return out;
 }

@@ -16,6 +16,9 @@ namespace loopscope::normalize::detail {
 // Removes ANSI colour codes: "\x1b[92m" and the "[92m" / "[0m" remnants that pasted or exported
 // logs keep after the ESC byte is lost.
 std::string strip_ansi(std::string_view text);
+// The same without a copy when there is nothing to remove (the common case): `text` itself, else
+// the cleaned text in `buffer`.
+std::string_view strip_ansi(std::string_view text, std::string& buffer);
 
 // Where a message stands in LiteLLM's two-line fallback announcement ("Trying to fallback b/w
 // models" then "Falling back to model_group = X"): see fallback_fold.

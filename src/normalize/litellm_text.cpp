@@ -142,7 +142,7 @@ class litellm_text_normalizer final : public format_normalizer {
                         : 0) {}
 
   line_result normalize(std::string_view raw_line, origin where, event_sink& sink) override {
-    const std::string clean = strip_ansi(unwrap_inline_code(raw_line));
+    const std::string_view clean = strip_ansi(unwrap_inline_code(raw_line), clean_buffer_);
     header h;
     if (!parse_header(clean, h)) {
       // A forced format sends every line here, continuation lines included.
@@ -153,12 +153,12 @@ class litellm_text_normalizer final : public format_normalizer {
     }
     flush(sink);
 
-    record_ = record{};
+    record_.restart();
     record_.active = true;
     record_.open = !h.single_line;
     record_.where = where;
-    record_.text = std::string(h.message.substr(0, record_text_bytes));
-    record_.excerpt = std::string(raw_line.substr(0, excerpt_bytes + 4));
+    record_.text.assign(h.message.substr(0, record_text_bytes));
+    record_.excerpt.assign(raw_line.substr(0, excerpt_bytes + 4));
     if (h.seconds >= 0) record_.time = stamp(h.seconds);
     // Whether the head alone is a catalogued message decides how its lines are counted; the
     // record is classified again once complete.
@@ -171,7 +171,7 @@ class litellm_text_normalizer final : public format_normalizer {
 
   bool continue_record(std::string_view raw_line, origin, line_result& result) override {
     if (!record_.active || !record_.open) return false;
-    const std::string line = strip_ansi(raw_line);
+    const std::string_view line = strip_ansi(raw_line, line_buffer_);
     if (line.starts_with("```")) {  // the end of a pasted block
       record_.open = false;
       return false;
@@ -235,6 +235,20 @@ class litellm_text_normalizer final : public format_normalizer {
     std::string text;  // message, then continuation lines (traceback frames left out)
     std::string traceback_exception;
     std::string excerpt;
+
+    // A fresh record that keeps the strings' storage: one record per log record is read.
+    void restart() {
+      std::string kept_text = std::move(text);
+      std::string kept_exception = std::move(traceback_exception);
+      std::string kept_excerpt = std::move(excerpt);
+      *this = record{};
+      text = std::move(kept_text);
+      text.clear();
+      traceback_exception = std::move(kept_exception);
+      traceback_exception.clear();
+      excerpt = std::move(kept_excerpt);
+      excerpt.clear();
+    }
   };
 
   // The date hint's day plus the time of day, a wall clock in the input's zone (UTC unless
@@ -299,6 +313,8 @@ class litellm_text_normalizer final : public format_normalizer {
   int last_seconds_ = -1;
   record record_;
   fallback_fold fold_;
+  std::string clean_buffer_;  // a header line without its colour codes, when it had any
+  std::string line_buffer_;   // the same for a continuation line
 };
 
 }  // namespace

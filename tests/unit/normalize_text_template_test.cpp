@@ -1,0 +1,83 @@
+// mask_text decides most bytes by a class table; its rules are the byte-by-byte ones below (the
+// templates are in reports and signatures, so they must not change).
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+
+#include "loopscope/normalize/text_template.hpp"
+
+namespace {
+
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool hex(char c) {
+  return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// The rules one byte at a time.
+std::string reference_mask(std::string_view text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (space(c)) {
+      while (i < text.size() && space(text[i])) ++i;
+      if (!out.empty()) out.push_back(' ');
+      continue;
+    }
+    if (hex(c) && (i == 0 || !hex(text[i - 1]))) {
+      std::size_t end = i;
+      bool has_digit = false;
+      std::size_t hex_chars = 0;
+      while (end < text.size() && (hex(text[end]) || text[end] == '-')) {
+        has_digit = has_digit || digit(text[end]);
+        hex_chars += text[end] == '-' ? 0 : 1;
+        ++end;
+      }
+      const bool boundary =
+          end == text.size() || !((text[end] >= 'g' && text[end] <= 'z') ||
+                                  (text[end] >= 'G' && text[end] <= 'Z') || text[end] == '_');
+      if (has_digit && hex_chars >= 8 && boundary) {
+        out += "<id>";
+        i = end;
+        continue;
+      }
+    }
+    if (digit(c)) {
+      while (i < text.size() &&
+             (digit(text[i]) || (text[i] == '.' && i + 1 < text.size() && digit(text[i + 1])))) {
+        ++i;
+      }
+      out += "<n>";
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("mask_text follows the byte-by-byte rules on texts made of their edge cases") {
+  // Digits, hex letters, dashes, letters that end or continue a token, spaces, dots, bytes >= 0x80.
+  const std::string alphabet = "0123456789abcdefABCDEFgzGZ_-. \t\n\r:/x\xC3\xA9";
+  std::mt19937 random(7);
+  for (int n = 0; n < 20000; ++n) {
+    std::string text(random() % 40, ' ');
+    for (char& c : text) c = alphabet[random() % alphabet.size()];
+    CAPTURE(text);
+    REQUIRE(loopscope::normalize::mask_text(text) == reference_mask(text));
+  }
+  for (const char* text : {"", " ", "1", "a1b2c3d4", "a1b2c3d4e", "deadbeef1_x", "v1.2.3-rc4",
+                           "01a224d7-c175-7291-88ff-e1272f32c037", "999999999999999999999999"}) {
+    CAPTURE(text);
+    CHECK(loopscope::normalize::mask_text(text) == reference_mask(text));
+  }
+}
