@@ -11,6 +11,7 @@
 #include "loopscope/graph/signature.hpp"
 #include "prose.hpp"
 #include "turn_profiler.hpp"
+#include "turn_view.hpp"
 
 namespace loopscope::detect {
 namespace {
@@ -265,42 +266,20 @@ class lane_graph {
     if (signature.empty()) return;
     auto it = ids_.find(signature);
     if (it == ids_.end()) {
-      if (nodes_.size() >= turn_digest::max_graph_nodes) {
-        previous_.reset();  // past the bound: the step is not drawn
+      if (graph_.nodes() >= turn_digest::max_graph_nodes) {
+        graph_.break_walk();  // past the bound: the step is not drawn
         return;
       }
-      it = ids_.emplace(signature, nodes_.size()).first;
-      nodes_.emplace_back(signature, 0);
-      out_.emplace_back();
+      it = ids_.emplace(signature, graph_.add_node(signature)).first;
     }
-    const std::size_t vertex = it->second;
-    ++nodes_[vertex].second;
-    if (previous_) {
-      auto& edges = out_[*previous_];
-      auto edge = std::find_if(edges.begin(), edges.end(),
-                               [&](const auto& e) { return e.first == vertex; });
-      if (edge == edges.end()) {
-        edges.emplace_back(vertex, 1);
-      } else {
-        ++edge->second;
-      }
-    }
-    previous_ = vertex;
+    graph_.step(it->second);
   }
 
-  graph_sketch sketch() const {
-    std::vector<graph_sketch::edge> edges;
-    for (std::size_t from = 0; from < out_.size(); ++from) {
-      for (const auto& [to, count] : out_[from]) edges.push_back({from, to, count});
-    }
-    return cut_sketch(nodes_, edges);
-  }
+  graph_sketch sketch() const { return graph_.sketch(); }
 
  private:
   std::unordered_map<std::string, std::size_t> ids_;
-  std::vector<std::pair<std::string, std::uint64_t>> nodes_;
-  std::vector<std::vector<std::pair<std::size_t, std::uint64_t>>> out_;  // in insertion order
-  std::optional<std::size_t> previous_;
+  transition_counter graph_;
 };
 
 // Tokens by stamp, for the tokens spent inside a loop's span. Exact up to max_token_stamps
