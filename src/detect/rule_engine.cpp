@@ -31,7 +31,8 @@ lane_pick select(const turn_view& view, const event_filter& common,
     lane_pick pick;
     for (std::size_t i = 0; i < events.size(); ++i) {
       const event& e = events[i];
-      if (view.lane_at(i) == l && matches(common, e) && matches(filter, e)) {
+      // The lane's filter first: it names the kinds wanted, the common one is often a regex.
+      if (view.lane_at(i) == l && matches(filter, e) && matches(common, e)) {
         pick.events.push_back(&e);
       }
     }
