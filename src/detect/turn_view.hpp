@@ -55,7 +55,7 @@ class turn_view {
   std::vector<std::uint32_t> signatures_;  // per event, once any is asked for
   std::vector<std::uint32_t> steps_;       // per event, once any is asked for
   std::unordered_map<std::string, std::uint32_t> ids_;
-  std::vector<const std::string*> names_;  // by id, the keys of ids_
+  std::vector<const std::string*> names_;                // by id, the keys of ids_
   std::array<std::optional<graph_sketch>, 4> sketches_;  // by lane
   bool tokens_ready_ = false;
   std::vector<std::int64_t> token_times_;  // stamps of token counts, sorted

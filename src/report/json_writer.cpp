@@ -1,5 +1,8 @@
 // JSON report v1, documented in docs/report-v1.md. Fields may be added, never renamed.
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -274,49 +277,244 @@ json incident_json(const numbered_incident& n, const render_options& options) {
 
 // The report's top-level object, written member by member and its lists element by element, in
 // the layout nlohmann's dump with indent 2 gives a whole document: only one element's tree exists
-// at a time, so an archive of thousands of inputs costs no more memory than one input.
+// at a time, so an archive of thousands of inputs costs no more memory than one input. The text
+// goes through a buffer handed to the stream in large pieces: the serializer's stream adapter
+// writes (and builds a sentry) for every few bytes.
 class document_writer {
  public:
   explicit document_writer(std::ostream& out)
       : out_(out),
         // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
-        serializer_(nlohmann::detail::output_adapter<char>(out), ' ',
+        serializer_(nlohmann::detail::output_adapter<char>(buffer_), ' ',
                     json::error_handler_t::replace) {}
 
   void member(std::string_view key, const json& value) {
     open_member(key);
-    serializer_.dump(value, true, false, indent, indent);
+    write_value(value, indent);
+    flush_if_full();
   }
 
   template <typename Items, typename ToJson>
   void list(std::string_view key, const Items& items, ToJson to_json) {
     open_member(key);
     if (items.empty()) {
-      out_ << "[]";
+      buffer_ += "[]";
       return;
     }
-    out_ << "[\n";
+    buffer_ += "[\n";
     bool first = true;
     for (const auto& item : items) {
-      if (!first) out_ << ",\n";
+      if (!first) buffer_ += ",\n";
       first = false;
-      out_ << std::string(2 * indent, ' ');
-      serializer_.dump(to_json(item), true, false, indent, 2 * indent);
+      buffer_.append(2 * indent, ' ');
+      write_value(to_json(item), 2 * indent);
+      flush_if_full();
     }
-    out_ << '\n' << std::string(indent, ' ') << ']';
+    buffer_ += '\n';
+    buffer_.append(indent, ' ');
+    buffer_ += ']';
   }
 
-  void finish() { out_ << (any_member_ ? "\n}\n" : "{}\n"); }
+  void finish() {
+    buffer_ += any_member_ ? "\n}\n" : "{}\n";
+    flush();
+  }
 
  private:
   static constexpr unsigned indent = 2;
+  static constexpr std::size_t flush_at = 64 * 1024;
+
+  // What serializer_.dump(value, pretty, no ensure_ascii, indent, current_indent) writes, without
+  // its per-byte UTF-8 decoding where the text is plain: containers and the common scalars are
+  // written here; floats, and strings that are not well-formed UTF-8 (replaced the serializer's
+  // way), are left to the serializer.
+  void write_value(const json& value, unsigned current_indent) {
+    switch (value.type()) {
+      case json::value_t::object:
+      case json::value_t::array: {
+        const bool object = value.is_object();
+        if (value.empty()) {
+          buffer_ += object ? "{}" : "[]";
+          return;
+        }
+        buffer_ += object ? "{\n" : "[\n";
+        const unsigned inner = current_indent + indent;
+        bool first = true;
+        for (auto it = value.begin(); it != value.end(); ++it) {
+          if (!first) buffer_ += ",\n";
+          first = false;
+          buffer_.append(inner, ' ');
+          if (object) {
+            write_string(it.key());
+            buffer_ += ": ";
+          }
+          write_value(*it, inner);
+        }
+        buffer_ += '\n';
+        buffer_.append(current_indent, ' ');
+        buffer_ += object ? '}' : ']';
+        return;
+      }
+      case json::value_t::string:
+        write_string(value.get_ref<const std::string&>());
+        return;
+      case json::value_t::boolean:
+        buffer_ += value.get<bool>() ? "true" : "false";
+        return;
+      case json::value_t::null:
+        buffer_ += "null";
+        return;
+      case json::value_t::number_integer:
+        write_number(value.get<std::int64_t>());
+        return;
+      case json::value_t::number_unsigned:
+        write_number(value.get<std::uint64_t>());
+        return;
+      default:
+        serializer_.dump(value, true, false, indent, current_indent);
+        return;
+    }
+  }
+
+  template <typename Number>
+  void write_number(Number n) {
+    char text[24];
+    const char* end = std::to_chars(text, text + sizeof text, n).ptr;
+    buffer_.append(text, static_cast<std::size_t>(end - text));
+  }
+
+  // Quoted and escaped as the serializer does without ensure_ascii: \b \t \n \f \r \" \\, other
+  // control characters as \u00xx, everything else (UTF-8 included) as it is. A string that is
+  // not well-formed UTF-8 is left to the serializer, which replaces what it cannot decode.
+  void write_string(const std::string& text) {
+    const std::size_t rollback = buffer_.size();
+    const std::size_t n = text.size();
+    buffer_ += '"';
+    std::size_t plain = 0;  // start of the bytes not yet copied
+    std::size_t i = 0;
+    while (i < n) {
+      // Eight bytes at a time while none needs a look (the bulk of a log line).
+      while (i + 8 <= n && !needs_look(load8(text.data() + i))) i += 8;
+      if (i >= n) break;
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x80) {
+        const std::size_t length = utf8_sequence(text, i);
+        if (length == 0) {
+          buffer_.resize(rollback);
+          serializer_.dump(json(text), true, false, indent, 0);
+          return;
+        }
+        i += length;
+        continue;
+      }
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
+      buffer_.append(text, plain, i - plain);
+      plain = ++i;
+      write_escape(c);
+    }
+    buffer_.append(text, plain, n - plain);
+    buffer_ += '"';
+  }
+
+  void write_escape(unsigned char c) {
+    switch (c) {
+      case '\b':
+        buffer_ += "\\b";
+        return;
+      case '\t':
+        buffer_ += "\\t";
+        return;
+      case '\n':
+        buffer_ += "\\n";
+        return;
+      case '\f':
+        buffer_ += "\\f";
+        return;
+      case '\r':
+        buffer_ += "\\r";
+        return;
+      case '"':
+        buffer_ += "\\\"";
+        return;
+      case '\\':
+        buffer_ += "\\\\";
+        return;
+      default: {
+        static constexpr char digits[] = "0123456789abcdef";
+        buffer_ += "\\u00";
+        buffer_ += digits[c >> 4];
+        buffer_ += digits[c & 0xF];
+        return;
+      }
+    }
+  }
+
+  static std::uint64_t load8(const char* p) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    return word;
+  }
+
+  // Whether any of the eight bytes is a control character, '"', '\\' or not ASCII.
+  static bool needs_look(std::uint64_t word) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    auto has_zero = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    const std::uint64_t control = (word - ones * 0x20) & ~word & highs;  // bytes below 0x20
+    return ((word & highs) | control | has_zero(word ^ (ones * '"')) |
+            has_zero(word ^ (ones * '\\'))) != 0;
+  }
+
+  // The length of the well-formed UTF-8 sequence at `i` (Unicode Table 3-7, what the
+  // serializer's decoder accepts), or 0.
+  static std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+    auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = at(i);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return 0;
+    }
+    if (i + length > text.size()) return 0;
+    if (at(i + 1) < low || at(i + 1) > high) return 0;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+    }
+    return length;
+  }
 
   void open_member(std::string_view key) {
-    out_ << (any_member_ ? ",\n" : "{\n") << std::string(indent, ' ') << '"' << key << "\": ";
+    buffer_ += any_member_ ? ",\n" : "{\n";
+    buffer_.append(indent, ' ');
+    buffer_ += '"';
+    buffer_ += key;
+    buffer_ += "\": ";
     any_member_ = true;
   }
 
+  void flush_if_full() {
+    if (buffer_.size() >= flush_at) flush();
+  }
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
   std::ostream& out_;
+  std::string buffer_;  // declared before serializer_, which keeps a reference to it
   nlohmann::detail::serializer<json> serializer_;
   bool any_member_ = false;
 };
