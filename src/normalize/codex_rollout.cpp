@@ -95,7 +95,7 @@ class hashing_prefix {
   explicit hashing_prefix(std::size_t keep) : keep_(keep) {}
 
   void append(std::string_view text) {
-    for (const char c : text) mix(c);
+    hasher_.update(text);
     if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
     size_ += text.size();
   }
@@ -106,7 +106,7 @@ class hashing_prefix {
     lead_ += text.size();
   }
 
-  std::uint64_t hash() const { return hash_; }
+  std::uint64_t hash() const { return hasher_.value(); }
   // cut(<lead><text>, limit) as if the whole text had been kept (keep must be limit + 1).
   std::string cut_prefix(std::size_t limit) const {
     std::string text = prefix_;
@@ -119,13 +119,8 @@ class hashing_prefix {
   }
 
  private:
-  void mix(char c) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
-  }
-
   std::size_t keep_;
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;  // stable_hash's FNV-1a
+  stable_hasher hasher_;  // the same as stable_hash of the whole canonical text
   std::string prefix_;
   std::size_t lead_ = 0;
   std::size_t size_ = 0;
@@ -225,7 +220,8 @@ class masked_hasher {
     space_pending_ = emitted_;  // the whitespace that ends the segment
   }
 
-  std::uint64_t hash() const { return hash_; }  // trailing whitespace is dropped, as mask_text
+  // Trailing whitespace is dropped, as mask_text drops it.
+  std::uint64_t hash() const { return hasher_.value(); }
 
  private:
   // mask_text's rules from `i`, back to the caller at the first byte after `i` that is
@@ -279,32 +275,53 @@ class masked_hasher {
   }
 
   // Text in which no rule applies: whitespace runs become one space (none at the start), the rest
-  // is hashed as it is. Compacted a block at a time without branches, then hashed in one loop.
+  // is hashed as it is. Eight bytes at a time: a word with no control byte and no two spaces
+  // together is what mask_text would write (but for a space at its end, which waits to see what
+  // follows) and goes to the hasher whole; only the other words are taken a byte at a time.
   void feed_verbatim(std::string_view text) {
-    char block[2 * 256];
-    std::size_t pending = space_pending_ ? 1 : 0;
-    std::size_t emitted = emitted_ ? 1 : 0;
-    std::uint64_t h = hash_;
-    for (std::size_t from = 0; from < text.size(); from += 256) {
-      const std::string_view part = text.substr(from, 256);
-      std::size_t k = 0;
-      for (const char c : part) {
-        const std::size_t solid = solid_byte[static_cast<unsigned char>(c)];  // 1: not a space
-        block[k] = ' ';
-        k += pending & solid;
-        block[k] = c;
-        k += solid;
-        emitted |= solid;
-        pending = (solid ^ 1) & emitted;
+    const char* at = text.data();
+    std::size_t left = text.size();
+    for (; left >= 8; left -= 8, at += 8) {
+      const std::uint64_t word = stable_hasher::load(at);
+      const std::uint64_t spaces = zero_bytes(word ^ (ones * ' '));
+      const std::uint64_t controls = zero_bytes(word & (ones * 0xE0));  // bytes below 0x20
+      const bool starts_with_space = (spaces & 0x80) != 0;
+      // A space in front is written as it is only right after a written byte.
+      const bool plain_word = controls == 0 && (spaces & (spaces << 8)) == 0 &&
+                              !(starts_with_space && (space_pending_ || !emitted_));
+      if (!plain_word) {
+        for (std::size_t j = 0; j < 8; ++j) feed_byte(at[j]);
+        continue;
       }
-      for (std::size_t j = 0; j < k; ++j) {
-        h ^= static_cast<unsigned char>(block[j]);
-        h *= 0x100000001b3ULL;
+      if (space_pending_) hasher_.put(' ');
+      const bool ends_with_space = (spaces >> 63) != 0;
+      if (ends_with_space) {
+        hasher_.put_low_bytes(word & stable_hasher::low_mask(7), 7);
+      } else {
+        hasher_.put_low_bytes(word, 8);
       }
+      space_pending_ = ends_with_space;
+      emitted_ = true;
     }
-    hash_ = h;
-    emitted_ = emitted != 0;
-    space_pending_ = pending != 0;
+    for (std::size_t j = 0; j < left; ++j) feed_byte(at[j]);
+  }
+
+  void feed_byte(char c) {
+    if (is_space(c)) {
+      space_pending_ = emitted_;
+      return;
+    }
+    if (space_pending_) hasher_.put(' ');
+    hasher_.put(c);
+    space_pending_ = false;
+    emitted_ = true;
+  }
+
+  // 0x80 in each byte of `word` that is zero, nothing elsewhere (exact: no false positives).
+  static constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  static std::uint64_t zero_bytes(std::uint64_t word) {
+    constexpr std::uint64_t low7 = ones * 0x7F;
+    return ~(((word & low7) + low7) | word | low7);
   }
 
   // Character classes by table: the per-byte tests are the inner loop.
@@ -317,12 +334,6 @@ class masked_hasher {
     for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = space;
     return table;
   }();
-  static constexpr std::array<unsigned char, 256> solid_byte = [] {
-    std::array<unsigned char, 256> table{};
-    for (unsigned char& v : table) v = 1;
-    for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = 0;
-    return table;
-  }();
   static unsigned char class_of(char c) { return classes[static_cast<unsigned char>(c)]; }
   static bool is_digit(char c) { return (class_of(c) & digit) != 0; }
   static bool is_hex(char c) { return (class_of(c) & hex) != 0; }
@@ -331,17 +342,13 @@ class masked_hasher {
   static bool is_plain(char c) { return class_of(c) == 0; }
 
   void emit(std::string_view piece) {
-    if (space_pending_) mix(' ');
+    if (space_pending_) hasher_.put(' ');
     space_pending_ = false;
     emitted_ = true;
-    for (const char c : piece) mix(c);
-  }
-  void mix(char c) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
+    hasher_.update(piece);
   }
 
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;  // stable_hash's FNV-1a
+  stable_hasher hasher_;  // fed what mask_text would write, so equal to its stable_hash
   bool emitted_ = false;
   bool space_pending_ = false;
 };

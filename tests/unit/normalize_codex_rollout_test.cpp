@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "loopscope/formats/sniff.hpp"
@@ -279,6 +281,20 @@ TEST_CASE("tool output hash equals the hash of the masked output") {
     }
     drawn.push_back(text);
   }
+  // Longer texts of mostly plain words, so the eight-bytes-at-a-time path meets words that
+  // start, end or are cut by single and double spaces, tabs and control bytes at every offset.
+  const std::vector<std::string_view> pieces = {
+      "hello", "world", " ", " ", "  ", "\t", "x\x01y", "\xc3\xa9t\xc3\xa9", "the_end;", "a", "bc"};
+  for (int n = 0; n < 200; ++n) {
+    std::string text;
+    seed = seed * 1664525u + 1013904223u;
+    const std::size_t count = 2 + seed % 60;
+    for (std::size_t i = 0; i < count; ++i) {
+      seed = seed * 1664525u + 1013904223u;
+      text.append(pieces[(seed >> 16) % pieces.size()]);
+    }
+    drawn.push_back(text);
+  }
   for (const std::string& output : drawn) {
     CAPTURE(output);
     std::string line = R"({"timestamp":"2026-04-20T10:15:06.222Z","type":"response_item",)"
@@ -291,8 +307,8 @@ TEST_CASE("tool output hash equals the hash of the masked output") {
         escaped += "\\r";
       else if (c == '\t')
         escaped += "\\t";
-      else if (c == '\0')
-        escaped += "\\u0000";
+      else if (static_cast<unsigned char>(c) < 0x20)
+        escaped += fmt::format("\\u{:04x}", static_cast<int>(c));
       else if (c == '"' || c == '\\')
         escaped += std::string("\\") + c;
       else

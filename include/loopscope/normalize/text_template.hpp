@@ -6,13 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "loopscope/normalize/stable_hash.hpp"  // what the masked texts are compared by
+
 namespace loopscope::normalize {
 
 // Digit runs become "<n>", hex/uuid-like tokens of 8+ characters with a digit become "<id>",
 // runs of whitespace become one space.
 std::string mask_text(std::string_view text);
 
-// 64-bit FNV-1a; stable across runs and platforms (it appears in reports).
-std::uint64_t stable_hash(std::string_view text);
 
 }  // namespace loopscope::normalize
