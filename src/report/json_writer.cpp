@@ -200,44 +200,6 @@ std::string lead_id(const numbered_incident& n) {
   return n.finding_ids.front();
 }
 
-json finding_json(const report& r, const numbered_finding& n, const render_options& options) {
-  const detect::finding& f = n.finding;
-  json entry;
-  entry["id"] = n.id;
-  entry["rule"] = f.rule;
-  entry["kind"] = detect::finding_kind_name(f.kind);
-  entry["severity"] = detect::severity_name(f.level);
-  entry["session"] = f.session;
-  entry["turn"] = f.turn == 0 ? json(nullptr) : json(f.turn);
-  entry["turn_id"] = f.turn_id.empty() ? json(nullptr) : json(f.turn_id);
-  entry["iterations"] = f.iterations;
-  entry["start"] = time_or_null(f.start);
-  entry["end"] = time_or_null(f.end);
-  const auto duration = f.duration_ms();
-  entry["duration_ms"] = duration ? json(*duration) : json(nullptr);
-  entry["tokens"] = f.tokens < 0 ? json(nullptr) : json(f.tokens);
-  json cycle = json::array();
-  for (const std::string& signature : f.cycle)
-    cycle.push_back(redact_if(signature, options.redact));
-  entry["cycle"] = std::move(cycle);
-  entry["root_cause"] = f.cause ? cause_json(*f.cause, options) : json(nullptr);
-  entry["recurs_in_turns"] = f.recurs_in_turns;
-  json evidence = json::array();
-  for (const detect::evidence_line& line : f.evidence) {
-    evidence.push_back({{"path", path_of(r, line.where.input)},
-                        {"time", time_or_null(line.time)},
-                        {"line", line.where.line},
-                        {"text", redact_if(line.text, options.redact)}});
-  }
-  entry["evidence"] = std::move(evidence);
-  entry["evidence_omitted"] = f.evidence_omitted;
-  entry["summary"] = redact_if(f.summary, options.redact);
-  entry["advice"] = text_or_null(f.advice, options);
-  entry["headline"] = text_or_null(f.headline, options);
-  entry["turn_profile"] = f.profile ? profile_json(*f.profile) : json(nullptr);
-  return entry;
-}
-
 json incident_json(const numbered_incident& n, const render_options& options) {
   const detect::incident& i = n.incident;
   json entry;
@@ -315,6 +277,60 @@ class document_writer {
     buffer_ += ']';
   }
 
+  // A list whose elements are written as they are read (write_item(*this, item)) instead of
+  // built as trees first: the findings, the bulk of a report.
+  template <typename Items, typename WriteItem>
+  void streamed_list(std::string_view key, const Items& items, WriteItem write_item) {
+    open_member(key);
+    if (items.empty()) {
+      buffer_ += "[]";
+      return;
+    }
+    buffer_ += "[\n";
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) buffer_ += ",\n";
+      first = false;
+      buffer_.append(2 * indent, ' ');
+      base_ = 2 * indent;
+      write_item(*this, item);
+      flush_if_full();
+    }
+    buffer_ += '\n';
+    buffer_.append(indent, ' ');
+    buffer_ += ']';
+  }
+
+  // Inside write_item: containers opened and closed around their fields and elements, laid out
+  // as write_value lays out the same tree ("{}" for an empty one, one line per child).
+  void open_object() { levels_.push_back({'{', '}', false}); }
+  void open_array() { levels_.push_back({'[', ']', false}); }
+  void close() {
+    const level l = levels_.back();
+    levels_.pop_back();
+    if (!l.any) {
+      buffer_ += l.open;
+      buffer_ += l.close;
+      return;
+    }
+    buffer_ += '\n';
+    buffer_.append(depth_indent(), ' ');
+    buffer_ += l.close;
+  }
+  void field(std::string_view key) {
+    next_child();
+    write_string(key);
+    buffer_ += ": ";
+  }
+  void element() { next_child(); }
+  void text(std::string_view value) { write_string(value); }
+  template <typename Number>
+  void integer(Number value) {
+    write_number(value);
+  }
+  void null() { buffer_ += "null"; }
+  void tree(const json& value) { write_value(value, depth_indent()); }
+
   void finish() {
     buffer_ += any_member_ ? "\n}\n" : "{}\n";
     flush();
@@ -386,7 +402,7 @@ class document_writer {
   // Quoted and escaped as the serializer does without ensure_ascii: \b \t \n \f \r \" \\, other
   // control characters as \u00xx, everything else (UTF-8 included) as it is. A string that is
   // not well-formed UTF-8 is left to the serializer, which replaces what it cannot decode.
-  void write_string(const std::string& text) {
+  void write_string(std::string_view text) {
     const std::size_t rollback = buffer_.size();
     const std::size_t n = text.size();
     buffer_ += '"';
@@ -401,7 +417,7 @@ class document_writer {
         const std::size_t length = utf8_sequence(text, i);
         if (length == 0) {
           buffer_.resize(rollback);
-          serializer_.dump(json(text), true, false, indent, 0);
+          serializer_.dump(json(std::string(text)), true, false, indent, 0);
           return;
         }
         i += length;
@@ -411,11 +427,11 @@ class document_writer {
         ++i;
         continue;
       }
-      buffer_.append(text, plain, i - plain);
+      buffer_.append(text.substr(plain, i - plain));
       plain = ++i;
       write_escape(c);
     }
-    buffer_.append(text, plain, n - plain);
+    buffer_.append(text.substr(plain));
     buffer_ += '"';
   }
 
@@ -496,6 +512,26 @@ class document_writer {
     return length;
   }
 
+  struct level {
+    char open;
+    char close;
+    bool any;  // a child written
+  };
+
+  // The indent of the children of the innermost open container.
+  unsigned depth_indent() const { return base_ + static_cast<unsigned>(levels_.size()) * indent; }
+  void next_child() {
+    level& l = levels_.back();
+    if (l.any) {
+      buffer_ += ",\n";
+    } else {
+      buffer_ += l.open;
+      buffer_ += '\n';
+      l.any = true;
+    }
+    buffer_.append(depth_indent(), ' ');
+  }
+
   void open_member(std::string_view key) {
     buffer_ += any_member_ ? ",\n" : "{\n";
     buffer_.append(indent, ' ');
@@ -517,7 +553,114 @@ class document_writer {
   std::string buffer_;  // declared before serializer_, which keeps a reference to it
   nlohmann::detail::serializer<json> serializer_;
   bool any_member_ = false;
+  unsigned base_ = 0;  // where the streamed element starts
+  std::vector<level> levels_;
 };
+
+// One finding, written as finding_json would have built it: the fields in the same order.
+void write_finding(document_writer& doc, const report& r, const numbered_finding& n,
+                   const render_options& options) {
+  const detect::finding& f = n.finding;
+  auto time_field = [&](std::string_view key, const std::optional<timestamp>& t) {
+    doc.field(key);
+    if (t) {
+      doc.text(format_rfc3339(*t));
+    } else {
+      doc.null();
+    }
+  };
+  auto text_or_null_field = [&](std::string_view key, const std::string& value) {
+    doc.field(key);
+    if (value.empty()) {
+      doc.null();
+    } else {
+      doc.text(redact_if(value, options.redact));
+    }
+  };
+  auto integer_or_null_field = [&](std::string_view key, bool present, std::int64_t value) {
+    doc.field(key);
+    if (present) {
+      doc.integer(value);
+    } else {
+      doc.null();
+    }
+  };
+  doc.open_object();
+  doc.field("id");
+  doc.text(n.id);
+  doc.field("rule");
+  doc.text(f.rule);
+  doc.field("kind");
+  doc.text(detect::finding_kind_name(f.kind));
+  doc.field("severity");
+  doc.text(detect::severity_name(f.level));
+  doc.field("session");
+  doc.text(f.session);
+  integer_or_null_field("turn", f.turn != 0, f.turn);
+  doc.field("turn_id");
+  if (f.turn_id.empty()) {
+    doc.null();
+  } else {
+    doc.text(f.turn_id);
+  }
+  doc.field("iterations");
+  doc.integer(f.iterations);
+  time_field("start", f.start);
+  time_field("end", f.end);
+  const auto duration = f.duration_ms();
+  integer_or_null_field("duration_ms", duration.has_value(), duration.value_or(0));
+  integer_or_null_field("tokens", f.tokens >= 0, f.tokens);
+  doc.field("cycle");
+  doc.open_array();
+  for (const std::string& signature : f.cycle) {
+    doc.element();
+    doc.text(redact_if(signature, options.redact));
+  }
+  doc.close();
+  doc.field("root_cause");
+  if (f.cause) {
+    doc.tree(cause_json(*f.cause, options));
+  } else {
+    doc.null();
+  }
+  doc.field("recurs_in_turns");
+  doc.open_array();
+  for (const int turn : f.recurs_in_turns) {
+    doc.element();
+    doc.integer(turn);
+  }
+  doc.close();
+  doc.field("evidence");
+  doc.open_array();
+  for (const detect::evidence_line& line : f.evidence) {
+    doc.element();
+    doc.open_object();
+    doc.field("path");
+    doc.text(line.where.input < r.inputs.size()
+                 ? std::string_view(r.inputs[line.where.input].stats.path)
+                 : std::string_view("?"));
+    time_field("time", line.time);
+    doc.field("line");
+    doc.integer(line.where.line);
+    doc.field("text");
+    doc.text(redact_if(line.text, options.redact));
+    doc.close();
+  }
+  doc.close();
+  doc.field("evidence_omitted");
+  doc.integer(f.evidence_omitted);
+  doc.field("summary");
+  doc.text(redact_if(f.summary, options.redact));
+  text_or_null_field("advice", f.advice);
+  text_or_null_field("headline", f.headline);
+  doc.field("turn_profile");
+  if (f.profile) {
+    doc.tree(profile_json(*f.profile));
+  } else {
+    doc.null();
+  }
+  doc.close();
+}
 
 }  // namespace
 
@@ -529,8 +672,9 @@ void write_json(const report& r, std::ostream& out, const render_options& option
            [&](const input_report& input) { return input_json(input, options); });
   doc.list("sessions", r.sessions,
            [&](const session::session_summary& s) { return session_json(r, s); });
-  doc.list("findings", r.findings,
-           [&](const numbered_finding& n) { return finding_json(r, n, options); });
+  doc.streamed_list("findings", r.findings, [&](document_writer& d, const numbered_finding& n) {
+    write_finding(d, r, n, options);
+  });
   doc.list("incidents", r.incidents,
            [&](const numbered_incident& n) { return incident_json(n, options); });
 
