@@ -142,39 +142,6 @@ json input_json(const input_report& input, const render_options& options) {
   return entry;
 }
 
-json session_json(const report& r, const session::session_summary& s) {
-  json entry;
-  entry["id"] = s.id;
-  json sources = json::array();
-  for (const input_index source : s.sources) sources.push_back(path_of(r, source));
-  entry["sources"] = std::move(sources);
-  json turns = json::array();
-  for (const session::turn_summary& t : s.turns) {
-    turns.push_back(
-        {{"index", t.index},
-         {"id", t.id.empty() ? json(nullptr) : json(t.id)},
-         {"start", time_or_null(t.start)},
-         {"end", time_or_null(t.end)},
-         {"status", turn_outcome_name(t.outcome)},
-         {"requests", t.requests},
-         {"joined",
-          {{"header", t.joined.by_header}, {"id", t.joined.by_id}, {"time", t.joined.by_time}}},
-         {"events", t.events}});
-  }
-  entry["turns"] = std::move(turns);
-  // Only a session longer than the kept turn summaries has it.
-  if (s.turns_omitted > 0) entry["turns_omitted"] = s.turns_omitted;
-  entry["proxy_only"] = s.proxy_only;
-  entry["proxy_requests_outside_turns"] = s.proxy_requests_outside_turns;
-  entry["codex"] = {{"cli_version", s.cli_version.empty() ? json(nullptr) : json(s.cli_version)},
-                    {"originator", s.originator.empty() ? json(nullptr) : json(s.originator)},
-                    {"provider", s.provider.empty() ? json(nullptr) : json(s.provider)},
-                    {"model", s.model.empty() ? json(nullptr) : json(s.model)}};
-  entry["start"] = time_or_null(s.start);
-  entry["end"] = time_or_null(s.end);
-  return entry;
-}
-
 json ms_or_null(std::int64_t ms) {
   return ms < 0 ? json(nullptr) : json(ms);
 }
@@ -329,6 +296,7 @@ class document_writer {
     write_number(value);
   }
   void null() { buffer_ += "null"; }
+  void boolean(bool value) { buffer_ += value ? "true" : "false"; }
   void tree(const json& value) { write_value(value, depth_indent()); }
 
   void finish() {
@@ -557,18 +525,90 @@ class document_writer {
   std::vector<level> levels_;
 };
 
+void time_field(document_writer& doc, std::string_view key, const std::optional<timestamp>& t) {
+  doc.field(key);
+  if (t) {
+    doc.text(format_rfc3339(*t));
+  } else {
+    doc.null();
+  }
+}
+
+// A text that is null when empty, not redacted (ids, versions, names).
+void id_field(document_writer& doc, std::string_view key, const std::string& value) {
+  doc.field(key);
+  if (value.empty()) {
+    doc.null();
+  } else {
+    doc.text(value);
+  }
+}
+
+// One session, its fields in the order of report v1 (docs/report-v1.md).
+void write_session(document_writer& doc, const report& r, const session::session_summary& s) {
+  doc.open_object();
+  doc.field("id");
+  doc.text(s.id);
+  doc.field("sources");
+  doc.open_array();
+  for (const input_index source : s.sources) {
+    doc.element();
+    doc.text(path_of(r, source));
+  }
+  doc.close();
+  doc.field("turns");
+  doc.open_array();
+  for (const session::turn_summary& t : s.turns) {
+    doc.element();
+    doc.open_object();
+    doc.field("index");
+    doc.integer(t.index);
+    id_field(doc, "id", t.id);
+    time_field(doc, "start", t.start);
+    time_field(doc, "end", t.end);
+    doc.field("status");
+    doc.text(turn_outcome_name(t.outcome));
+    doc.field("requests");
+    doc.integer(t.requests);
+    doc.field("joined");
+    doc.open_object();
+    doc.field("header");
+    doc.integer(t.joined.by_header);
+    doc.field("id");
+    doc.integer(t.joined.by_id);
+    doc.field("time");
+    doc.integer(t.joined.by_time);
+    doc.close();
+    doc.field("events");
+    doc.integer(t.events);
+    doc.close();
+  }
+  doc.close();
+  // Only a session longer than the kept turn summaries has it.
+  if (s.turns_omitted > 0) {
+    doc.field("turns_omitted");
+    doc.integer(s.turns_omitted);
+  }
+  doc.field("proxy_only");
+  doc.boolean(s.proxy_only);
+  doc.field("proxy_requests_outside_turns");
+  doc.integer(s.proxy_requests_outside_turns);
+  doc.field("codex");
+  doc.open_object();
+  id_field(doc, "cli_version", s.cli_version);
+  id_field(doc, "originator", s.originator);
+  id_field(doc, "provider", s.provider);
+  id_field(doc, "model", s.model);
+  doc.close();
+  time_field(doc, "start", s.start);
+  time_field(doc, "end", s.end);
+  doc.close();
+}
+
 // One finding, written as finding_json would have built it: the fields in the same order.
 void write_finding(document_writer& doc, const report& r, const numbered_finding& n,
                    const render_options& options) {
   const detect::finding& f = n.finding;
-  auto time_field = [&](std::string_view key, const std::optional<timestamp>& t) {
-    doc.field(key);
-    if (t) {
-      doc.text(format_rfc3339(*t));
-    } else {
-      doc.null();
-    }
-  };
   auto text_or_null_field = [&](std::string_view key, const std::string& value) {
     doc.field(key);
     if (value.empty()) {
@@ -597,16 +637,11 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
   doc.field("session");
   doc.text(f.session);
   integer_or_null_field("turn", f.turn != 0, f.turn);
-  doc.field("turn_id");
-  if (f.turn_id.empty()) {
-    doc.null();
-  } else {
-    doc.text(f.turn_id);
-  }
+  id_field(doc, "turn_id", f.turn_id);
   doc.field("iterations");
   doc.integer(f.iterations);
-  time_field("start", f.start);
-  time_field("end", f.end);
+  time_field(doc, "start", f.start);
+  time_field(doc, "end", f.end);
   const auto duration = f.duration_ms();
   integer_or_null_field("duration_ms", duration.has_value(), duration.value_or(0));
   integer_or_null_field("tokens", f.tokens >= 0, f.tokens);
@@ -639,7 +674,7 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
     doc.text(line.where.input < r.inputs.size()
                  ? std::string_view(r.inputs[line.where.input].stats.path)
                  : std::string_view("?"));
-    time_field("time", line.time);
+    time_field(doc, "time", line.time);
     doc.field("line");
     doc.integer(line.where.line);
     doc.field("text");
@@ -670,8 +705,9 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   doc.member("tool", {{"name", "loopscope"}, {"version", r.tool_version}});
   doc.list("inputs", r.inputs,
            [&](const input_report& input) { return input_json(input, options); });
-  doc.list("sessions", r.sessions,
-           [&](const session::session_summary& s) { return session_json(r, s); });
+  doc.streamed_list(
+      "sessions", r.sessions,
+      [&](document_writer& d, const session::session_summary& s) { write_session(d, r, s); });
   doc.streamed_list("findings", r.findings, [&](document_writer& d, const numbered_finding& n) {
     write_finding(d, r, n, options);
   });

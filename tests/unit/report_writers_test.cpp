@@ -264,6 +264,8 @@ TEST_CASE("the JSON report is byte for byte what nlohmann's dump gives for the s
   empty.rule = "empty.rule";
   empty.session = "sess-1";
   r.findings.push_back({"F2", empty});  // empty lists, nulls, no cause, no profile
+  r.sessions.front().turns_omitted = 3;
+  r.sessions.push_back({});  // no id, no sources, no turns
   for (const lr::redaction mode : {lr::redaction::on, lr::redaction::off}) {
     lr::render_options options;
     options.redact = mode;
