@@ -68,7 +68,7 @@ std::optional<std::int64_t> parse_seconds_as_ms(std::string_view text) {
   return ms;
 }
 
-void set_string(std::string& target, std::string_view value) {
+void set_string(shared_text& target, std::string_view value) {
   if (target.empty() && !value.empty()) target = std::string(value.substr(0, value_bytes));
 }
 

@@ -473,18 +473,18 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "session_meta") {
       const std::string_view id = string_field(payload, "id");
       if (id.empty()) return {line_outcome::malformed, false};
-      session_key_ = std::string(id);
-      cli_version_ = std::string(string_field(payload, "cli_version"));
+      session_key_ = std::string_view(id);
+      cli_version_ = std::string_view(string_field(payload, "cli_version"));
       event e = make(event_kind::session_start);
-      e.originator = std::string(string_field(payload, "originator"));
-      e.provider = std::string(string_field(payload, "model_provider"));
+      e.originator = std::string_view(string_field(payload, "originator"));
+      e.provider = std::string_view(string_field(payload, "model_provider"));
       emit(std::move(e));
     } else if (type == "turn_context") {
       // No event: it names the turn and model of the lines that follow.
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) turn_key_ = std::string(turn_id);
+      if (!turn_id.empty()) turn_key_ = std::string_view(turn_id);
       const std::string_view model = string_field(payload, "model");
-      if (!model.empty()) model_ = std::string(model);
+      if (!model.empty()) model_ = std::string_view(model);
       return {line_outcome::used, false};
     } else if (type == "event_msg") {
       const std::string_view msg_type = string_field(payload, "type");
@@ -523,7 +523,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                            Emit& emit) {
     if (type == "task_started" || type == "turn_started") {
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) turn_key_ = std::string(turn_id);
+      if (!turn_id.empty()) turn_key_ = std::string_view(turn_id);
       call_names_.clear();
       agent_copies_.clear();
       user_copies_.clear();
@@ -535,7 +535,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "task_complete" || type == "turn_complete") {
       event e = make(event_kind::turn_end);
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) e.turn_key = std::string(turn_id);
+      if (!turn_id.empty()) e.turn_key = std::string_view(turn_id);
       const bool no_last_message = is_null(payload, "last_agent_message");
       e.outcome = no_last_message && (!turn_had_agent_message_ || turn_had_error_)
                       ? turn_outcome::failed
@@ -546,9 +546,9 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "turn_aborted") {
       event e = make(event_kind::turn_end);
       const std::string_view turn_id = string_field(payload, "turn_id");
-      if (!turn_id.empty()) e.turn_key = std::string(turn_id);
+      if (!turn_id.empty()) e.turn_key = std::string_view(turn_id);
       e.outcome = turn_outcome::aborted;
-      e.message = std::string(string_field(payload, "reason"));
+      e.message = std::string_view(string_field(payload, "reason"));
       emit(std::move(e));
       return {line_outcome::used, false};
     }
@@ -639,7 +639,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                            Emit& emit) {
     if (!user_copies_.first_copy(from, text)) return {line_outcome::skipped, false};
     event e = make(event_kind::user_message);
-    e.message = std::string(text);
+    e.message = std::string_view(text);
     e.text_template = mask_text(e.message);
     emit(std::move(e));
     return {line_outcome::used, false};
@@ -650,7 +650,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                             Emit& emit) {
     if (!agent_copies_.first_copy(from, text)) return {line_outcome::skipped, false};
     event e = make(event_kind::agent_message);
-    e.message = std::string(text);
+    e.message = std::string_view(text);
     e.text_template = mask_text(e.message);
     turn_had_agent_message_ = true;
     emit(std::move(e));
@@ -681,7 +681,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                                Emit& emit) {
     if (type == "function_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = std::string(string_field(item, "name"));
+      e.tool_name = std::string_view(string_field(item, "name"));
       hashing_prefix arguments(rendering_bytes + 1);
       arguments.lead_with(e.tool_name);
       arguments.lead_with(" ");
@@ -694,7 +694,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
     if (type == "custom_tool_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = std::string(string_field(item, "name"));
+      e.tool_name = std::string_view(string_field(item, "name"));
       const std::string input = collapse_whitespace(string_field(item, "input"));
       e.arguments_hash = stable_hash(input);
       e.text_template = mask_text(cut(e.tool_name + " " + input, rendering_bytes));
@@ -723,7 +723,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       const std::string_view call_id = string_field(item, "call_id");
       const auto it = call_names_.find(call_id);
       if (it != call_names_.end()) e.tool_name = it->second;
-      if (e.tool_name.empty()) e.tool_name = std::string(string_field(item, "name"));
+      if (e.tool_name.empty()) e.tool_name = std::string_view(string_field(item, "name"));
       e.output_hash = output_hash(output_text(item));
       emit(std::move(e));
       return {line_outcome::used, false};
@@ -754,7 +754,7 @@ class codex_rollout_normalizer final : public format_normalizer {
   }
 
   void fill_error(event& e, std::string_view message, simdjson::dom::element payload) {
-    e.message = std::string(message);
+    e.message = std::string_view(message);
     classify_codex_error(message, e);
     e.text_template = mask_text(message);
     // codex_error_info: "other" or {"<kind>":{"http_status_code":N|null}}.
@@ -762,13 +762,13 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (payload["codex_error_info"].get(info) != simdjson::SUCCESS) return;
     std::string_view kind;
     if (info.get_string().get(kind) == simdjson::SUCCESS) {
-      if (e.error_class.empty() && kind != "other") e.error_class = std::string(kind);
+      if (e.error_class.empty() && kind != "other") e.error_class = std::string_view(kind);
       return;
     }
     simdjson::dom::object object;
     if (info.get_object().get(object) != simdjson::SUCCESS) return;
     for (const auto field : object) {
-      if (e.error_class.empty()) e.error_class = std::string(field.key);
+      if (e.error_class.empty()) e.error_class = std::string_view(field.key);
       if (field.value.is_object()) {
         const std::int64_t status = integer_field(field.value, "http_status_code", 0);
         if (status >= 100 && status <= 599) e.http.status = static_cast<int>(status);
@@ -777,7 +777,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
   }
 
-  void remember_call(simdjson::dom::element item, const std::string& name) {
+  void remember_call(simdjson::dom::element item, const shared_text& name) {
     const std::string_view call_id = string_field(item, "call_id");
     // Bounded: a turn with an absurd number of calls must not grow without limit.
     if (!call_id.empty() && call_names_.size() < 4096) call_names_[std::string(call_id)] = name;
@@ -836,10 +836,11 @@ class codex_rollout_normalizer final : public format_normalizer {
   simdjson::dom::parser parser_;
   simdjson::dom::parser arguments_parser_;
   std::string padded_arguments_;
-  std::string session_key_;
-  std::string turn_key_;
-  std::string model_;
-  std::string cli_version_;
+  // The running ids and names every event of the session or turn carries: shared, not copied.
+  shared_text session_key_;
+  shared_text turn_key_;
+  shared_text model_;
+  shared_text cli_version_;
   // Looked up by the string_view of the output's call_id: no key copied per output.
   struct text_hash {
     using is_transparent = void;
@@ -847,7 +848,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       return std::hash<std::string_view>{}(text);
     }
   };
-  std::unordered_map<std::string, std::string, text_hash, std::equal_to<>> call_names_;
+  std::unordered_map<std::string, shared_text, text_hash, std::equal_to<>> call_names_;
   message_copies agent_copies_;
   message_copies user_copies_;
   bool turn_had_agent_message_ = false;

@@ -104,7 +104,7 @@ class codex_trace_normalizer final : public format_normalizer {
     if (!framing.matched) return;
     if (framing.classify) {
       // The error text: what the entry captured as the message, or the whole message.
-      const std::string error = e.message.empty() ? std::string(message) : e.message;
+      const std::string error = e.message.empty() ? std::string(message) : e.message.string();
       e.message.clear();
       fill_error(e, error);
     } else if (e.message.empty() && e.kind != event_kind::ws_connect) {  // a connect says no more

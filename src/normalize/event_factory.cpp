@@ -3,16 +3,12 @@
 
 namespace loopscope::normalize::detail {
 
-std::string make_excerpt(std::string_view line) {
-  if (line.size() <= excerpt_bytes) return std::string(line);
+shared_text make_excerpt(std::string_view line) {
+  if (line.size() <= excerpt_bytes) return shared_text(line);
   // Cut on a UTF-8 boundary so the excerpt stays valid where the line was.
   std::size_t cut = excerpt_bytes;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  std::string excerpt;
-  excerpt.reserve(cut + 3);  // one allocation: the cut line and the ellipsis
-  excerpt.append(line.substr(0, cut));
-  excerpt.append("…");
-  return excerpt;
+  return shared_text::joined(line.substr(0, cut), "…");  // one allocation
 }
 
 event make_event(event_kind kind, format_id source, origin where, std::string_view line) {

@@ -34,7 +34,7 @@ inline std::int64_t integer_field(simdjson::dom::element object, std::string_vie
 }
 
 // A bounded copy of the line for evidence.
-std::string make_excerpt(std::string_view line);
+shared_text make_excerpt(std::string_view line);
 
 // An event stamped with where it came from.
 event make_event(event_kind kind, format_id source, origin where, std::string_view line);

@@ -9,6 +9,7 @@
 
 #include "loopscope/core/format_id.hpp"
 #include "loopscope/core/origin.hpp"
+#include "loopscope/core/shared_text.hpp"
 #include "loopscope/core/timestamp.hpp"
 
 namespace loopscope {
@@ -58,12 +59,14 @@ std::optional<stream_phase> stream_phase_from_name(std::string_view name);
 std::string_view turn_outcome_name(turn_outcome outcome);
 
 struct http_facts {
-  std::string method;  // "GET", "POST"; empty when unknown
-  std::string path;    // "/v1/responses"
+  shared_text method;  // "GET", "POST"; empty when unknown
+  shared_text path;    // "/v1/responses"
   int status = 0;      // 0 when unknown
   transport_kind transport = transport_kind::unknown;
 };
 
+// Every text is a shared_text: an event moves through several queues on its way to the rules, and
+// most of its texts are empty or the same as the previous event's (ids, model, tool name).
 struct event {
   event_kind kind = event_kind::other;
   format_id source = format_id::unknown;
@@ -71,27 +74,27 @@ struct event {
   std::optional<timestamp> time;
   time_quality time_is = time_quality::absent;
 
-  std::string session_key;  // Codex thread id, or a per-input key for proxy logs
-  std::string turn_key;     // Codex turn id when the source names it
-  std::string request_id;   // x-client-request-id, litellm_call_id, …: joins proxy and client
-  std::string client;       // the proxy's view of the caller, "127.0.0.1:50412"
+  shared_text session_key;  // Codex thread id, or a per-input key for proxy logs
+  shared_text turn_key;     // Codex turn id when the source names it
+  shared_text request_id;   // x-client-request-id, litellm_call_id, …: joins proxy and client
+  shared_text client;       // the proxy's view of the caller, "127.0.0.1:50412"
 
   http_facts http;
   int attempt = 0;        // n of "n/N"
   int attempt_limit = 0;  // N of "n/N"
   std::int64_t delay_ms = -1;
 
-  std::string model;
-  std::string model_group;
+  shared_text model;
+  shared_text model_group;
   // What the client said about itself (Codex session_meta): for the report's environment table.
-  std::string cli_version;
-  std::string originator;
-  std::string provider;
-  std::string error_class;    // e.g. "litellm.InternalServerError", "response_stream_disconnected"
-  std::string message;        // the human text, as written (redaction happens at output)
-  std::string text_template;  // message with numbers, ids and hex masked: what repeats compare
+  shared_text cli_version;
+  shared_text originator;
+  shared_text provider;
+  shared_text error_class;    // e.g. "litellm.InternalServerError", "response_stream_disconnected"
+  shared_text message;        // the human text, as written (redaction happens at output)
+  shared_text text_template;  // message with numbers, ids and hex masked: what repeats compare
 
-  std::string tool_name;
+  shared_text tool_name;
   std::uint64_t arguments_hash = 0;  // hash of the canonical arguments; 0 when none
   std::uint64_t output_hash = 0;     // hash of the tool's output, for outcome-aware repeats
 
@@ -100,7 +103,7 @@ struct event {
   std::int64_t tokens = -1;  // tokens reported by this event, -1 when none
 
   // The source line, cut to a bounded length: the evidence a report shows. Reports redact it.
-  std::string excerpt;
+  shared_text excerpt;
 };
 
 }  // namespace loopscope
