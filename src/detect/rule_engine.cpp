@@ -3,18 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
-#include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "cause_resolver.hpp"
 #include "finding_parts.hpp"
-#include "loopscope/graph/signature.hpp"
 #include "loopscope/graph/turn_graph.hpp"
 #include "prose.hpp"
 #include "turn_digest.hpp"
 #include "turn_profiler.hpp"
+#include "turn_view.hpp"
 
 #include <cstdint>
 
@@ -27,12 +24,15 @@ struct lane_pick {
 };
 
 // The events of the first lane (in the rule's order) that has any matching events.
-lane_pick select(const session::turn& t, const event_filter& common,
+lane_pick select(const turn_view& view, const event_filter& common,
                  const std::vector<std::pair<lane, event_filter>>& lanes) {
+  const std::vector<event>& events = view.turn().events;
   for (const auto& [l, filter] : lanes) {
     lane_pick pick;
-    for (const event& e : t.events) {
-      if (lane_of(e.source) == l && matches(common, e) && matches(filter, e)) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const event& e = events[i];
+      // The lane's filter first: it names the kinds wanted, the common one is often a regex.
+      if (view.lane_at(i) == l && matches(filter, e) && matches(common, e)) {
         pick.events.push_back(&e);
       }
     }
@@ -50,28 +50,13 @@ void widen(finding& f, const event& e) {
   if (!f.end || *f.end < *e.time) f.end = e.time;
 }
 
-// The turn's graph in one lane (Boost.Graph, graph/turn_graph.hpp), cut to its most visited nodes.
-graph_sketch sketch_turn(const session::turn& t, lane l) {
-  session::turn lane_only;
-  for (const event& e : t.events) {
-    if (lane_of(e.source) == l) lane_only.events.push_back(e);
-  }
-  const graph::turn_graph g = graph::build_turn_graph(lane_only);
-  std::vector<std::pair<std::string, std::uint64_t>> nodes;
-  for (std::size_t v = 0; v < boost::num_vertices(g.graph); ++v) {
-    nodes.emplace_back(g.graph[v].signature, g.graph[v].visits);
-  }
-  std::vector<graph_sketch::edge> edges;
-  for (auto [it, end] = boost::edges(g.graph); it != end; ++it) {
-    edges.push_back({boost::source(*it, g.graph), boost::target(*it, g.graph), g.graph[*it].count});
-  }
-  return cut_sketch(nodes, edges);
-}
-
-void complete(const rule& r, finding& f, const session::turn& t, std::optional<lane> seen_in,
+void complete(const rule& r, finding& f, turn_view& view, std::optional<lane> seen_in,
               const std::vector<const event*>& loop, std::size_t max_evidence) {
+  const session::turn& t = view.turn();
   if (seen_in && (r.mode == detection_mode::cycle || r.mode == detection_mode::count)) {
-    f.turn_graph = sketch_turn(t, *seen_in);
+    // The turn's graph in the lane, cut to its most visited nodes: the same for every finding
+    // of the turn in that lane, so it is built once.
+    f.turn_graph = view.sketch(*seen_in);
   }
   for (const event* e : loop) {
     widen(f, *e);
@@ -84,10 +69,10 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
   f.cause = find_cause(r, t, loop);
   if (f.cause && f.evidence.size() < max_evidence) {
     // The cause's own line, when it is not already part of the loop's evidence.
-    for (const event& e : t.events) {
+    for (std::size_t i = 0; i < t.events.size(); ++i) {
+      const event& e = t.events[i];
       if (e.http.status == f.cause->http.status && e.message == f.cause->message &&
-          lane_of(e.source) ==
-              (f.cause->source == cause_source::proxy ? lane::proxy : lane_of(e.source)) &&
+          (f.cause->source != cause_source::proxy || view.lane_at(i) == lane::proxy) &&
           (e.http.status != 0 || !e.error_class.empty())) {
         const bool listed = std::any_of(f.evidence.begin(), f.evidence.end(),
                                         [&](const evidence_line& l) { return l.where == e.where; });
@@ -98,24 +83,16 @@ void complete(const rule& r, finding& f, const session::turn& t, std::optional<l
   }
   // Tokens spent while the loop went round.
   if (f.start && f.end) {
-    std::int64_t tokens = 0;
-    bool any = false;
-    for (const event& e : t.events) {
-      if (e.kind == event_kind::token_count && e.tokens >= 0 && e.time && *f.start <= *e.time &&
-          *e.time <= *f.end) {
-        tokens += e.tokens;
-        any = true;
-      }
-    }
-    if (any) f.tokens = tokens;
+    if (const auto spent = view.tokens_within(*f.start, *f.end)) f.tokens = *spent;
   }
   apply_severity(r, f, outcome_of(t));
   write_prose(r, f, seen_in ? lane_name(*seen_in) : "codex");
 }
 
 // Cycle mode: the selected events' signatures, cut at progress events and long pauses.
-void detect_cycles(const rule& r, const session::turn& t, const lane_pick& pick,
-                   std::size_t max_evidence, std::vector<finding>& out) {
+void detect_cycles(const rule& r, turn_view& view, const lane_pick& pick, std::size_t max_evidence,
+                   std::vector<finding>& out) {
+  const session::turn& t = view.turn();
   std::vector<std::vector<const event*>> segments(1);
   const event* previous = nullptr;
   std::size_t next_selected = 0;
@@ -134,26 +111,22 @@ void detect_cycles(const rule& r, const session::turn& t, const lane_pick& pick,
       ++next_selected;
     }
   }
+  std::vector<std::size_t> steps;
   for (const auto& segment : segments) {
-    std::unordered_map<std::string, std::size_t> ids;
-    std::vector<std::size_t> steps;
-    std::vector<std::string> names;
-    for (const event* e : segment) {
-      std::string signature = graph::signature_of(*e);
-      if (signature.empty()) signature = std::string(event_kind_name(e->kind));
-      auto [it, inserted] = ids.try_emplace(signature, names.size());
-      if (inserted) names.push_back(signature);
-      steps.push_back(it->second);
-    }
+    // Steps compare by interned id: equal ids are equal signatures, turn-wide.
+    steps.clear();
+    for (const event* e : segment) steps.push_back(view.step_at(view.index_of(*e)));
     for (const graph::repeated_walk& walk : graph::find_repeated_walks(steps, r.max_period)) {
       if (walk.iterations < r.min_iterations) continue;
       finding f = start_finding(r, t);
       f.iterations = walk.iterations;
-      for (const std::size_t id : walk.cycle) f.cycle.push_back(names[id]);
+      for (const std::size_t id : walk.cycle) {
+        f.cycle.push_back(view.name(static_cast<std::uint32_t>(id)));
+      }
       std::vector<const event*> loop(
           segment.begin() + static_cast<std::ptrdiff_t>(walk.first_step),
           segment.begin() + static_cast<std::ptrdiff_t>(walk.last_step) + 1);
-      complete(r, f, t, pick.which, loop, max_evidence);
+      complete(r, f, view, pick.which, loop, max_evidence);
       if (r.maxspan_ms && f.duration_ms() && *f.duration_ms() > *r.maxspan_ms) continue;
       out.push_back(std::move(f));
     }
@@ -244,11 +217,12 @@ void rule_engine::on_turn_part(const session::turn& part) {
 
 void rule_engine::detect_whole(const session::turn& t, session_state& state,
                                std::vector<finding>& found) {
+  turn_view view(t);
   for (std::size_t index = 0; index < rules_->size(); ++index) {
     const rule& r = (*rules_)[index];
     switch (r.mode) {
       case detection_mode::count: {
-        const lane_pick pick = select(t, r.match, r.lanes);
+        const lane_pick pick = select(view, r.match, r.lanes);
         if (static_cast<int>(pick.events.size()) < r.min_iterations || pick.events.empty()) break;
         finding f = start_finding(r, t);
         f.iterations = static_cast<int>(pick.events.size());
@@ -266,25 +240,22 @@ void rule_engine::detect_whole(const session::turn& t, session_state& state,
           proven += run_max;
           f.iterations = std::max(f.iterations, proven);
         }
-        std::string signature = graph::signature_of(*pick.events.front());
-        f.cycle.push_back(signature.empty()
-                              ? std::string(event_kind_name(pick.events.front()->kind))
-                              : signature);
-        complete(r, f, t, pick.which, pick.events, settings_.max_evidence_lines);
+        f.cycle.push_back(view.name(view.step_at(view.index_of(*pick.events.front()))));
+        complete(r, f, view, pick.which, pick.events, settings_.max_evidence_lines);
         found.push_back(std::move(f));
         break;
       }
       case detection_mode::cycle: {
-        const lane_pick pick = select(t, r.match, r.lanes);
-        if (!pick.events.empty()) detect_cycles(r, t, pick, settings_.max_evidence_lines, found);
+        const lane_pick pick = select(view, r.match, r.lanes);
+        if (!pick.events.empty()) detect_cycles(r, view, pick, settings_.max_evidence_lines, found);
         break;
       }
       case detection_mode::failed_turn: {
         if (outcome_of(t) != turn_outcome::failed) break;
         finding f = start_finding(r, t);
         f.iterations = 1;
-        const lane_pick pick = select(t, r.match, r.lanes);
-        complete(r, f, t, pick.which, pick.events, settings_.max_evidence_lines);
+        const lane_pick pick = select(view, r.match, r.lanes);
+        complete(r, f, view, pick.which, pick.events, settings_.max_evidence_lines);
         found.push_back(std::move(f));
         break;
       }
@@ -294,7 +265,7 @@ void rule_engine::detect_whole(const session::turn& t, session_state& state,
         record.turn_id = t.id;
         record.start = t.start;
         record.end = t.end;
-        const lane_pick pick = select(t, r.match, r.lanes);
+        const lane_pick pick = select(view, r.match, r.lanes);
         if (r.key == turn_key::failure_message) {
           if (outcome_of(t) == turn_outcome::failed && !pick.events.empty()) {
             const event& last = *pick.events.back();

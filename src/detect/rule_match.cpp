@@ -163,9 +163,14 @@ bool holds(const field_test& test, const event& e) {
   return false;
 }
 
+// All tests hold: the regex tests last, since most events fail a cheaper test first (a kind, a
+// status) and the tests have no effects, so the order cannot change the answer.
 bool selected(const selection& s, const event& e) {
   for (const field_test& test : s.tests) {
-    if (!holds(test, e)) return false;
+    if (test.op != test_op::regex && !holds(test, e)) return false;
+  }
+  for (const field_test& test : s.tests) {
+    if (test.op == test_op::regex && !holds(test, e)) return false;
   }
   return true;
 }

@@ -11,6 +11,7 @@
 #include "loopscope/graph/signature.hpp"
 #include "prose.hpp"
 #include "turn_profiler.hpp"
+#include "turn_view.hpp"
 
 namespace loopscope::detect {
 namespace {
@@ -265,42 +266,20 @@ class lane_graph {
     if (signature.empty()) return;
     auto it = ids_.find(signature);
     if (it == ids_.end()) {
-      if (nodes_.size() >= turn_digest::max_graph_nodes) {
-        previous_.reset();  // past the bound: the step is not drawn
+      if (graph_.nodes() >= turn_digest::max_graph_nodes) {
+        graph_.break_walk();  // past the bound: the step is not drawn
         return;
       }
-      it = ids_.emplace(signature, nodes_.size()).first;
-      nodes_.emplace_back(signature, 0);
-      out_.emplace_back();
+      it = ids_.emplace(signature, graph_.add_node(signature)).first;
     }
-    const std::size_t vertex = it->second;
-    ++nodes_[vertex].second;
-    if (previous_) {
-      auto& edges = out_[*previous_];
-      auto edge = std::find_if(edges.begin(), edges.end(),
-                               [&](const auto& e) { return e.first == vertex; });
-      if (edge == edges.end()) {
-        edges.emplace_back(vertex, 1);
-      } else {
-        ++edge->second;
-      }
-    }
-    previous_ = vertex;
+    graph_.step(it->second);
   }
 
-  graph_sketch sketch() const {
-    std::vector<graph_sketch::edge> edges;
-    for (std::size_t from = 0; from < out_.size(); ++from) {
-      for (const auto& [to, count] : out_[from]) edges.push_back({from, to, count});
-    }
-    return cut_sketch(nodes_, edges);
-  }
+  graph_sketch sketch() const { return graph_.sketch(); }
 
  private:
   std::unordered_map<std::string, std::size_t> ids_;
-  std::vector<std::pair<std::string, std::uint64_t>> nodes_;
-  std::vector<std::vector<std::pair<std::size_t, std::uint64_t>>> out_;  // in insertion order
-  std::optional<std::size_t> previous_;
+  transition_counter graph_;
 };
 
 // Tokens by stamp, for the tokens spent inside a loop's span. Exact up to max_token_stamps
@@ -367,6 +346,9 @@ struct lane_state {
 };
 
 struct rule_state {
+  // The lanes (bits by slot_of) whose events the rule reads: its lanes, its root_cause lanes,
+  // every lane for a cycle rule that resets on progress. Other events pass it by.
+  unsigned listens = 0;
   std::vector<lane_state> lanes;
   std::vector<std::map<int, status_candidates>> causes;  // per root_cause lane, by status
 };
@@ -385,6 +367,7 @@ struct turn_digest::state {
   std::uint64_t seq = 0;
   std::vector<rule_state> per_rule;
   std::array<lane_graph, lane_count> graphs;
+  std::string signature_buffer;  // the current event's
   token_ledger tokens;
   std::string cli_version;
   std::set<int> retried_statuses;          // stream_retry statuses (judge_turn_layer)
@@ -424,6 +407,9 @@ turn_digest::turn_digest(std::shared_ptr<const rule_set> rules, std::size_t max_
       }
     }
     rs.causes.resize(r.cause.lanes.size());
+    for (const auto& [l, filter] : r.lanes) rs.listens |= 1U << slot_of(l);
+    for (const auto& [l, filter] : r.cause.lanes) rs.listens |= 1U << slot_of(l);
+    if (r.mode == detection_mode::cycle && !r.reset_on.empty()) rs.listens = ~0U;
     state_->per_rule.push_back(std::move(rs));
   }
 }
@@ -563,13 +549,21 @@ void turn_digest::state::observe_rule(const rule& r, rule_state& rs, const event
 
 void turn_digest::add(const session::turn& part) {
   state& s = *state_;
+  std::string& signature = s.signature_buffer;     // one buffer for the turn: no string per event
+  std::optional<std::pair<format_id, lane>> last;  // consecutive events mostly share a source
   for (const event& e : part.events) {
-    const lane l = lane_of(e.source);
-    const std::string signature = graph::signature_of(e);
+    if (!last || last->first != e.source) last.emplace(e.source, lane_of(e.source));
+    const lane l = last->second;
+    graph::write_signature(e, signature);
     s.graphs[slot_of(l)].add(signature);
     s.observe_turn(e, l);
     for (std::size_t index = 0; index < s.rules->size(); ++index) {
-      s.observe_rule((*s.rules)[index], s.per_rule[index], e, l, signature);
+      rule_state& rs = s.per_rule[index];
+      if ((rs.listens & (1U << slot_of(l))) == 0) {
+        ++s.seq;  // as observe_rule counts it: candidates keep the same sequence numbers
+        continue;
+      }
+      s.observe_rule((*s.rules)[index], rs, e, l, signature);
     }
   }
 }

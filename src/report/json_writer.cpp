@@ -1,5 +1,8 @@
 // JSON report v1, documented in docs/report-v1.md. Fields may be added, never renamed.
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -139,39 +142,6 @@ json input_json(const input_report& input, const render_options& options) {
   return entry;
 }
 
-json session_json(const report& r, const session::session_summary& s) {
-  json entry;
-  entry["id"] = s.id;
-  json sources = json::array();
-  for (const input_index source : s.sources) sources.push_back(path_of(r, source));
-  entry["sources"] = std::move(sources);
-  json turns = json::array();
-  for (const session::turn_summary& t : s.turns) {
-    turns.push_back(
-        {{"index", t.index},
-         {"id", t.id.empty() ? json(nullptr) : json(t.id)},
-         {"start", time_or_null(t.start)},
-         {"end", time_or_null(t.end)},
-         {"status", turn_outcome_name(t.outcome)},
-         {"requests", t.requests},
-         {"joined",
-          {{"header", t.joined.by_header}, {"id", t.joined.by_id}, {"time", t.joined.by_time}}},
-         {"events", t.events}});
-  }
-  entry["turns"] = std::move(turns);
-  // Only a session longer than the kept turn summaries has it.
-  if (s.turns_omitted > 0) entry["turns_omitted"] = s.turns_omitted;
-  entry["proxy_only"] = s.proxy_only;
-  entry["proxy_requests_outside_turns"] = s.proxy_requests_outside_turns;
-  entry["codex"] = {{"cli_version", s.cli_version.empty() ? json(nullptr) : json(s.cli_version)},
-                    {"originator", s.originator.empty() ? json(nullptr) : json(s.originator)},
-                    {"provider", s.provider.empty() ? json(nullptr) : json(s.provider)},
-                    {"model", s.model.empty() ? json(nullptr) : json(s.model)}};
-  entry["start"] = time_or_null(s.start);
-  entry["end"] = time_or_null(s.end);
-  return entry;
-}
-
 json ms_or_null(std::int64_t ms) {
   return ms < 0 ? json(nullptr) : json(ms);
 }
@@ -195,44 +165,6 @@ std::string lead_id(const numbered_incident& n) {
     if (members[k] == n.incident.lead) return n.finding_ids[k];
   }
   return n.finding_ids.front();
-}
-
-json finding_json(const report& r, const numbered_finding& n, const render_options& options) {
-  const detect::finding& f = n.finding;
-  json entry;
-  entry["id"] = n.id;
-  entry["rule"] = f.rule;
-  entry["kind"] = detect::finding_kind_name(f.kind);
-  entry["severity"] = detect::severity_name(f.level);
-  entry["session"] = f.session;
-  entry["turn"] = f.turn == 0 ? json(nullptr) : json(f.turn);
-  entry["turn_id"] = f.turn_id.empty() ? json(nullptr) : json(f.turn_id);
-  entry["iterations"] = f.iterations;
-  entry["start"] = time_or_null(f.start);
-  entry["end"] = time_or_null(f.end);
-  const auto duration = f.duration_ms();
-  entry["duration_ms"] = duration ? json(*duration) : json(nullptr);
-  entry["tokens"] = f.tokens < 0 ? json(nullptr) : json(f.tokens);
-  json cycle = json::array();
-  for (const std::string& signature : f.cycle)
-    cycle.push_back(redact_if(signature, options.redact));
-  entry["cycle"] = std::move(cycle);
-  entry["root_cause"] = f.cause ? cause_json(*f.cause, options) : json(nullptr);
-  entry["recurs_in_turns"] = f.recurs_in_turns;
-  json evidence = json::array();
-  for (const detect::evidence_line& line : f.evidence) {
-    evidence.push_back({{"path", path_of(r, line.where.input)},
-                        {"time", time_or_null(line.time)},
-                        {"line", line.where.line},
-                        {"text", redact_if(line.text, options.redact)}});
-  }
-  entry["evidence"] = std::move(evidence);
-  entry["evidence_omitted"] = f.evidence_omitted;
-  entry["summary"] = redact_if(f.summary, options.redact);
-  entry["advice"] = text_or_null(f.advice, options);
-  entry["headline"] = text_or_null(f.headline, options);
-  entry["turn_profile"] = f.profile ? profile_json(*f.profile) : json(nullptr);
-  return entry;
 }
 
 json incident_json(const numbered_incident& n, const render_options& options) {
@@ -274,52 +206,496 @@ json incident_json(const numbered_incident& n, const render_options& options) {
 
 // The report's top-level object, written member by member and its lists element by element, in
 // the layout nlohmann's dump with indent 2 gives a whole document: only one element's tree exists
-// at a time, so an archive of thousands of inputs costs no more memory than one input.
+// at a time, so an archive of thousands of inputs costs no more memory than one input. The text
+// goes through a buffer handed to the stream in large pieces: the serializer's stream adapter
+// writes (and builds a sentry) for every few bytes.
 class document_writer {
  public:
   explicit document_writer(std::ostream& out)
       : out_(out),
         // Invalid UTF-8 in log lines is replaced (U+FFFD) rather than failing the whole report.
-        serializer_(nlohmann::detail::output_adapter<char>(out), ' ',
+        serializer_(nlohmann::detail::output_adapter<char>(buffer_), ' ',
                     json::error_handler_t::replace) {}
 
   void member(std::string_view key, const json& value) {
     open_member(key);
-    serializer_.dump(value, true, false, indent, indent);
+    write_value(value, indent);
+    flush_if_full();
   }
 
   template <typename Items, typename ToJson>
   void list(std::string_view key, const Items& items, ToJson to_json) {
     open_member(key);
     if (items.empty()) {
-      out_ << "[]";
+      buffer_ += "[]";
       return;
     }
-    out_ << "[\n";
+    buffer_ += "[\n";
     bool first = true;
     for (const auto& item : items) {
-      if (!first) out_ << ",\n";
+      if (!first) buffer_ += ",\n";
       first = false;
-      out_ << std::string(2 * indent, ' ');
-      serializer_.dump(to_json(item), true, false, indent, 2 * indent);
+      buffer_.append(2 * indent, ' ');
+      write_value(to_json(item), 2 * indent);
+      flush_if_full();
     }
-    out_ << '\n' << std::string(indent, ' ') << ']';
+    buffer_ += '\n';
+    buffer_.append(indent, ' ');
+    buffer_ += ']';
   }
 
-  void finish() { out_ << (any_member_ ? "\n}\n" : "{}\n"); }
+  // A list whose elements are written as they are read (write_item(*this, item)) instead of
+  // built as trees first: the findings, the bulk of a report.
+  template <typename Items, typename WriteItem>
+  void streamed_list(std::string_view key, const Items& items, WriteItem write_item) {
+    open_member(key);
+    if (items.empty()) {
+      buffer_ += "[]";
+      return;
+    }
+    buffer_ += "[\n";
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) buffer_ += ",\n";
+      first = false;
+      buffer_.append(2 * indent, ' ');
+      base_ = 2 * indent;
+      write_item(*this, item);
+      flush_if_full();
+    }
+    buffer_ += '\n';
+    buffer_.append(indent, ' ');
+    buffer_ += ']';
+  }
+
+  // Inside write_item: containers opened and closed around their fields and elements, laid out
+  // as write_value lays out the same tree ("{}" for an empty one, one line per child).
+  void open_object() { levels_.push_back({'{', '}', false}); }
+  void open_array() { levels_.push_back({'[', ']', false}); }
+  void close() {
+    const level l = levels_.back();
+    levels_.pop_back();
+    if (!l.any) {
+      buffer_ += l.open;
+      buffer_ += l.close;
+      return;
+    }
+    buffer_ += '\n';
+    buffer_.append(depth_indent(), ' ');
+    buffer_ += l.close;
+  }
+  void field(std::string_view key) {
+    next_child();
+    write_string(key);
+    buffer_ += ": ";
+  }
+  void element() { next_child(); }
+  void text(std::string_view value) { write_string(value); }
+  template <typename Number>
+  void integer(Number value) {
+    write_number(value);
+  }
+  void null() { buffer_ += "null"; }
+  void boolean(bool value) { buffer_ += value ? "true" : "false"; }
+  void tree(const json& value) { write_value(value, depth_indent()); }
+
+  void finish() {
+    buffer_ += any_member_ ? "\n}\n" : "{}\n";
+    flush();
+  }
 
  private:
   static constexpr unsigned indent = 2;
+  static constexpr std::size_t flush_at = 64 * 1024;
+
+  // What serializer_.dump(value, pretty, no ensure_ascii, indent, current_indent) writes, without
+  // its per-byte UTF-8 decoding where the text is plain: containers and the common scalars are
+  // written here; floats, and strings that are not well-formed UTF-8 (replaced the serializer's
+  // way), are left to the serializer.
+  void write_value(const json& value, unsigned current_indent) {
+    switch (value.type()) {
+      case json::value_t::object:
+      case json::value_t::array: {
+        const bool object = value.is_object();
+        if (value.empty()) {
+          buffer_ += object ? "{}" : "[]";
+          return;
+        }
+        buffer_ += object ? "{\n" : "[\n";
+        const unsigned inner = current_indent + indent;
+        bool first = true;
+        for (auto it = value.begin(); it != value.end(); ++it) {
+          if (!first) buffer_ += ",\n";
+          first = false;
+          buffer_.append(inner, ' ');
+          if (object) {
+            write_string(it.key());
+            buffer_ += ": ";
+          }
+          write_value(*it, inner);
+        }
+        buffer_ += '\n';
+        buffer_.append(current_indent, ' ');
+        buffer_ += object ? '}' : ']';
+        return;
+      }
+      case json::value_t::string:
+        write_string(value.get_ref<const std::string&>());
+        return;
+      case json::value_t::boolean:
+        buffer_ += value.get<bool>() ? "true" : "false";
+        return;
+      case json::value_t::null:
+        buffer_ += "null";
+        return;
+      case json::value_t::number_integer:
+        write_number(value.get<std::int64_t>());
+        return;
+      case json::value_t::number_unsigned:
+        write_number(value.get<std::uint64_t>());
+        return;
+      default:
+        serializer_.dump(value, true, false, indent, current_indent);
+        return;
+    }
+  }
+
+  template <typename Number>
+  void write_number(Number n) {
+    char text[24];
+    const char* end = std::to_chars(text, text + sizeof text, n).ptr;
+    buffer_.append(text, static_cast<std::size_t>(end - text));
+  }
+
+  // Quoted and escaped as the serializer does without ensure_ascii: \b \t \n \f \r \" \\, other
+  // control characters as \u00xx, everything else (UTF-8 included) as it is. A string that is
+  // not well-formed UTF-8 is left to the serializer, which replaces what it cannot decode.
+  void write_string(std::string_view text) {
+    const std::size_t rollback = buffer_.size();
+    const std::size_t n = text.size();
+    buffer_ += '"';
+    std::size_t plain = 0;  // start of the bytes not yet copied
+    std::size_t i = 0;
+    while (i < n) {
+      // Eight bytes at a time while none needs a look (the bulk of a log line).
+      while (i + 8 <= n && !needs_look(load8(text.data() + i))) i += 8;
+      if (i >= n) break;
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x80) {
+        const std::size_t length = utf8_sequence(text, i);
+        if (length == 0) {
+          buffer_.resize(rollback);
+          serializer_.dump(json(std::string(text)), true, false, indent, 0);
+          return;
+        }
+        i += length;
+        continue;
+      }
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
+      buffer_.append(text.substr(plain, i - plain));
+      plain = ++i;
+      write_escape(c);
+    }
+    buffer_.append(text.substr(plain));
+    buffer_ += '"';
+  }
+
+  void write_escape(unsigned char c) {
+    switch (c) {
+      case '\b':
+        buffer_ += "\\b";
+        return;
+      case '\t':
+        buffer_ += "\\t";
+        return;
+      case '\n':
+        buffer_ += "\\n";
+        return;
+      case '\f':
+        buffer_ += "\\f";
+        return;
+      case '\r':
+        buffer_ += "\\r";
+        return;
+      case '"':
+        buffer_ += "\\\"";
+        return;
+      case '\\':
+        buffer_ += "\\\\";
+        return;
+      default: {
+        static constexpr char digits[] = "0123456789abcdef";
+        buffer_ += "\\u00";
+        buffer_ += digits[c >> 4];
+        buffer_ += digits[c & 0xF];
+        return;
+      }
+    }
+  }
+
+  static std::uint64_t load8(const char* p) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    return word;
+  }
+
+  // Whether any of the eight bytes is a control character, '"', '\\' or not ASCII.
+  static bool needs_look(std::uint64_t word) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    auto has_zero = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    const std::uint64_t control = (word - ones * 0x20) & ~word & highs;  // bytes below 0x20
+    return ((word & highs) | control | has_zero(word ^ (ones * '"')) |
+            has_zero(word ^ (ones * '\\'))) != 0;
+  }
+
+  // The length of the well-formed UTF-8 sequence at `i` (Unicode Table 3-7, what the
+  // serializer's decoder accepts), or 0.
+  static std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+    auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = at(i);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return 0;
+    }
+    if (i + length > text.size()) return 0;
+    if (at(i + 1) < low || at(i + 1) > high) return 0;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+    }
+    return length;
+  }
+
+  struct level {
+    char open;
+    char close;
+    bool any;  // a child written
+  };
+
+  // The indent of the children of the innermost open container.
+  unsigned depth_indent() const { return base_ + static_cast<unsigned>(levels_.size()) * indent; }
+  void next_child() {
+    level& l = levels_.back();
+    if (l.any) {
+      buffer_ += ",\n";
+    } else {
+      buffer_ += l.open;
+      buffer_ += '\n';
+      l.any = true;
+    }
+    buffer_.append(depth_indent(), ' ');
+  }
 
   void open_member(std::string_view key) {
-    out_ << (any_member_ ? ",\n" : "{\n") << std::string(indent, ' ') << '"' << key << "\": ";
+    buffer_ += any_member_ ? ",\n" : "{\n";
+    buffer_.append(indent, ' ');
+    buffer_ += '"';
+    buffer_ += key;
+    buffer_ += "\": ";
     any_member_ = true;
   }
 
+  void flush_if_full() {
+    if (buffer_.size() >= flush_at) flush();
+  }
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
   std::ostream& out_;
+  std::string buffer_;  // declared before serializer_, which keeps a reference to it
   nlohmann::detail::serializer<json> serializer_;
   bool any_member_ = false;
+  unsigned base_ = 0;  // where the streamed element starts
+  std::vector<level> levels_;
 };
+
+void time_field(document_writer& doc, std::string_view key, const std::optional<timestamp>& t) {
+  doc.field(key);
+  if (t) {
+    doc.text(format_rfc3339(*t));
+  } else {
+    doc.null();
+  }
+}
+
+// A text that is null when empty, not redacted (ids, versions, names).
+void id_field(document_writer& doc, std::string_view key, const std::string& value) {
+  doc.field(key);
+  if (value.empty()) {
+    doc.null();
+  } else {
+    doc.text(value);
+  }
+}
+
+// One session, its fields in the order of report v1 (docs/report-v1.md).
+void write_session(document_writer& doc, const report& r, const session::session_summary& s) {
+  doc.open_object();
+  doc.field("id");
+  doc.text(s.id);
+  doc.field("sources");
+  doc.open_array();
+  for (const input_index source : s.sources) {
+    doc.element();
+    doc.text(path_of(r, source));
+  }
+  doc.close();
+  doc.field("turns");
+  doc.open_array();
+  for (const session::turn_summary& t : s.turns) {
+    doc.element();
+    doc.open_object();
+    doc.field("index");
+    doc.integer(t.index);
+    id_field(doc, "id", t.id);
+    time_field(doc, "start", t.start);
+    time_field(doc, "end", t.end);
+    doc.field("status");
+    doc.text(turn_outcome_name(t.outcome));
+    doc.field("requests");
+    doc.integer(t.requests);
+    doc.field("joined");
+    doc.open_object();
+    doc.field("header");
+    doc.integer(t.joined.by_header);
+    doc.field("id");
+    doc.integer(t.joined.by_id);
+    doc.field("time");
+    doc.integer(t.joined.by_time);
+    doc.close();
+    doc.field("events");
+    doc.integer(t.events);
+    doc.close();
+  }
+  doc.close();
+  // Only a session longer than the kept turn summaries has it.
+  if (s.turns_omitted > 0) {
+    doc.field("turns_omitted");
+    doc.integer(s.turns_omitted);
+  }
+  doc.field("proxy_only");
+  doc.boolean(s.proxy_only);
+  doc.field("proxy_requests_outside_turns");
+  doc.integer(s.proxy_requests_outside_turns);
+  doc.field("codex");
+  doc.open_object();
+  id_field(doc, "cli_version", s.cli_version);
+  id_field(doc, "originator", s.originator);
+  id_field(doc, "provider", s.provider);
+  id_field(doc, "model", s.model);
+  doc.close();
+  time_field(doc, "start", s.start);
+  time_field(doc, "end", s.end);
+  doc.close();
+}
+
+// One finding, written as finding_json would have built it: the fields in the same order.
+void write_finding(document_writer& doc, const report& r, const numbered_finding& n,
+                   const render_options& options) {
+  const detect::finding& f = n.finding;
+  auto text_or_null_field = [&](std::string_view key, const std::string& value) {
+    doc.field(key);
+    if (value.empty()) {
+      doc.null();
+    } else {
+      doc.text(redact_if(value, options.redact));
+    }
+  };
+  auto integer_or_null_field = [&](std::string_view key, bool present, std::int64_t value) {
+    doc.field(key);
+    if (present) {
+      doc.integer(value);
+    } else {
+      doc.null();
+    }
+  };
+  doc.open_object();
+  doc.field("id");
+  doc.text(n.id);
+  doc.field("rule");
+  doc.text(f.rule);
+  doc.field("kind");
+  doc.text(detect::finding_kind_name(f.kind));
+  doc.field("severity");
+  doc.text(detect::severity_name(f.level));
+  doc.field("session");
+  doc.text(f.session);
+  integer_or_null_field("turn", f.turn != 0, f.turn);
+  id_field(doc, "turn_id", f.turn_id);
+  doc.field("iterations");
+  doc.integer(f.iterations);
+  time_field(doc, "start", f.start);
+  time_field(doc, "end", f.end);
+  const auto duration = f.duration_ms();
+  integer_or_null_field("duration_ms", duration.has_value(), duration.value_or(0));
+  integer_or_null_field("tokens", f.tokens >= 0, f.tokens);
+  doc.field("cycle");
+  doc.open_array();
+  for (const std::string& signature : f.cycle) {
+    doc.element();
+    doc.text(redact_if(signature, options.redact));
+  }
+  doc.close();
+  doc.field("root_cause");
+  if (f.cause) {
+    doc.tree(cause_json(*f.cause, options));
+  } else {
+    doc.null();
+  }
+  doc.field("recurs_in_turns");
+  doc.open_array();
+  for (const int turn : f.recurs_in_turns) {
+    doc.element();
+    doc.integer(turn);
+  }
+  doc.close();
+  doc.field("evidence");
+  doc.open_array();
+  for (const detect::evidence_line& line : f.evidence) {
+    doc.element();
+    doc.open_object();
+    doc.field("path");
+    doc.text(line.where.input < r.inputs.size()
+                 ? std::string_view(r.inputs[line.where.input].stats.path)
+                 : std::string_view("?"));
+    time_field(doc, "time", line.time);
+    doc.field("line");
+    doc.integer(line.where.line);
+    doc.field("text");
+    doc.text(redact_if(line.text, options.redact));
+    doc.close();
+  }
+  doc.close();
+  doc.field("evidence_omitted");
+  doc.integer(f.evidence_omitted);
+  doc.field("summary");
+  doc.text(redact_if(f.summary, options.redact));
+  text_or_null_field("advice", f.advice);
+  text_or_null_field("headline", f.headline);
+  doc.field("turn_profile");
+  if (f.profile) {
+    doc.tree(profile_json(*f.profile));
+  } else {
+    doc.null();
+  }
+  doc.close();
+}
 
 }  // namespace
 
@@ -329,10 +705,12 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   doc.member("tool", {{"name", "loopscope"}, {"version", r.tool_version}});
   doc.list("inputs", r.inputs,
            [&](const input_report& input) { return input_json(input, options); });
-  doc.list("sessions", r.sessions,
-           [&](const session::session_summary& s) { return session_json(r, s); });
-  doc.list("findings", r.findings,
-           [&](const numbered_finding& n) { return finding_json(r, n, options); });
+  doc.streamed_list(
+      "sessions", r.sessions,
+      [&](document_writer& d, const session::session_summary& s) { write_session(d, r, s); });
+  doc.streamed_list("findings", r.findings, [&](document_writer& d, const numbered_finding& n) {
+    write_finding(d, r, n, options);
+  });
   doc.list("incidents", r.incidents,
            [&](const numbered_incident& n) { return incident_json(n, options); });
 

@@ -8,9 +8,22 @@
 namespace loopscope::report {
 namespace {
 
+// What a text holds that the rules need: each rule runs only where its hint was found (a hint
+// is a substring every match of its rule contains), so a line that needs one rule is not run
+// through eleven.
+struct hints {
+  std::string lower;       // the text, ASCII letters lower-cased
+  bool non_ascii = false;  // (?i) rules fold Unicode too (the Kelvin sign is a 'k'): run them
+  bool upper_run = false;  // 20 upper-case letters and digits in a row (AWS key ids)
+  bool has(std::string_view hint) const { return lower.find(hint) != std::string::npos; }
+};
+
 struct rule {
   std::unique_ptr<RE2> pattern;
   const char* replacement;
+  // Whether a text can hold a match; the replacements bring in no hint of a later rule
+  // ("[REDACTED]" holds none), so the hints read from the text as given hold throughout.
+  bool (*may_match)(const hints& h);
 };
 
 // Header and field names whose value is a credential, whatever the value looks like. The suffix
@@ -38,48 +51,53 @@ const std::array<rule, 11>& rules() {
       // one header's redaction never swallows the next header of a dict.
       {std::make_unique<RE2>("(?i)((?:" LOOPSCOPE_SECRET_NAMES "))(" LOOPSCOPE_SEPARATOR
                              R"re()([^"'\\,}\]\)\r\n]+))re"),
-       R"(\1\2[REDACTED])"},
+       R"(\1\2[REDACTED])",
+       [](const hints& h) {
+         return h.non_ascii || h.has("author") || h.has("cookie") || h.has("key") ||
+                h.has("token") || h.has("secret") || h.has("passw");
+       }},
       // Bearer/basic credentials anywhere, also inside values that had no header name.
       {std::make_unique<RE2>(R"((?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,})"),
-       R"(\1 [REDACTED])"},
+       R"(\1 [REDACTED])",
+       [](const hints& h) { return h.non_ascii || h.has("bearer") || h.has("basic"); }},
       // Masked templates (normalize::mask_text) and the cycle signatures made of them: digits and
       // ids are already "<n>"/"<id>", so "ghp_abc<id>" is too short for the rules above. A token
       // that starts like a key and holds a placeholder is a key all the same. It runs before the
       // key rules, which would otherwise cut such a token in two and leave its tail.
       {std::make_unique<RE2>(
            R"(\b(?:sk-|gh[pousr]_|github_pat_|hf_|gsk_|xai-|AKIA|ASIA|eyJ|xox[abprs]-|AIza)[A-Za-z0-9_.<>-]*<(?:n|id)>[A-Za-z0-9_.<>-]*)"),
-       "[REDACTED]"},
+       "[REDACTED]", [](const hints& h) { return h.has("<n>") || h.has("<id>"); }},
       // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-), Anthropic (sk-ant-api03-…) and LiteLLM
       // keys (virtual keys sk-…, master keys as short as the documented "sk-1234").
       {std::make_unique<RE2>(
            R"(\bsk-(?:proj-|ant-(?:[a-z]+\d*-)?|svcacct-|admin-)?[A-Za-z0-9_-]{4,})"),
-       "sk-[REDACTED]"},
+       "sk-[REDACTED]", [](const hints& h) { return h.has("sk-"); }},
       {std::make_unique<RE2>(R"(\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}))"),
-       "[REDACTED]"},
+       "[REDACTED]", [](const hints& h) { return h.has("gh") || h.has("github_pat_"); }},
       // AWS access key ids (long-term AKIA, temporary ASIA and the other documented prefixes).
       {std::make_unique<RE2>(
            R"(\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b)"),
-       "[REDACTED]"},
+       "[REDACTED]", [](const hints& h) { return h.upper_run; }},
       // JWTs: base64url header "eyJ…" . payload . signature.
       {std::make_unique<RE2>(R"(\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,})"),
-       "[REDACTED]"},
+       "[REDACTED]", [](const hints& h) { return h.has("eyj"); }},
       // URL query parameters whose name says secret: ?key=, &token=, &X-Amz-Signature=, ….
       {std::make_unique<RE2>(
            R"re((?i)((?:[?&;]|\\u0026)[A-Za-z0-9_.-]*(?:key|token|secret|password|passwd|auth|sig|signature|credential|code)[A-Za-z0-9_.-]*=)[^&\s"'#\\]+)re"),
-       R"(\1[REDACTED])"},
+       R"(\1[REDACTED])", [](const hints& h) { return h.has("="); }},
       // Private keys pasted whole (PEM): the body is the secret.
       {std::make_unique<RE2>(
            R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?)"),
-       "[REDACTED PRIVATE KEY]"},
+       "[REDACTED PRIVATE KEY]", [](const hints& h) { return h.has("-----begin "); }},
       // Hugging Face user access tokens (hf_ and 34 letters and digits; older ones differ in
       // length), Groq keys (gsk_…) and xAI keys (xai-…): providers LiteLLM routes to, whose keys
       // stand in the same configs and dumps.
       {std::make_unique<RE2>(
            R"(\b(?:hf_[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}))"),
-       "[REDACTED]"},
+       "[REDACTED]", [](const hints& h) { return h.has("hf_") || h.has("gsk_") || h.has("xai-"); }},
       // Slack and Google API keys, common in the same environment dumps.
       {std::make_unique<RE2>(R"(\b(?:xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b)"),
-       "[REDACTED]"},
+       "[REDACTED]", [](const hints& h) { return h.has("xox") || h.has("aiza"); }},
   }};
   return all;
 }
@@ -89,33 +107,45 @@ const std::array<rule, 11>& rules() {
 
 // Every rule needs one of these (lower-case) substrings; lines without any skip the regexes.
 // Matching is on a lower-cased copy so that "AUTHORIZATION" or "X-Api-Key" cannot slip past.
-bool may_hold_secret(std::string_view text) {
-  static constexpr std::array hints{
-      "author", "cookie", "key",   "bearer",  "basic", "sk-",  "gh",  "github_pat_", "eyj", "=",
-      "token",  "secret", "passw", "private", "xox",   "aiza", "hf_", "gsk_",        "xai-"};
-  std::string lower(text);
-  for (char& c : lower) {
+hints hints_of(std::string_view text) {
+  hints h;
+  h.lower.assign(text);
+  for (char& c : h.lower) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  for (const char* hint : hints) {
-    if (lower.find(hint) != std::string::npos) return true;
+    if (static_cast<unsigned char>(c) >= 0x80) h.non_ascii = true;
   }
   // AWS key ids (AKIA…, ASIA…, AROA…) have no fixed word: a run of 20 upper-case letters and
   // digits is the cheapest sign of one.
   std::size_t run = 0;
   for (const char c : text) {
     run = ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? run + 1 : 0;
-    if (run >= 20) return true;
+    if (run >= 20) {
+      h.upper_run = true;
+      break;
+    }
   }
-  return false;
+  return h;
+}
+
+bool may_hold_secret(const hints& h) {
+  static constexpr std::array words{
+      "author", "cookie", "key",   "bearer",  "basic", "sk-",  "gh",  "github_pat_", "eyj", "=",
+      "token",  "secret", "passw", "private", "xox",   "aiza", "hf_", "gsk_",        "xai-"};
+  for (const char* word : words) {
+    if (h.has(word)) return true;
+  }
+  return h.upper_run;
 }
 
 }  // namespace
 
 std::string redact(std::string_view text) {
   std::string out(text);
-  if (!may_hold_secret(text)) return out;
-  for (const rule& r : rules()) RE2::GlobalReplace(&out, *r.pattern, r.replacement);
+  const hints h = hints_of(text);
+  if (!may_hold_secret(h)) return out;
+  for (const rule& r : rules()) {
+    if (r.may_match(h)) RE2::GlobalReplace(&out, *r.pattern, r.replacement);
+  }
   return out;
 }
 

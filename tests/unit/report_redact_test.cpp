@@ -206,3 +206,14 @@ TEST_CASE("each secret shape the README lists is redacted") {
     CHECK(cleaned.find("REDACTED") != std::string::npos);
   }
 }
+
+// Each rule runs only on text holding its hint; the case-insensitive rules fold Unicode as RE2
+// does, so a Kelvin sign (U+212A) still spells "key" there, without any ASCII "key" in the line
+// (the "=" lets the line past the first look for any hint at all).
+TEST_CASE("a secret name spelt with a Unicode letter that folds to ASCII is still redacted") {
+  const std::string redacted = redact(
+      "x-api-\xe2\x84\xaa"
+      "ey: hunter2hunter2, a=b");
+  CHECK(redacted.find("hunter2") == std::string::npos);
+  CHECK(redacted.find("[REDACTED]") != std::string::npos);
+}

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "loopscope/report/writers.hpp"
 #include "report/markdown_escape.hpp"
 #include "report/mermaid_diagram.hpp"
@@ -243,4 +245,38 @@ TEST_CASE("time spans print the time of day when both ends share a day") {
   CHECK(time_span(a, a) == "00:53:20.000");
   CHECK(time_span(std::nullopt, std::nullopt).empty());
   CHECK(time_span(a, std::nullopt).starts_with("2026-"));
+}
+
+// json_writer.cpp writes the text itself (containers, strings, integers) where it used to hand
+// whole trees to nlohmann's serializer: the bytes must be the serializer's, escapes included.
+TEST_CASE("the JSON report is byte for byte what nlohmann's dump gives for the same document") {
+  lr::report r = sample_report();
+  finding& f = r.findings.front().finding;
+  const std::string invalid = "bad \xff byte, cut \xe2\x82 sequence, surrogate \xed\xa0\x80 end";
+  f.evidence.push_back({{0, 22},
+                        std::string("tab\there \"quoted\" back\\slash \x01\x1f\x7f nul:") +
+                            std::string(1, '\0') + " é ✓ 😀 \b\f\r\n",
+                        loopscope::timestamp{1'796'000'001'000'000}});
+  f.evidence.push_back({{1, 4}, invalid, {}});
+  f.recurs_in_turns = {1, 2, 3};
+  f.tokens = 1234;
+  finding empty;
+  empty.rule = "empty.rule";
+  empty.session = "sess-1";
+  r.findings.push_back({"F2", empty});  // empty lists, nulls, no cause, no profile
+  r.sessions.front().turns_omitted = 3;
+  r.sessions.push_back({});  // no id, no sources, no turns
+  for (const lr::redaction mode : {lr::redaction::on, lr::redaction::off}) {
+    lr::render_options options;
+    options.redact = mode;
+    const std::string written = render(lr::write_json, r, options);
+    const auto parsed = nlohmann::ordered_json::parse(written);
+    CHECK(written ==
+          parsed.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+    // Text that is not UTF-8 is replaced as the serializer replaces it.
+    const std::string replaced = nlohmann::ordered_json(invalid).dump(
+        -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    CHECK(written.find(replaced) != std::string::npos);
+    CHECK(written.find("\\u0001\\u001f\x7f nul:\\u0000 é ✓ 😀 \\b\\f\\r\\n") != std::string::npos);
+  }
 }

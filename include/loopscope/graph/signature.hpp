@@ -11,4 +11,8 @@ namespace loopscope::graph {
 // reasoning): they stay out of the graph so they cannot break a cycle apart.
 std::string signature_of(const event& e);
 
+// The same signature written into `out` (cleared first): a caller that only compares signatures
+// reuses one buffer instead of allocating a string per event.
+void write_signature(const event& e, std::string& out);
+
 }  // namespace loopscope::graph
