@@ -54,7 +54,8 @@ std::string formatted_signature(const event& e) {
 // A turn of both lanes: proxy requests and errors, Codex retries and tool calls, token counts.
 session::turn mixed_turn() {
   session::turn t;
-  t.session_key = std::string(1, 's');  // not = "s": GCC 12 warns falsely (-Wrestrict, GCC bug 105329)
+  t.session_key =
+      std::string(1, 's');  // not = "s": GCC 12 warns falsely (-Wrestrict, GCC bug 105329)
   t.index = 1;
   std::int64_t second = 0;
   for (int round = 0; round < 6; ++round) {

@@ -14,5 +14,4 @@ namespace loopscope::normalize {
 // runs of whitespace become one space.
 std::string mask_text(std::string_view text);
 
-
 }  // namespace loopscope::normalize
