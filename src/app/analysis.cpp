@@ -130,9 +130,17 @@ std::vector<std::string> clock_notes(const session::clock_alignment* a,
 
 class batch_run {
  public:
+  // `spare_cores`: what the worker threads leave of --jobs, for decoding large inputs on
+  // threads of their own.
   batch_run(const analysis_request& request, const ingest::input_list& inputs,
-            std::vector<join_group> groups, const batch_state* state)
-      : request_(request), inputs_(inputs), groups_(std::move(groups)), state_(state) {}
+            std::vector<join_group> groups, const batch_state* state, std::size_t spare_cores)
+      : request_(request),
+        inputs_(inputs),
+        groups_(std::move(groups)),
+        state_(state),
+        decoding_threads_(spare_cores > 0 ? std::make_shared<normalize::decoding_threads>(
+                                                static_cast<int>(spare_cores))
+                                          : nullptr) {}
 
   input_index index_of(std::size_t position) const {
     return static_cast<input_index>(inputs_.unreadable.size() + position);
@@ -175,9 +183,11 @@ class batch_run {
     // does not grow with its number of files.
     session::input_merger merger(group.members.size(), [&](std::size_t position) {
       const std::size_t member = group.members[position];
-      return std::make_unique<normalize::event_source>(index_of(member), inputs_.inputs[member],
-                                                       request_.forced_format, request_.limits,
-                                                       request_.proxy_clock);
+      auto source = std::make_unique<normalize::event_source>(
+          index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits,
+          request_.proxy_clock);
+      source->read_in_background({decoding_threads_});
+      return source;
     });
     session::merged_event_observer observer;
     if (request_.event_observer) {
@@ -269,6 +279,7 @@ class batch_run {
   const ingest::input_list& inputs_;
   std::vector<join_group> groups_;
   const batch_state* state_;
+  std::shared_ptr<normalize::decoding_threads> decoding_threads_;  // null: no core to spare
 };
 
 std::string state_settings(const analysis_request& request) {
@@ -328,7 +339,11 @@ analysis_result analyze(const analysis_request& request) {
   counted.limits.bytes_read = progress.bytes_counter();
 
   const std::vector<join_group> groups = plan_groups(inputs, request.inputs, request.groups);
-  batch_run run(counted, inputs, groups, state ? &*state : nullptr);
+  // The `events` command prints from the merge: one group after the other, on this thread.
+  const std::size_t threads =
+      request.event_observer ? 1 : std::max<std::size_t>(1, std::min(request.jobs, groups.size()));
+  batch_run run(counted, inputs, groups, state ? &*state : nullptr,
+                request.jobs > threads ? request.jobs - threads : 0);
 
   // Each worker takes the next group; finished groups are folded into the report in group
   // order, so the report does not depend on which worker finished first, and a group's details
@@ -390,9 +405,6 @@ analysis_result analyze(const analysis_request& request) {
       }
     }
   };
-  // The `events` command prints from the merge: one group after the other, on this thread.
-  const std::size_t threads =
-      request.event_observer ? 1 : std::clamp<std::size_t>(request.jobs, 1, groups.size());
   if (threads <= 1) {
     work();
   } else {

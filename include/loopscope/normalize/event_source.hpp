@@ -1,5 +1,5 @@
-// One input as a stream of normalized events, pulled one at a time: line stream → format
-// detection per line → the format's decoder → events, with the input's accounting.
+// One input as a stream of normalized events on the analysis's clock (input_decoder does the
+// decoding, background_decoding runs it on a thread of its own for large inputs).
 #pragma once
 
 #include <array>
@@ -16,6 +16,8 @@
 #include "loopscope/formats/sniff.hpp"
 #include "loopscope/ingest/input_list.hpp"
 #include "loopscope/ingest/line_reader.hpp"
+#include "loopscope/normalize/background_decoding.hpp"
+#include "loopscope/normalize/input_decoder.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 
 namespace loopscope::normalize {
@@ -34,34 +36,17 @@ enum class date_origin : unsigned char {
   today,              // standard input has no file date
 };
 
-// Which side of the wire a format describes (the registry says): joining treats the two
-// differently.
-using formats::source_role;
-source_role role_of(format_id format);
-std::string_view trim(std::string_view text);
 
-struct sourced_event {
-  event e;
-  // Where the event sits in time: its own time (shifted by the input's clock offset), or, for
-  // lines without a stamp (uvicorn access lines), the last stamp seen before it in the input.
-  std::optional<timestamp> when;
-};
-
-// A pretty-printed JSON object being gathered line by line. Outside event_source: clang 14 does
-// not see a nested struct with member initializers as default-constructible inside its class.
-struct pending_json_block {
-  origin first;
-  std::string compact;
-  std::size_t lines = 0;
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-};
-
-class event_source final : private event_sink {
+// One input as a stream of normalized events, pulled one at a time, on the analysis's clock.
+// A large input is decoded on a thread of its own when the analysis has a core to spare
+// (read_in_background); the events and the accounting are the same either way.
+class event_source final {
  public:
   event_source(input_index index, ingest::input_spec spec, std::optional<format_id> forced,
                const ingest::read_limits& limits, const proxy_clock& clock = {});
+  ~event_source();
+  event_source(const event_source&) = delete;
+  event_source& operator=(const event_source&) = delete;
 
   // The next event without taking it; nullptr at the end of the input.
   const sourced_event* peek();
@@ -74,40 +59,36 @@ class event_source final : private event_sink {
   void set_clock_offset(std::int64_t micros);
   std::int64_t clock_offset() const { return offset_micros_; }
 
+  // Decodes on a thread of its own if the input is large enough and `policy` has a core to
+  // give. Set before the first read; never for lines from open_lines_with.
+  void read_in_background(background_policy policy) { background_policy_ = std::move(policy); }
+
   // Releases the reading buffers; the accounting stays. Re-reading is not possible after this.
   void close();
-  // Back to the start, as if nothing had been read, buffers released (reopened on the next
-  // read). False for stdin, which cannot be read twice.
-  bool rewind();
   bool finished() const { return finished_ && queue_.empty(); }
   // Lines from `opener` instead of the spec's file (watch mode feeds lines as they are written).
-  using line_opener = std::function<std::unique_ptr<ingest::line_stream>()>;
   void open_lines_with(line_opener opener) { opener_ = std::move(opener); }
 
   input_index index() const { return index_; }
   const ingest::input_spec& spec() const { return spec_; }
-  // Accounting so far (final once finished()).
-  const input_stats& stats() const { return stats_; }
-  const diagnostics& problems() const { return problems_; }
-  format_id dominant_format() const { return tally_.dominant(); }
+  // Accounting: final once finished() or closed. While a background thread decodes, it is
+  // only read at the end.
+  const input_stats& stats() const;
+  const diagnostics& problems() const;
+  format_id dominant_format() const;
   // Whether an event so far had a time-only stamp, which took its date from date_day().
-  bool has_time_only_stamps() const { return time_only_stamps_; }
+  bool has_time_only_stamps() const;
   date_origin dated_by() const { return dated_by_; }
   std::int64_t date_day() const { return date_day_; }  // days since 1970-01-01
 
  private:
-  void on_event(event&& e) override;
-  bool read_more();  // one line; false at the end of input
-  void normalize_line(format_id format, std::string_view text, origin where);
-  format_normalizer* normalizer_for(format_id format);
-  // Offers a line no format claimed to the registry's fallback format (the generic reader).
-  bool try_fallback(std::string_view text, origin where);
-  void continue_json_block(std::string_view text);
-  std::unique_ptr<ingest::line_stream> open_lines() const;
-  void count(const line_result& result);
-  void finish_input();
-  void pair_or_queue(event&& e);
-  void flush_held_request();
+  // Reads until something is queued or the input ends.
+  void fill();
+  void start_decoding();
+  bool wants_background() const;
+  // Moves the stamps of the events queued from `from` on by the input's clock offset.
+  void apply_offset_from(std::size_t from);
+  void end_decoding();
 
   input_index index_;
   ingest::input_spec spec_;
@@ -117,22 +98,14 @@ class event_source final : private event_sink {
   std::int64_t date_day_ = 0;
   input_context context_;
   ingest::read_limits limits_;
-  std::unique_ptr<ingest::line_stream> lines_;
   line_opener opener_;
-  std::vector<std::unique_ptr<format_normalizer>> normalizers_;  // by format_id
-  format_normalizer* previous_ = nullptr;
-  formats::format_tally tally_;
+  background_policy background_policy_;
+  std::unique_ptr<input_decoder> decoder_;          // made on the first read
+  std::unique_ptr<background_decoding> background_;  // while a thread decodes
   std::deque<sourced_event> queue_;
-  // A proxy's "request received" record waits for the access line that gives its status.
-  std::optional<event> held_request_;
-  std::vector<event>* diverted_ = nullptr;  // see try_fallback
-  std::optional<pending_json_block> json_block_;
-  std::optional<timestamp> last_stamp_;
   std::int64_t offset_micros_ = 0;
-  input_stats stats_;
-  diagnostics problems_;
+  bool started_ = false;
   bool finished_ = false;
-  bool time_only_stamps_ = false;
 };
 
 }  // namespace loopscope::normalize

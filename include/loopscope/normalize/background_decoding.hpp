@@ -1,0 +1,82 @@
+// Decoding one input on a thread of its own while the caller's thread assembles and detects:
+// on a machine with a spare core, a large input is read in about the time of the slower half.
+// Events cross in batches through a bounded hand-over, so memory stays bounded by the batch size
+// however far the reader could run ahead.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "loopscope/normalize/input_decoder.hpp"
+
+namespace loopscope::normalize {
+
+// The cores an analysis may give to background decoding beyond its worker threads, shared by
+// every input it reads: a reader takes one while it runs and gives it back when it ends.
+class decoding_threads {
+ public:
+  explicit decoding_threads(int spare) : spare_(spare) {}
+  bool try_take();
+  void give_back();
+
+ private:
+  std::mutex mutex_;
+  int spare_;
+};
+
+// Which inputs are decoded in the background, when `threads` has a core to give.
+struct background_policy {
+  std::shared_ptr<decoding_threads> threads;
+  // Below this size a thread costs more than it saves. Standard input, whose size is not known,
+  // counts as large.
+  std::uint64_t min_file_bytes = std::uint64_t{4} << 20;
+};
+
+class background_decoding {
+ public:
+  // About a millisecond of decoding per batch: fewer hand-overs than that cost more in wake-ups
+  // than they save; more hold more memory for no gain (measured on a 300 MB rollout).
+  static constexpr std::size_t batch_events = 1024;
+  static constexpr std::size_t batches_in_flight = 4;
+
+  // Starts decoding on a new thread; `decoder` must not be touched until this is destroyed.
+  // `threads` is given back when the thread ends.
+  background_decoding(input_decoder& decoder, std::shared_ptr<decoding_threads> threads);
+  // Stops the thread (a batch being decoded is completed first) and waits for it.
+  ~background_decoding();
+  background_decoding(const background_decoding&) = delete;
+  background_decoding& operator=(const background_decoding&) = delete;
+
+  // Appends the next batch to `into`, waiting for it; false once the input has ended (the
+  // decoder is finished and its accounting final) or the thread failed (rethrown here).
+  bool take(std::deque<sourced_event>& into);
+  // Whether a stamp so far (up to the batches taken) was time-only.
+  bool has_time_only_stamps() const { return time_only_stamps_; }
+
+ private:
+  struct batch {
+    std::deque<sourced_event> events;
+    bool time_only_stamps = false;
+  };
+  void run();
+  void hand_over(batch&& b);
+
+  input_decoder& decoder_;
+  std::shared_ptr<decoding_threads> threads_;
+  std::mutex mutex_;
+  std::condition_variable ready_;  // a batch, the end or a failure is there to take
+  std::condition_variable room_;   // the consumer took a batch, or asked to stop
+  std::deque<batch> batches_;
+  bool ended_ = false;
+  bool stop_ = false;
+  std::exception_ptr failure_;
+  bool time_only_stamps_ = false;
+  std::thread thread_;  // last: started once everything above is constructed
+};
+
+}  // namespace loopscope::normalize
