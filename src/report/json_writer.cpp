@@ -225,23 +225,9 @@ class document_writer {
 
   template <typename Items, typename ToJson>
   void list(std::string_view key, const Items& items, ToJson to_json) {
-    open_member(key);
-    if (items.empty()) {
-      buffer_ += "[]";
-      return;
-    }
-    buffer_ += "[\n";
-    bool first = true;
-    for (const auto& item : items) {
-      if (!first) buffer_ += ",\n";
-      first = false;
-      buffer_.append(2 * indent, ' ');
-      write_value(to_json(item), 2 * indent);
-      flush_if_full();
-    }
-    buffer_ += '\n';
-    buffer_.append(indent, ' ');
-    buffer_ += ']';
+    streamed_list(key, items, [&](document_writer& d, const auto& item) {
+      d.write_value(to_json(item), 2 * indent);
+    });
   }
 
   // A list whose elements are written as they are read (write_item(*this, item)) instead of
