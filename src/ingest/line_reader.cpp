@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -310,6 +311,14 @@ class decoding_line_stream final : public line_stream {
 };
 
 }  // namespace
+
+bool is_compressed_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  in.read(head, sizeof head);
+  const decoder found = sniff_compression(head, static_cast<std::size_t>(in.gcount()));
+  return found == decoder::gzip || found == decoder::zstd;
+}
 
 std::unique_ptr<line_stream> line_stream::open(const input_spec& input, const read_limits& limits) {
   if (input.is_stdin) {

@@ -36,7 +36,11 @@ void background_decoding::run() {
       bool more = true;
       while (next.events.size() < batch_events && (more = decoder_.read_line(next.events))) {
       }
-      if (!more) decoder_.finish(next.events);
+      if (!more) {
+        decoder_.finish(next.events);
+        // The core is free once the decoding is, while the last batch waits to be taken.
+        give_back_core();
+      }
       next.time_only_stamps = decoder_.has_time_only_stamps();
       hand_over(std::move(next));
       const std::lock_guard lock(mutex_);
@@ -49,7 +53,12 @@ void background_decoding::run() {
     ended_ = true;
   }
   ready_.notify_all();
+  give_back_core();
+}
+
+void background_decoding::give_back_core() {
   if (threads_) threads_->give_back();
+  threads_.reset();
 }
 
 void background_decoding::hand_over(batch&& b) {

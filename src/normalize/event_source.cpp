@@ -63,8 +63,13 @@ bool event_source::wants_background() const {
   if (!background_policy_.threads || opener_) return false;
   if (spec_.is_stdin) return true;
   struct stat info {};
-  return ::stat(spec_.file_path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-         static_cast<std::uint64_t>(info.st_size) >= background_policy_.min_file_bytes;
+  if (::stat(spec_.file_path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size >= background_policy_.min_file_bytes) return true;
+  // A compressed log holds several times its size in lines (zstd about ten times).
+  constexpr std::uint64_t compression_ratio = 8;
+  return size * compression_ratio >= background_policy_.min_file_bytes &&
+         ingest::is_compressed_file(spec_.file_path);
 }
 
 void event_source::start_decoding() {

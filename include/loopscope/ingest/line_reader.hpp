@@ -58,6 +58,9 @@ struct read_outcome {
 
 read_outcome read_lines(const input_spec& input, line_sink& sink, const read_limits& limits = {});
 
+// Whether the file starts as gzip or zstd data (what line_stream decompresses).
+bool is_compressed_file(const std::filesystem::path& path);
+
 // The same reading, pulled one line at a time: several inputs can then be merged in time order
 // with one buffer each and no threads.
 class line_stream {

@@ -65,9 +65,10 @@ class background_decoding {
   };
   void run();
   void hand_over(batch&& b);
+  void give_back_core();  // once, on the decoding thread
 
   input_decoder& decoder_;
-  std::shared_ptr<decoding_threads> threads_;
+  std::shared_ptr<decoding_threads> threads_;  // touched only by the decoding thread
   std::mutex mutex_;
   std::condition_variable ready_;  // a batch, the end or a failure is there to take
   std::condition_variable room_;   // the consumer took a batch, or asked to stop
