@@ -8,9 +8,14 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <fstream>
 #include <functional>
+#include <mutex>
+#include <span>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -34,47 +39,24 @@ decoder sniff_compression(const char* data, std::size_t size) {
   return decoder::plain;
 }
 
-// Reads raw bytes, decodes them (plain, gzip or zstd) and splits lines, one step at a time.
-class decoding_line_stream final : public line_stream {
+// Reads raw bytes and decodes them (plain, gzip or zstd), one chunk per call, into the space it is
+// given, with the bounds of read_limits and the accounting of what was read.
+class byte_decoder {
  public:
-  decoding_line_stream(raw_read_fn raw, std::function<void()> on_close, const read_limits& limits)
+  byte_decoder(raw_read_fn raw, std::function<void()> on_close, const read_limits& limits)
       : raw_(std::move(raw)),
         on_close_(std::move(on_close)),
         limits_(limits),
-        splitter_(limits.chunk_bytes, limits.max_line_bytes),
         input_(limits.chunk_bytes) {}
+  ~byte_decoder() { release(); }
+  byte_decoder(const byte_decoder&) = delete;
+  byte_decoder& operator=(const byte_decoder&) = delete;
 
-  ~decoding_line_stream() override { release(); }
-
-  std::optional<line> next() override {
-    for (;;) {
-      const detail::input_state state = mode_ == decoder::finished
-                                            ? detail::input_state::ended
-                                            : detail::input_state::more_may_come;
-      if (auto taken = splitter_.take(state)) {
-        outcome_.lines = splitter_.lines();
-        return taken;
-      }
-      if (mode_ == decoder::finished) {
-        release();
-        outcome_.lines = splitter_.lines();
-        return std::nullopt;
-      }
-      step();
-    }
-  }
-
-  const read_outcome& outcome() const override { return outcome_; }
-
-  void mark_unopened(std::string message) {
-    outcome_.opened = false;
-    fail(std::move(message));
-    mode_ = decoder::finished;
-  }
-
- private:
-  // One unit of work: read and/or decode one chunk. Sets mode_ = finished at the end.
-  void step() {
+  // Writes the next decoded bytes into `space` (not empty) and returns how many: 0 is no failure
+  // (a step may read without producing). finished() at the end of the input or after a failure.
+  std::size_t produce(std::span<char> space) {
+    space_ = space;
+    produced_ = 0;
     switch (mode_) {
       case decoder::sniffing:
         start();
@@ -91,8 +73,22 @@ class decoding_line_stream final : public line_stream {
       case decoder::finished:
         break;
     }
+    if (mode_ == decoder::finished) release();
+    return produced_;
+  }
+  bool finished() const { return mode_ == decoder::finished; }
+
+  const read_outcome& outcome() const { return outcome_; }
+  // Its lines are counted by whoever splits them.
+  void count_lines(std::uint64_t lines) { outcome_.lines = lines; }
+
+  void mark_unopened(std::string message) {
+    outcome_.opened = false;
+    fail(std::move(message));
+    mode_ = decoder::finished;
   }
 
+ private:
   std::ptrdiff_t raw_read(char* into, std::size_t size) {
     for (;;) {
       const std::ptrdiff_t got = raw_(into, size);
@@ -116,10 +112,12 @@ class decoding_line_stream final : public line_stream {
 
   void finish_input() { mode_ = decoder::finished; }
 
-  // False once a decompressed-size bound is hit.
+  // `count` bytes were written at the front of space_. False once a decompressed-size bound is
+  // hit.
   bool deliver(std::size_t count) {
     outcome_.bytes += count;
-    splitter_.commit(count);
+    produced_ += count;
+    space_ = space_.subspan(count);
     if (mode_ != decoder::gzip && mode_ != decoder::zstd) return true;
     if (limits_.max_decompressed_bytes != 0 && outcome_.bytes > limits_.max_decompressed_bytes) {
       fail(fmt::format("decompressed size exceeds the bound of {} bytes; the rest is not read",
@@ -155,18 +153,11 @@ class decoding_line_stream final : public line_stream {
     }
     mode_ = sniff_compression(input_.data(), head);
     switch (mode_) {
-      case decoder::plain: {
-        std::size_t offset = 0;
-        while (offset < head) {
-          std::span<char> space = splitter_.writable();
-          const std::size_t n = std::min(space.size(), head - offset);
-          std::memcpy(space.data(), input_.data() + offset, n);
-          offset += n;
-          if (!deliver(n)) return;
-        }
+      case decoder::plain:
+        // The bytes read to sniff are handed out first.
+        plain_head_ = {input_.data(), head};
         if (head == 0) finish_input();
         break;
-      }
       case decoder::gzip:
         outcome_.compression = "gzip";
         // 15 + 32: accept gzip and zlib headers.
@@ -196,15 +187,20 @@ class decoding_line_stream final : public line_stream {
   }
 
   void step_plain() {
-    std::span<char> space = splitter_.writable();
-    const std::ptrdiff_t got = raw_read(space.data(), space.size());
+    if (!plain_head_.empty()) {
+      const std::size_t n = std::min(space_.size(), plain_head_.size());
+      std::memcpy(space_.data(), plain_head_.data(), n);
+      plain_head_ = plain_head_.subspan(n);
+      deliver(n);
+      return;
+    }
+    const std::ptrdiff_t got = raw_read(space_.data(), space_.size());
     if (got <= 0) {
       finish_input();
       return;
     }
     deliver(static_cast<std::size_t>(got));
   }
-
   void step_gzip() {
     if (gzip_.avail_in == 0 && !raw_done_) {
       const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
@@ -230,7 +226,7 @@ class decoding_line_stream final : public line_stream {
       inflateReset(&gzip_);
       gzip_member_open_ = true;
     }
-    std::span<char> space = splitter_.writable();
+    std::span<char> space = space_;
     gzip_.next_out = reinterpret_cast<Bytef*>(space.data());
     gzip_.avail_out = static_cast<uInt>(space.size());
     const int rc = inflate(&gzip_, Z_NO_FLUSH);
@@ -258,7 +254,7 @@ class decoding_line_stream final : public line_stream {
         zstd_in_ = {input_.data(), static_cast<std::size_t>(got), 0};
       }
     }
-    std::span<char> space = splitter_.writable();
+    std::span<char> space = space_;
     ZSTD_outBuffer out{space.data(), space.size(), 0};
     const std::size_t consumed_before = zstd_in_.pos;
     const std::size_t hint = ZSTD_decompressStream(zstd_, &out, &zstd_in_);
@@ -296,10 +292,12 @@ class decoding_line_stream final : public line_stream {
   raw_read_fn raw_;
   std::function<void()> on_close_;
   read_limits limits_;
-  detail::line_splitter splitter_;
   std::vector<char> input_;
   read_outcome outcome_;
   decoder mode_ = decoder::sniffing;
+  std::span<char> space_;            // where the current call writes
+  std::size_t produced_ = 0;         // written by the current call
+  std::span<const char> plain_head_;  // sniffed bytes of a plain input not yet handed out
   std::uint64_t raw_bytes_ = 0;  // compressed bytes read so far, for the expansion bound
   bool raw_done_ = false;
   z_stream gzip_{};
@@ -310,6 +308,162 @@ class decoding_line_stream final : public line_stream {
   bool zstd_frame_open_ = true;
 };
 
+// Lines of a byte_decoder, split as they are decoded: no thread, one buffer.
+class decoding_line_stream final : public line_stream {
+ public:
+  decoding_line_stream(raw_read_fn raw, std::function<void()> on_close, const read_limits& limits)
+      : bytes_(std::move(raw), std::move(on_close), limits),
+        splitter_(limits.chunk_bytes, limits.max_line_bytes) {}
+
+  std::optional<line> next() override {
+    for (;;) {
+      const detail::input_state state =
+          bytes_.finished() ? detail::input_state::ended : detail::input_state::more_may_come;
+      if (auto taken = splitter_.take(state)) {
+        bytes_.count_lines(splitter_.lines());
+        return taken;
+      }
+      if (bytes_.finished()) {
+        bytes_.count_lines(splitter_.lines());
+        return std::nullopt;
+      }
+      splitter_.commit(bytes_.produce(splitter_.writable()));
+    }
+  }
+
+  const read_outcome& outcome() const override { return bytes_.outcome(); }
+  void mark_unopened(std::string message) { bytes_.mark_unopened(std::move(message)); }
+
+ private:
+  byte_decoder bytes_;
+  detail::line_splitter splitter_;
+};
+
+// Lines of a byte_decoder that runs on a thread of its own, chunks ahead of the splitting: a
+// compressed input read in the background then costs its reader no decompression. At most
+// `chunks_in_flight` decoded chunks wait.
+class inflating_line_stream final : public line_stream {
+ public:
+  static constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
+  static constexpr std::size_t chunks_in_flight = 4;
+
+  inflating_line_stream(raw_read_fn raw, std::function<void()> on_close, const read_limits& limits)
+      : bytes_(std::move(raw), std::move(on_close), limits),
+        splitter_(limits.chunk_bytes, limits.max_line_bytes),
+        thread_([this] { run(); }) {}
+
+  ~inflating_line_stream() override {
+    {
+      const std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    room_.notify_all();
+    thread_.join();
+  }
+
+  std::optional<line> next() override {
+    for (;;) {
+      const bool ended = ended_ && current_.empty();
+      if (auto taken = splitter_.take(ended ? detail::input_state::ended
+                                            : detail::input_state::more_may_come)) {
+        outcome_.lines = splitter_.lines();
+        return taken;
+      }
+      if (ended) {
+        outcome_.lines = splitter_.lines();
+        return std::nullopt;
+      }
+      if (current_.empty() && !take_chunk()) continue;
+      const std::span<char> space = splitter_.writable();
+      const std::size_t n = std::min(space.size(), current_.size());
+      std::memcpy(space.data(), current_.data(), n);
+      current_ = current_.subspan(n);
+      splitter_.commit(n);
+    }
+  }
+
+  const read_outcome& outcome() const override { return outcome_; }
+
+ private:
+  struct chunk {
+    std::unique_ptr<char[]> data;  // chunk_bytes, not initialised
+    std::size_t size = 0;
+    bool last = false;
+  };
+
+  void run() {
+    for (;;) {
+      chunk next;
+      {
+        const std::lock_guard lock(mutex_);
+        if (!spare_.empty()) {
+          next.data = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      if (!next.data) next.data.reset(new char[chunk_bytes]);
+      try {
+        while (next.size < chunk_bytes && !bytes_.finished()) {
+          next.size += bytes_.produce(std::span<char>(next.data.get() + next.size,
+                                                      chunk_bytes - next.size));
+        }
+        next.last = bytes_.finished();
+      } catch (...) {  // out of memory inside the decompressor: the input ends here
+        failed_ = true;
+        next.last = true;
+      }
+      std::unique_lock lock(mutex_);
+      room_.wait(lock, [this] { return stop_ || chunks_.size() < chunks_in_flight; });
+      if (stop_) return;
+      const bool last = next.last;
+      chunks_.push_back(std::move(next));
+      lock.unlock();
+      ready_.notify_one();
+      if (last) return;
+    }
+  }
+
+  // Waits for the next chunk; false when it holds nothing. Taking the last makes the
+  // accounting final.
+  bool take_chunk() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [this] { return !chunks_.empty(); });
+    if (held_.data) spare_.push_back(std::move(held_.data));
+    held_ = std::move(chunks_.front());
+    chunks_.pop_front();
+    lock.unlock();
+    room_.notify_one();
+    current_ = {held_.data.get(), held_.size};
+    if (held_.last) {
+      ended_ = true;
+      // The thread wrote its last: the accounting is read from here on.
+      const std::uint64_t lines = outcome_.lines;
+      outcome_ = bytes_.outcome();
+      outcome_.lines = lines;
+      if (failed_) {
+        outcome_.complete = false;
+        outcome_.problems.push_back(
+            {diagnostic_level::error, {}, "out of memory while decompressing; the rest is not read"});
+      }
+    }
+    return !current_.empty();
+  }
+
+  byte_decoder bytes_;  // the thread's, until the last chunk is taken
+  detail::line_splitter splitter_;
+  read_outcome outcome_;
+  chunk held_;                     // the chunk being split
+  std::span<const char> current_;  // what of it is not split yet
+  bool ended_ = false;
+  bool failed_ = false;  // written by the thread before its last chunk
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::condition_variable room_;
+  std::deque<chunk> chunks_;
+  std::vector<std::unique_ptr<char[]>> spare_;  // split chunks, for the thread to fill again
+  bool stop_ = false;
+  std::thread thread_;  // last: started once everything above is constructed
+};
 }  // namespace
 
 bool is_compressed_file(const std::filesystem::path& path) {
@@ -339,15 +493,18 @@ std::unique_ptr<line_stream> line_stream::open(const input_spec& input, const re
   struct stat info {};
   std::int64_t remaining = -1;
   if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) remaining = info.st_size;
-  return std::make_unique<decoding_line_stream>(
-      [fd, remaining](char* into, std::size_t size) mutable -> std::ptrdiff_t {
-        if (remaining == 0) return 0;
-        if (remaining > 0) size = std::min<std::size_t>(size, static_cast<std::size_t>(remaining));
-        const std::ptrdiff_t got = ::read(fd, into, size);
-        if (got > 0 && remaining > 0) remaining -= got;
-        return got;
-      },
-      [fd] { ::close(fd); }, limits);
+  raw_read_fn raw = [fd, remaining](char* into, std::size_t size) mutable -> std::ptrdiff_t {
+    if (remaining == 0) return 0;
+    if (remaining > 0) size = std::min<std::size_t>(size, static_cast<std::size_t>(remaining));
+    const std::ptrdiff_t got = ::read(fd, into, size);
+    if (got > 0 && remaining > 0) remaining -= got;
+    return got;
+  };
+  auto close = [fd] { ::close(fd); };
+  if (limits.decompression == decompress_on::own_thread && is_compressed_file(input.file_path)) {
+    return std::make_unique<inflating_line_stream>(std::move(raw), std::move(close), limits);
+  }
+  return std::make_unique<decoding_line_stream>(std::move(raw), std::move(close), limits);
 }
 
 std::unique_ptr<line_stream> line_stream::from_stream(std::istream& stream,

@@ -75,6 +75,9 @@ bool event_source::wants_background() const {
 void event_source::start_decoding() {
   started_ = true;
   if (wants_background() && background_policy_.threads->try_take()) {
+    // Decompression, if any, then gets a thread of its own too: the reader of the events has
+    // time to spare on its core.
+    limits_.decompression = ingest::decompress_on::own_thread;
     background_ = std::make_unique<background_decoding>(*decoder_, background_policy_.threads);
   }
 }

@@ -2,6 +2,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -187,4 +190,112 @@ TEST_CASE("lines are handed out with readable padding after them") {
   std::istringstream in("abcdefgh\nabcdefgh");
   read_lines_from(in, sink, limits);
   CHECK(sink.ok);
+}
+
+namespace {
+
+struct streamed {
+  recorded_lines got;
+  read_outcome outcome;
+};
+
+streamed read_file_lines(const std::string& path, read_limits limits,
+                         loopscope::ingest::decompress_on where) {
+  limits.decompression = where;
+  streamed out;
+  auto stream = loopscope::ingest::line_stream::open({path, path, false}, limits);
+  while (auto line = stream->next()) {
+    if (line->truncated) {
+      out.got.on_truncated_line(line->number, line->length);
+    } else {
+      out.got.on_line(line->text, line->number);
+    }
+  }
+  out.outcome = stream->outcome();
+  return out;
+}
+
+std::string problems_of(const read_outcome& o) {
+  std::string text;
+  for (const auto& d : o.problems) text += d.message + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("decompressing on a thread of its own gives the same lines and accounting") {
+  using loopscope::ingest::decompress_on;
+  std::string big;
+  for (int i = 0; i < 200000; ++i) big += "line " + std::to_string(i) + " of a long log\n";
+  std::string corrupt = zstd(big);
+  for (std::size_t i = corrupt.size() / 2; i < corrupt.size(); i += 7)
+    corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  const std::string long_lines = "short\n" + std::string(5000, 'y') + "\nafter\n" + std::string(1001, 'z');
+  // Where decoding stops early (corrupt data, a bound), how much comes out before the stop
+  // depends on the size of each decompression call; the lines before it are the same.
+  enum class stop : unsigned char { at_the_end, early };
+  struct archive {
+    std::string name;
+    std::string bytes;
+    read_limits limits;
+    stop ends = stop::at_the_end;
+  };
+  read_limits small_lines;
+  small_lines.max_line_bytes = 1000;
+  small_lines.chunk_bytes = 64;
+  read_limits bomb_bound;
+  bomb_bound.max_decompressed_bytes = 3 << 20;
+  const std::vector<archive> archives = {
+      {"sample.gz", gzip(sample_text), {}},
+      {"sample.zst", zstd(sample_text), {}},
+      {"members.gz", gzip("a\n") + gzip("b\n"), {}},
+      {"big.zst", zstd(big), {}},
+      {"big.gz", gzip(big), {}},
+      {"truncated.zst", zstd(big).substr(0, zstd(big).size() / 2), {}},
+      {"truncated.gz", gzip(big).substr(0, gzip(big).size() / 2), {}},
+      {"corrupt.zst", corrupt, {}, stop::early},
+      {"long-lines.gz", gzip(long_lines), small_lines},
+      {"bomb.zst", zstd(std::string(20 << 20, '\n')), bomb_bound, stop::early},
+      {"empty.zst", zstd(""), {}},
+      {"plain.log", big, {}},  // not compressed: read on the reading thread either way
+  };
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "loopscope-inflating-test";
+  std::filesystem::create_directories(dir);
+  for (const archive& a : archives) {
+    CAPTURE(a.name);
+    const std::string path = (dir / a.name).string();
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << a.bytes;
+    }
+    const streamed here = read_file_lines(path, a.limits, decompress_on::reading_thread);
+    const streamed there = read_file_lines(path, a.limits, decompress_on::own_thread);
+    CHECK(here.outcome.compression == there.outcome.compression);
+    if (a.ends == stop::early) {
+      const std::size_t common = std::min(here.got.lines.size(), there.got.lines.size());
+      REQUIRE(common > 1000);
+      CHECK(std::equal(here.got.lines.begin(), here.got.lines.begin() + common - 1,
+                       there.got.lines.begin()));
+      CHECK_FALSE(there.outcome.complete);
+      CHECK(problems_of(here.outcome) == problems_of(there.outcome));
+      continue;
+    }
+    CHECK(here.got.lines == there.got.lines);
+    CHECK(here.got.numbers == there.got.numbers);
+    CHECK(here.got.truncated == there.got.truncated);
+    CHECK(here.outcome.lines == there.outcome.lines);
+    CHECK(here.outcome.bytes == there.outcome.bytes);
+    CHECK(here.outcome.complete == there.outcome.complete);
+    CHECK(problems_of(here.outcome) == problems_of(there.outcome));
+  }
+  // Let go after a few lines: the thread stops without waiting for a reader.
+  {
+    read_limits limits;
+    limits.decompression = decompress_on::own_thread;
+    const std::string path = (dir / "big.zst").string();
+    auto stream = loopscope::ingest::line_stream::open({path, path, false}, limits);
+    for (int i = 0; i < 3; ++i) REQUIRE(stream->next().has_value());
+  }
+  std::filesystem::remove_all(dir);
 }

@@ -29,6 +29,11 @@ class line_sink {
 
 inline constexpr std::size_t line_padding = 64;
 
+// Where a gzip or zstd file is decompressed: on the reading thread, or on a thread of its own
+// that runs ahead of the line splitting (for a reader that runs in the background already, so
+// that three stages share two cores).
+enum class decompress_on : unsigned char { reading_thread, own_thread };
+
 struct read_limits {
   std::size_t max_line_bytes = std::size_t{64} << 20;  // 64 MiB
   // Read granularity of the raw input. 128 KiB reads at full speed and keeps thousands of small
@@ -45,6 +50,7 @@ struct read_limits {
   std::uint64_t expansion_floor_bytes = std::uint64_t{1} << 30;  // 1 GiB
   // Raw (on-disk) bytes read, added as they are read, for a progress line; may be null.
   std::atomic<std::uint64_t>* bytes_read = nullptr;
+  decompress_on decompression = decompress_on::reading_thread;
 };
 
 struct read_outcome {
