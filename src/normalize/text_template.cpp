@@ -33,9 +33,15 @@ unsigned char class_of(char c) {
 
 }  // namespace
 
-std::string mask_text(std::string_view text) {
-  // Written through a pointer: "<n>" for a one-digit number is the most a byte can grow to.
-  std::string out(text.size() * 3, '\0');
+shared_text mask_text(std::string_view text) {
+  // Written through a pointer: "<n>" for a one-digit number is the most a byte can grow to. The
+  // thread's space only grows, so it is cleared only when it does; a text too large to keep the
+  // space for gets space of its own.
+  constexpr std::size_t kept_space = std::size_t{1} << 20;
+  thread_local std::string kept;
+  std::string own;
+  std::string& out = text.size() * 3 <= kept_space ? kept : own;
+  if (out.size() < text.size() * 3) out.resize(text.size() * 3);
   char* const begin = out.data();
   char* dst = begin;
   const auto put = [&dst](std::string_view s) {
@@ -89,8 +95,7 @@ std::string mask_text(std::string_view text) {
     ++i;
   }
   while (dst != begin && dst[-1] == ' ') --dst;
-  out.resize(static_cast<std::size_t>(dst - begin));
-  return out;
+  return shared_text(std::string_view(begin, static_cast<std::size_t>(dst - begin)));
 }
 
 }  // namespace loopscope::normalize
