@@ -120,9 +120,25 @@ std::string format_rfc3339(timestamp t) {
   const unsigned mp = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year + (month <= 2 ? 1 : 0),
-                     month, day, second_of_day / 3600, (second_of_day / 60) % 60,
-                     second_of_day % 60, rest / 1000);
+  const std::int64_t civil_year = year + (month <= 2 ? 1 : 0);
+  if (civil_year < 0 || civil_year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", civil_year, month, day,
+                       second_of_day / 3600, (second_of_day / 60) % 60, second_of_day % 60,
+                       rest / 1000);
+  }
+  // Every report writes a stamp per event it cites: digits by hand, not through fmt's parser.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  const auto put = [&out](std::size_t at, std::size_t width, std::int64_t value) {
+    for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, 4, civil_year);
+  put(5, 2, month);
+  put(8, 2, day);
+  put(11, 2, second_of_day / 3600);
+  put(14, 2, (second_of_day / 60) % 60);
+  put(17, 2, second_of_day % 60);
+  put(20, 3, rest / 1000);
+  return out;
 }
 
 }  // namespace loopscope

@@ -1,4 +1,7 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <ctime>
 
 #include "loopscope/core/timestamp.hpp"
 
@@ -29,4 +32,32 @@ TEST_CASE("garbage is rejected, not guessed") {
   CHECK_FALSE(parse_rfc3339("2026-11-29T01:07:35.Z"));
   CHECK_FALSE(parse_rfc3339("2026-11-29T01:07:35Zjunk"));
   CHECK_FALSE(parse_rfc3339("2026-11-29"));
+}
+
+TEST_CASE("format_rfc3339 writes what fmt writes, over four centuries and before 1970") {
+  // The reference: the same civil date written through fmt, from a broken-down gmtime.
+  const auto reference = [](std::int64_t micros) {
+    std::int64_t seconds = micros / 1'000'000;
+    std::int64_t rest = micros % 1'000'000;
+    if (rest < 0) {
+      rest += 1'000'000;
+      --seconds;
+    }
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm parts{};
+    gmtime_r(&t, &parts);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", parts.tm_year + 1900,
+                       parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                       rest / 1000);
+  };
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 20'000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    // 1800 to 2200, microsecond resolution, negative stamps included.
+    const std::int64_t span = std::int64_t{400} * 365 * 86'400 * 1'000'000;
+    const std::int64_t micros =
+        static_cast<std::int64_t>(state >> 1) % span - std::int64_t{170} * 365 * 86'400 * 1'000'000;
+    CAPTURE(micros);
+    REQUIRE(format_rfc3339(loopscope::timestamp{micros}) == reference(micros));
+  }
 }
