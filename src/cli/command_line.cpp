@@ -72,7 +72,10 @@ void add_input_options(CLI::App& command, app::options& opts, std::string& input
                      "Time zone of proxy stamps that name none: UTC (default), +HH:MM, or a tz "
                      "database name such as Europe/Berlin");
   command.add_option("-o,--output", opts.output, "Write to FILE (atomically) instead of stdout");
-  command.add_option("-j,--jobs", opts.jobs, "Threads: one per join group, the rest decode large inputs (default: number of cores)")
+  command
+      .add_option(
+          "-j,--jobs", opts.jobs,
+          "Threads: one per join group, the rest decode large inputs (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   command.add_flag("--show-messages", opts.show_messages,
                    "Include user prompts in `events` output (hidden by default)");

@@ -129,7 +129,8 @@ std::string format_rfc3339(timestamp t) {
   // Every report writes a stamp per event it cites: digits by hand, not through fmt's parser.
   std::string out = "0000-00-00T00:00:00.000Z";
   const auto put = [&out](std::size_t at, std::size_t width, std::int64_t value) {
-    for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+    for (std::size_t i = width; i-- > 0; value /= 10)
+      out[at + i] = static_cast<char>('0' + value % 10);
   };
   put(0, 4, civil_year);
   put(5, 2, month);

@@ -295,10 +295,10 @@ class byte_decoder {
   std::vector<char> input_;
   read_outcome outcome_;
   decoder mode_ = decoder::sniffing;
-  std::span<char> space_;            // where the current call writes
-  std::size_t produced_ = 0;         // written by the current call
+  std::span<char> space_;             // where the current call writes
+  std::size_t produced_ = 0;          // written by the current call
   std::span<const char> plain_head_;  // sniffed bytes of a plain input not yet handed out
-  std::uint64_t raw_bytes_ = 0;  // compressed bytes read so far, for the expansion bound
+  std::uint64_t raw_bytes_ = 0;       // compressed bytes read so far, for the expansion bound
   bool raw_done_ = false;
   z_stream gzip_{};
   bool gzip_ready_ = false;
@@ -404,8 +404,8 @@ class inflating_line_stream final : public line_stream {
       if (!next.data) next.data.reset(new char[chunk_bytes]);
       try {
         while (next.size < chunk_bytes && !bytes_.finished()) {
-          next.size += bytes_.produce(std::span<char>(next.data.get() + next.size,
-                                                      chunk_bytes - next.size));
+          next.size +=
+              bytes_.produce(std::span<char>(next.data.get() + next.size, chunk_bytes - next.size));
         }
         next.last = bytes_.finished();
       } catch (...) {  // out of memory inside the decompressor: the input ends here
@@ -442,8 +442,9 @@ class inflating_line_stream final : public line_stream {
       outcome_.lines = lines;
       if (failed_) {
         outcome_.complete = false;
-        outcome_.problems.push_back(
-            {diagnostic_level::error, {}, "out of memory while decompressing; the rest is not read"});
+        outcome_.problems.push_back({diagnostic_level::error,
+                                     {},
+                                     "out of memory while decompressing; the rest is not read"});
       }
     }
     return !current_.empty();

@@ -57,7 +57,9 @@ event_source::event_source(input_index index, ingest::input_spec spec,
 }
 
 // The thread is stopped before the decoder it reads with goes.
-event_source::~event_source() { background_.reset(); }
+event_source::~event_source() {
+  background_.reset();
+}
 
 bool event_source::wants_background() const {
   if (!background_policy_.threads || opener_) return false;
@@ -144,12 +146,17 @@ void event_source::close() {
   finished_ = true;
 }
 
-const input_stats& event_source::stats() const { return decoder_->stats(); }
-const diagnostics& event_source::problems() const { return decoder_->problems(); }
-format_id event_source::dominant_format() const { return decoder_->dominant_format(); }
+const input_stats& event_source::stats() const {
+  return decoder_->stats();
+}
+const diagnostics& event_source::problems() const {
+  return decoder_->problems();
+}
+format_id event_source::dominant_format() const {
+  return decoder_->dominant_format();
+}
 bool event_source::has_time_only_stamps() const {
   return background_ ? background_->has_time_only_stamps() : decoder_->has_time_only_stamps();
 }
 
 }  // namespace loopscope::normalize
-

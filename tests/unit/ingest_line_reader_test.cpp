@@ -230,7 +230,8 @@ TEST_CASE("decompressing on a thread of its own gives the same lines and account
   std::string corrupt = zstd(big);
   for (std::size_t i = corrupt.size() / 2; i < corrupt.size(); i += 7)
     corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
-  const std::string long_lines = "short\n" + std::string(5000, 'y') + "\nafter\n" + std::string(1001, 'z');
+  const std::string long_lines =
+      "short\n" + std::string(5000, 'y') + "\nafter\n" + std::string(1001, 'z');
   // Where decoding stops early (corrupt data, a bound), how much comes out before the stop
   // depends on the size of each decompression call; the lines before it are the same.
   enum class stop : unsigned char { at_the_end, early };

@@ -109,7 +109,8 @@ TEST_CASE("a source closed before its end accounts for what was read, and gives 
         << "\n";
     for (int i = 0; i < 20'000; ++i) {
       out << R"({"timestamp":"2026-03-01T10:00:01.000Z","type":"event_msg","payload":{"type":"agent_message","message":"step )"
-          << i << R"("}})" << "\n";
+          << i << R"("}})"
+          << "\n";
     }
   }
   auto threads = std::make_shared<normalize::decoding_threads>(1);

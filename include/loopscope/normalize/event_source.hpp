@@ -36,7 +36,6 @@ enum class date_origin : unsigned char {
   today,              // standard input has no file date
 };
 
-
 // One input as a stream of normalized events, pulled one at a time, on the analysis's clock.
 // A large input is decoded on a thread of its own when the analysis has a core to spare
 // (read_in_background); the events and the accounting are the same either way.
@@ -100,7 +99,7 @@ class event_source final {
   ingest::read_limits limits_;
   line_opener opener_;
   background_policy background_policy_;
-  std::unique_ptr<input_decoder> decoder_;          // made on the first read
+  std::unique_ptr<input_decoder> decoder_;           // made on the first read
   std::unique_ptr<background_decoding> background_;  // while a thread decodes
   std::deque<sourced_event> queue_;
   std::int64_t offset_micros_ = 0;
