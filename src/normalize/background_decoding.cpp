@@ -25,6 +25,7 @@ background_decoding::~background_decoding() {
     const std::lock_guard lock(mutex_);
     stop_ = true;
   }
+  stopping_.store(true, std::memory_order_relaxed);
   room_.notify_all();
   thread_.join();
 }
@@ -34,8 +35,13 @@ void background_decoding::run() {
     for (;;) {
       batch next;
       bool more = true;
+      // A batch of lines that hold few events can be long: asked to stop, the thread stops
+      // within a few thousand lines, not at the end of the input.
+      std::size_t lines = 0;
       while (next.events.size() < batch_events && (more = decoder_.read_line(next.events))) {
+        if (++lines % 4096 == 0 && stopping_.load(std::memory_order_relaxed)) break;
       }
+      if (more && stopping_.load(std::memory_order_relaxed)) break;
       if (!more) {
         decoder_.finish(next.events);
         // The core is free once the decoding is, while the last batch waits to be taken.

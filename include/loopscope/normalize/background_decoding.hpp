@@ -4,6 +4,7 @@
 // however far the reader could run ahead.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -75,6 +76,7 @@ class background_decoding {
   std::deque<batch> batches_;
   bool ended_ = false;
   bool stop_ = false;
+  std::atomic<bool> stopping_{false};  // stop_, read without the lock between lines
   std::exception_ptr failure_;
   bool time_only_stamps_ = false;
   std::thread thread_;  // last: started once everything above is constructed
