@@ -93,7 +93,7 @@ void event_source::fill() {
     decoder_->finish(queue_);
     finished_ = true;
   }
-  apply_offset_from(before);
+  shift_queued(before, offset_micros_);
 }
 
 void event_source::end_decoding() {
@@ -101,12 +101,12 @@ void event_source::end_decoding() {
   finished_ = true;
 }
 
-void event_source::apply_offset_from(std::size_t from) {
-  if (offset_micros_ == 0) return;
+void event_source::shift_queued(std::size_t from, std::int64_t micros) {
+  if (micros == 0) return;
   for (std::size_t i = from; i < queue_.size(); ++i) {
     sourced_event& queued = queue_[i];
-    if (queued.e.time) queued.e.time = timestamp{queued.e.time->micros + offset_micros_};
-    if (queued.when) queued.when = timestamp{queued.when->micros + offset_micros_};
+    if (queued.e.time) queued.e.time = timestamp{queued.e.time->micros + micros};
+    if (queued.when) queued.when = timestamp{queued.when->micros + micros};
   }
 }
 
@@ -130,19 +130,15 @@ sourced_event event_source::pop() {
 // The decoder works on the input's own clock; the offset is added as events are queued, so a
 // new offset moves only what is queued already.
 void event_source::set_clock_offset(std::int64_t micros) {
-  const std::int64_t delta = micros - offset_micros_;
+  shift_queued(0, micros - offset_micros_);
   offset_micros_ = micros;
-  for (sourced_event& queued : queue_) {
-    if (queued.e.time) queued.e.time = timestamp{queued.e.time->micros + delta};
-    if (queued.when) queued.when = timestamp{queued.when->micros + delta};
-  }
 }
 
 void event_source::close() {
   background_.reset();  // stops the thread; what it had read ahead is accounted for below
   const std::size_t before = queue_.size();
   decoder_->finish(queue_);
-  apply_offset_from(before);
+  shift_queued(before, offset_micros_);
   finished_ = true;
 }
 

@@ -48,7 +48,7 @@ class background_decoding {
   // Starts decoding on a new thread; `decoder` must not be touched until this is destroyed.
   // `threads` is given back when the thread ends.
   background_decoding(input_decoder& decoder, std::shared_ptr<decoding_threads> threads);
-  // Stops the thread (a batch being decoded is completed first) and waits for it.
+  // Stops the thread (within a few thousand lines of the batch being decoded) and waits for it.
   ~background_decoding();
   background_decoding(const background_decoding&) = delete;
   background_decoding& operator=(const background_decoding&) = delete;

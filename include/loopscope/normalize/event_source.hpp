@@ -85,8 +85,9 @@ class event_source final {
   void fill();
   void start_decoding();
   bool wants_background() const;
-  // Moves the stamps of the events queued from `from` on by the input's clock offset.
-  void apply_offset_from(std::size_t from);
+  // Moves the stamps of the events queued from position `from` on by `micros`: new events by the
+  // clock offset, all of them by a change of it.
+  void shift_queued(std::size_t from, std::int64_t micros);
   void end_decoding();
 
   input_index index_;
@@ -99,7 +100,7 @@ class event_source final {
   ingest::read_limits limits_;
   line_opener opener_;
   background_policy background_policy_;
-  std::unique_ptr<input_decoder> decoder_;           // made on the first read
+  std::unique_ptr<input_decoder> decoder_;           // reads nothing until the first read
   std::unique_ptr<background_decoding> background_;  // while a thread decodes
   std::deque<sourced_event> queue_;
   std::int64_t offset_micros_ = 0;
