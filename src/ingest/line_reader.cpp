@@ -8,9 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -21,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "line_splitter.hpp"
+#include "loopscope/core/handover.hpp"
 
 namespace loopscope::ingest {
 namespace {
@@ -353,11 +352,7 @@ class inflating_line_stream final : public line_stream {
         thread_([this] { run(); }) {}
 
   ~inflating_line_stream() override {
-    {
-      const std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    room_.notify_all();
+    chunks_.give_up();
     thread_.join();
   }
 
@@ -388,55 +383,41 @@ class inflating_line_stream final : public line_stream {
   struct chunk {
     std::unique_ptr<char[]> data;  // chunk_bytes, not initialised
     std::size_t size = 0;
-    bool last = false;
   };
 
   void run() {
     for (;;) {
       chunk next;
       {
-        const std::lock_guard lock(mutex_);
+        const std::lock_guard lock(spare_mutex_);
         if (!spare_.empty()) {
           next.data = std::move(spare_.back());
           spare_.pop_back();
         }
       }
       if (!next.data) next.data.reset(new char[chunk_bytes]);
+      bool last = false;
       try {
         while (next.size < chunk_bytes && !bytes_.finished()) {
           next.size +=
               bytes_.produce(std::span<char>(next.data.get() + next.size, chunk_bytes - next.size));
         }
-        next.last = bytes_.finished();
+        last = bytes_.finished();
       } catch (...) {  // out of memory inside the decompressor: the input ends here
         failed_ = true;
-        next.last = true;
+        last = true;
       }
-      std::unique_lock lock(mutex_);
-      room_.wait(lock, [this] { return stop_ || chunks_.size() < chunks_in_flight; });
-      if (stop_) return;
-      const bool last = next.last;
-      chunks_.push_back(std::move(next));
-      lock.unlock();
-      ready_.notify_one();
-      if (last) return;
+      if (!chunks_.put(std::move(next)) || last) break;
     }
+    chunks_.close();
   }
 
-  // Waits for the next chunk; false when it holds nothing. Taking the last makes the
-  // accounting final.
+  // Waits for the next chunk; false when it holds nothing. At the end the accounting, the
+  // thread's until then, becomes final.
   bool take_chunk() {
-    std::unique_lock lock(mutex_);
-    ready_.wait(lock, [this] { return !chunks_.empty(); });
-    if (held_.data) spare_.push_back(std::move(held_.data));
-    held_ = std::move(chunks_.front());
-    chunks_.pop_front();
-    lock.unlock();
-    room_.notify_one();
-    current_ = {held_.data.get(), held_.size};
-    if (held_.last) {
+    std::optional<chunk> next = chunks_.take();
+    if (!next) {
       ended_ = true;
-      // The thread wrote its last: the accounting is read from here on.
       const std::uint64_t lines = outcome_.lines;
       outcome_ = bytes_.outcome();
       outcome_.lines = lines;
@@ -446,23 +427,27 @@ class inflating_line_stream final : public line_stream {
                                      {},
                                      "out of memory while decompressing; the rest is not read"});
       }
+      return false;
     }
+    if (held_.data) {
+      const std::lock_guard lock(spare_mutex_);
+      spare_.push_back(std::move(held_.data));
+    }
+    held_ = std::move(*next);
+    current_ = {held_.data.get(), held_.size};
     return !current_.empty();
   }
 
-  byte_decoder bytes_;  // the thread's, until the last chunk is taken
+  byte_decoder bytes_;  // the thread's, until the end is taken
   detail::line_splitter splitter_;
   read_outcome outcome_;
   chunk held_;                     // the chunk being split
   std::span<const char> current_;  // what of it is not split yet
   bool ended_ = false;
-  bool failed_ = false;  // written by the thread before its last chunk
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::condition_variable room_;
-  std::deque<chunk> chunks_;
+  bool failed_ = false;  // written by the thread before it closes `chunks_`
+  handover<chunk> chunks_{chunks_in_flight};
+  std::mutex spare_mutex_;
   std::vector<std::unique_ptr<char[]>> spare_;  // split chunks, for the thread to fill again
-  bool stop_ = false;
   std::thread thread_;  // last: started once everything above is constructed
 };
 }  // namespace

@@ -21,12 +21,7 @@ background_decoding::background_decoding(input_decoder& decoder,
     : decoder_(decoder), threads_(std::move(threads)), thread_([this] { run(); }) {}
 
 background_decoding::~background_decoding() {
-  {
-    const std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  stopping_.store(true, std::memory_order_relaxed);
-  room_.notify_all();
+  batches_.give_up();
   thread_.join();
 }
 
@@ -39,26 +34,21 @@ void background_decoding::run() {
       // within a few thousand lines, not at the end of the input.
       std::size_t lines = 0;
       while (next.events.size() < batch_events && (more = decoder_.read_line(next.events))) {
-        if (++lines % 4096 == 0 && stopping_.load(std::memory_order_relaxed)) break;
+        if (++lines % 4096 == 0 && batches_.given_up()) break;
       }
-      if (more && stopping_.load(std::memory_order_relaxed)) break;
+      if (more && batches_.given_up()) break;
       if (!more) {
         decoder_.finish(next.events);
         // The core is free once the decoding is, while the last batch waits to be taken.
         give_back_core();
       }
       next.time_only_stamps = decoder_.has_time_only_stamps();
-      hand_over(std::move(next));
-      const std::lock_guard lock(mutex_);
-      if (!more) ended_ = true;
-      if (!more || stop_) break;
+      if (!batches_.put(std::move(next)) || !more) break;
     }
   } catch (...) {
-    const std::lock_guard lock(mutex_);
     failure_ = std::current_exception();
-    ended_ = true;
   }
-  ready_.notify_all();
+  batches_.close();
   give_back_core();
 }
 
@@ -67,31 +57,17 @@ void background_decoding::give_back_core() {
   threads_.reset();
 }
 
-void background_decoding::hand_over(batch&& b) {
-  std::unique_lock lock(mutex_);
-  room_.wait(lock, [this] { return stop_ || batches_.size() < batches_in_flight; });
-  if (stop_) return;  // nobody will take it
-  batches_.push_back(std::move(b));
-  lock.unlock();
-  ready_.notify_one();
-}
-
 bool background_decoding::take(std::deque<sourced_event>& into) {
-  std::unique_lock lock(mutex_);
-  ready_.wait(lock, [this] { return !batches_.empty() || ended_; });
-  if (batches_.empty()) {
+  std::optional<batch> next = batches_.take();
+  if (!next) {
     if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
     return false;
   }
-  batch next = std::move(batches_.front());
-  batches_.pop_front();
-  lock.unlock();
-  room_.notify_one();
-  time_only_stamps_ = next.time_only_stamps;
+  time_only_stamps_ = next->time_only_stamps;
   if (into.empty()) {
-    into.swap(next.events);
+    into.swap(next->events);
   } else {
-    for (sourced_event& e : next.events) into.push_back(std::move(e));
+    for (sourced_event& e : next->events) into.push_back(std::move(e));
   }
   return true;
 }

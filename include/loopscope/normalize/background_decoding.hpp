@@ -4,8 +4,6 @@
 // however far the reader could run ahead.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
@@ -13,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "loopscope/core/handover.hpp"
 #include "loopscope/normalize/input_decoder.hpp"
 
 namespace loopscope::normalize {
@@ -65,21 +64,14 @@ class background_decoding {
     bool time_only_stamps = false;
   };
   void run();
-  void hand_over(batch&& b);
   void give_back_core();  // once, on the decoding thread
 
   input_decoder& decoder_;
   std::shared_ptr<decoding_threads> threads_;  // touched only by the decoding thread
-  std::mutex mutex_;
-  std::condition_variable ready_;  // a batch, the end or a failure is there to take
-  std::condition_variable room_;   // the consumer took a batch, or asked to stop
-  std::deque<batch> batches_;
-  bool ended_ = false;
-  bool stop_ = false;
-  std::atomic<bool> stopping_{false};  // stop_, read without the lock between lines
-  std::exception_ptr failure_;
-  bool time_only_stamps_ = false;
-  std::thread thread_;  // last: started once everything above is constructed
+  handover<batch> batches_{batches_in_flight};
+  std::exception_ptr failure_;     // set by the thread before it closes `batches_`
+  bool time_only_stamps_ = false;  // the consumer's: as of the batches taken
+  std::thread thread_;             // last: started once everything above is constructed
 };
 
 }  // namespace loopscope::normalize
