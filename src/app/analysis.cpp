@@ -188,7 +188,7 @@ class batch_run {
           request_.proxy_clock);
       source->read_in_background({decoding_threads_});
       return source;
-    });
+    }, session::merge_settings{.read_ahead_core = decoding_threads_});
     session::merged_event_observer observer;
     if (request_.event_observer) {
       observer = [&](const event& e, const normalize::event_source& source) {

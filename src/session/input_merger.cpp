@@ -4,6 +4,8 @@
 #include <map>
 #include <queue>
 
+#include "sequential_read_ahead.hpp"
+
 namespace loopscope::session {
 namespace {
 
@@ -213,21 +215,52 @@ void input_merger::stream_clock::passed(std::optional<timestamp> when,
 
 void input_merger::run_one_by_one(session_assembler& assembler, std::vector<survey>& surveys) {
   expect_timed_sessions(surveys, assembler);
-  for (const std::size_t index : by_first_time(surveys)) {
-    normalize::event_source& source = this->source(index);
-    std::set<std::string> keys;  // the sessions this input named (a concatenation names several)
-    stream_clock clock;
-    while (source.peek() != nullptr) {
-      normalize::sourced_event next = source.pop();
-      const normalize::source_role role = normalize::role_of(next.e.source);
-      const std::optional<timestamp> when = next.when;
-      keys.insert(next.e.session_key);
-      assembler.on_merged(std::move(next.e), when, role);
-      clock.passed(when, assembler);
-    }
-    const input_index input = source.index();
-    release(index);
+  std::vector<std::size_t> order = by_first_time(surveys);
+  // The sessions the input named (a concatenation names several), and its clock.
+  std::set<std::string> keys;
+  stream_clock clock;
+  const auto merge = [&](normalize::sourced_event&& next) {
+    const normalize::source_role role = normalize::role_of(next.e.source);
+    const std::optional<timestamp> when = next.when;
+    keys.insert(next.e.session_key);
+    assembler.on_merged(std::move(next.e), when, role);
+    clock.passed(when, assembler);
+  };
+  const auto end_input = [&](std::size_t position) {
+    const input_index input = live_[position]->index();
+    release(position);
     assembler.end_sessions_of_input(input, keys);
+    keys.clear();
+    clock = {};
+  };
+
+  // Many inputs, each read once and let go: a spare core reads them ahead (the surveyed ones
+  // were set aside, so every source is made on the reading thread).
+  const bool set_aside_after_survey = inputs_ > settings_.keep_open_inputs;
+  if (set_aside_after_survey && settings_.read_ahead_core && settings_.read_ahead_core->try_take()) {
+    detail::sequential_read_ahead ahead(
+        std::move(order),
+        [this](std::size_t position) {
+          std::unique_ptr<normalize::event_source> made = make_(position);
+          if (offsets_[position] != 0) made->set_clock_offset(offsets_[position]);
+          return made;
+        },
+        settings_.read_ahead_core);
+    while (std::optional<detail::sequential_read_ahead::batch> next = ahead.take()) {
+      for (detail::sequential_read_ahead::segment& part : *next) {
+        for (normalize::sourced_event& e : part.events) merge(std::move(e));
+        if (part.ended) {
+          live_[part.position] = std::move(part.ended);
+          end_input(part.position);
+        }
+      }
+    }
+  } else {
+    for (const std::size_t position : order) {
+      normalize::event_source& source = this->source(position);
+      while (source.peek() != nullptr) merge(source.pop());
+      end_input(position);
+    }
   }
   assembler.finish();
 }

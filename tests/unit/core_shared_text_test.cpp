@@ -90,3 +90,73 @@ TEST_CASE("shared_text: copies released on other threads free the block once") {
   for (std::thread& thread : threads) thread.join();
   CHECK(origin == "shared across threads");
 }
+
+namespace {
+
+// Takes every block this thread's pools keep for texts of `bytes`, the ones released elsewhere
+// included: the next text of that size is new memory. The blocks taken are held by the result.
+std::vector<shared_text> drain_pool(std::size_t bytes) {
+  std::vector<shared_text> held;
+  do {
+    held.emplace_back(std::string(bytes, '-'));
+  } while (loopscope::text_pools::kept_by_this_thread(bytes) > 0);
+  return held;
+}
+
+std::unordered_set<const char*> addresses_of(const std::vector<shared_text>& texts) {
+  std::unordered_set<const char*> addresses;
+  for (const shared_text& text : texts) addresses.insert(text.data());
+  return addresses;
+}
+
+std::vector<shared_text> make_texts(std::size_t count, std::size_t bytes, char fill) {
+  std::vector<shared_text> made;
+  for (std::size_t i = 0; i < count; ++i) made.emplace_back(std::string(bytes, fill));
+  return made;
+}
+
+void release_on_another_thread(std::vector<shared_text>&& texts) {
+  std::thread releasing([held = std::move(texts)]() mutable { held.clear(); });
+  releasing.join();
+}
+
+}  // namespace
+
+TEST_CASE("shared_text: a block released on another thread goes back to the thread that made it") {
+  if (!loopscope::text_pools::enabled()) return;  // AddressSanitizer: the allocator's blocks
+  // A short id and an excerpt: both sizes are pooled.
+  for (const std::size_t bytes : {std::size_t{36}, std::size_t{400}}) {
+    CAPTURE(bytes);
+    const std::vector<shared_text> held = drain_pool(bytes);
+    std::vector<shared_text> first = make_texts(1000, bytes, 'a');
+    const auto first_addresses = addresses_of(first);
+    release_on_another_thread(std::move(first));
+    // Made again: the same blocks, handed back by the other thread, and no new memory.
+    std::vector<shared_text> second = make_texts(1000, bytes, 'b');
+    CHECK(addresses_of(second) == first_addresses);
+    // Released on the thread that made them: kept for its next texts.
+    second.clear();
+    CHECK(loopscope::text_pools::kept_by_this_thread(bytes) >= 1000);
+  }
+  // A large text is the allocator's, not kept.
+  const std::size_t kept = loopscope::text_pools::kept_by_this_thread(4096);
+  { const shared_text large(std::string(4096, 'z')); }
+  CHECK(loopscope::text_pools::kept_by_this_thread(4096) == kept);
+}
+
+TEST_CASE("shared_text: the pools of a thread that ended are taken over by the next one") {
+  if (!loopscope::text_pools::enabled()) return;
+  std::vector<shared_text> held;
+  std::vector<shared_text> made;
+  std::thread first([&] {
+    held = drain_pool(200);
+    made = make_texts(500, 200, 'q');
+  });
+  first.join();
+  const auto made_by_first = addresses_of(made);
+  made.clear();  // released after their thread ended: back to its pools all the same
+  std::unordered_set<const char*> made_by_second;
+  std::thread second([&] { made_by_second = addresses_of(make_texts(500, 200, 'r')); });
+  second.join();
+  CHECK(made_by_first == made_by_second);
+}

@@ -4,6 +4,8 @@
 
 #include <map>
 #include <memory>
+#include <set>
+#include <thread>
 #include <tuple>
 
 #include "loopscope/session/input_merger.hpp"
@@ -36,22 +38,29 @@ struct recording_sink final : session::turn_sink {
 struct merged {
   recording_sink sink;
   std::vector<std::size_t> made;          // positions, in the order their sources were made
+  std::set<std::thread::id> making_threads;
   std::vector<std::uint64_t> lines_read;  // per position, as each input finished
 };
 
-// keep_open 0: every surveyed source is let go and made again, as in a large directory.
-merged merge(const std::vector<std::string>& paths, std::size_t keep_open = 0) {
+// keep_open 0: every surveyed source is let go and made again, as in a large directory. `core`:
+// the spare core that may read inputs ahead.
+merged merge(const std::vector<std::string>& paths, std::size_t keep_open = 0,
+             std::shared_ptr<normalize::decoding_threads> core = nullptr) {
+  session::merge_settings settings;
+  settings.keep_open_inputs = keep_open;
+  settings.read_ahead_core = core;
   merged out;
   out.lines_read.assign(paths.size(), 0);
   session::input_merger merger(
       paths.size(),
       [&](std::size_t position) {
         out.made.push_back(position);
+        out.making_threads.insert(std::this_thread::get_id());
         ingest::input_spec spec{paths[position], paths[position], false};
         return std::make_unique<normalize::event_source>(static_cast<input_index>(position), spec,
                                                          std::nullopt, ingest::read_limits{});
       },
-      session::merge_settings{.keep_open_inputs = keep_open});
+      settings);
   session::session_assembler assembler(out.sink);
   merger.run(assembler, [&](std::size_t position, const normalize::event_source& source,
                             const session::clock_alignment*) {
@@ -75,7 +84,14 @@ std::vector<std::string> sample_rollouts() {
 TEST_CASE("rollouts alone are read one after the other, each session handed on with its file") {
   const std::vector<std::string> paths = sample_rollouts();
   REQUIRE(paths.size() >= 3);
-  const merged all = merge(paths);
+  // On the merging thread, or read ahead on a spare core (taken while it reads, given back).
+  for (const bool read_ahead : {false, true}) {
+  CAPTURE(read_ahead);
+  auto core = read_ahead ? std::make_shared<normalize::decoding_threads>(1) : nullptr;
+  const merged all = merge(paths, 0, core);
+  // Sources were made on a second thread only when a core was there to read ahead.
+  CHECK(all.making_threads.size() == (read_ahead ? 2U : 1U));
+  if (core) CHECK(core->try_take());
   REQUIRE(all.sink.sessions.size() == paths.size());
   for (std::size_t i = 0; i < all.sink.finished_when_handed_on.size(); ++i) {
     // The i-th session ends with the i-th file, before the files after it are read (the sample
@@ -95,6 +111,7 @@ TEST_CASE("rollouts alone are read one after the other, each session handed on w
   std::sort(alone.begin(), alone.end());
   std::sort(together.begin(), together.end());
   CHECK(together == alone);
+  }
 }
 
 TEST_CASE("with a proxy log among the inputs, the inputs are merged in time order") {

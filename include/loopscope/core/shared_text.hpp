@@ -6,6 +6,7 @@
 #include <atomic>
 #include <compare>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -15,6 +16,51 @@
 #include <utility>
 
 namespace loopscope {
+
+// Where the blocks of shared_text come from. A text is made on the thread that decodes a line
+// and, more often than not, released on the thread that assembles turns; with the C library's
+// allocator each such release locks the decoding thread's arena against its next allocation,
+// which cost a fifth of a threaded analysis in futex calls (profiled). Here each thread keeps
+// its small blocks by size; a block released on another thread is handed back to its maker's
+// list without a lock, and the maker takes the list back in one exchange when its own runs dry.
+// A thread's pools outlive it (a thread that starts later takes them over), so a block can
+// always be handed back; the memory they keep is bounded by what their texts held at most.
+class text_pools {
+ public:
+  static constexpr std::uint32_t none = ~std::uint32_t{0};
+  struct made {
+    void* memory;
+    std::uint32_t size_class;
+    text_pools* pool;
+  };
+  // `bytes`: the block's, its header included.
+  static made allocate(std::size_t bytes);
+  static void free(void* memory, std::size_t bytes, std::uint32_t size_class,
+                   text_pools* pool) noexcept;
+
+  // For tests: the blocks this thread's pools keep for texts of `text_bytes` (not counting those
+  // handed back but not yet taken), and whether pooling is on (off under AddressSanitizer, which
+  // would no longer see a text used after its release).
+  static std::size_t kept_by_this_thread(std::size_t text_bytes);
+  static bool enabled();
+
+ private:
+  struct free_block {
+    free_block* next;
+  };
+  static constexpr std::size_t class_bytes = 64;
+  static constexpr std::uint32_t classes = 10;  // blocks of up to 640 bytes: an excerpt fits
+  static constexpr std::size_t kept_per_class = 4096;
+  static text_pools& of_this_thread();
+  void* take(std::uint32_t size_class);
+  void keep(void* memory, std::uint32_t size_class) noexcept;
+  void give_back(void* memory, std::uint32_t size_class) noexcept;
+
+  free_block* local_[classes] = {};
+  std::size_t local_count_[classes] = {};
+  std::atomic<free_block*> returned_[classes] = {};
+  friend class thread_pools_holder;
+};
 
 // Why not std::string: an event passes through half a dozen queues and vectors on its way to the
 // rules, and a std::string member costs a memcpy call on every move when its text is short or
@@ -76,6 +122,10 @@ class shared_text {
   std::string string() const { return std::string(view()); }
 
   bool empty() const noexcept { return block_ == nullptr; }
+  // The memory a text of `size` characters takes, its count and size included.
+  static constexpr std::size_t block_bytes(std::size_t size) noexcept {
+    return sizeof(block) + size;
+  }
   std::size_t size() const noexcept { return block_ ? block_->size : 0; }
   std::size_t length() const noexcept { return size(); }
   const char* data() const noexcept { return view().data(); }
@@ -157,16 +207,18 @@ class shared_text {
   }
 
  private:
-  // The count, the size and the characters in one allocation.
+  // The count, the size and the characters in one allocation; `pool` recycles small blocks.
   struct block {
-    std::atomic<std::size_t> refs;
+    std::atomic<std::uint32_t> refs;
+    std::uint32_t pool_class;  // text_pools' size class, or none
     std::size_t size;
+    text_pools* pool;  // the thread's pools that made it, nullptr for a large text
     const char* chars() const noexcept { return reinterpret_cast<const char*>(this + 1); }
   };
 
   static block* allocate(std::size_t size) {
-    void* memory = ::operator new(sizeof(block) + size);
-    return new (memory) block{{1}, size};
+    text_pools::made made = text_pools::allocate(block_bytes(size));
+    return new (made.memory) block{{1}, made.size_class, size, made.pool};
   }
   static block* make(std::string_view text) {
     if (text.empty()) return nullptr;  // the empty text holds nothing, so `empty()` is a test
@@ -179,8 +231,11 @@ class shared_text {
   }
   void release() noexcept {
     if (block_ && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      text_pools* pool = block_->pool;
+      const std::uint32_t size_class = block_->pool_class;
+      const std::size_t bytes = block_bytes(block_->size);
       block_->~block();
-      ::operator delete(block_);
+      text_pools::free(block_, bytes, size_class, pool);
     }
   }
 

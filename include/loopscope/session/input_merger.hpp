@@ -23,6 +23,9 @@ struct merge_settings {
   std::size_t survey_events = 512;                   // events read ahead per input to align clocks
   std::int64_t max_clock_skew_micros = 600'000'000;  // offsets beyond ±10 min are not looked for
   std::size_t keep_open_inputs = 16;                 // up to this many, surveyed inputs stay open
+  // A core that may read many inputs ahead, one after the other, when each is its own session;
+  // null: they are read on the merging thread.
+  std::shared_ptr<normalize::decoding_threads> read_ahead_core;
 };
 
 // How one input's clock was moved to line up with the Codex logs of its group.
