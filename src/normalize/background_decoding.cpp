@@ -28,7 +28,7 @@ background_decoding::~background_decoding() {
 void background_decoding::run() {
   try {
     for (;;) {
-      batch next;
+      batch next{spare_buffer()};
       bool more = true;
       // A batch of lines that hold few events can be long: asked to stop, the thread stops
       // within a few thousand lines, not at the end of the input.
@@ -52,23 +52,34 @@ void background_decoding::run() {
   give_back_core();
 }
 
+event_queue background_decoding::spare_buffer() {
+  event_queue buffer;
+  {
+    const std::lock_guard lock(spare_mutex_);
+    if (!spare_.empty()) {
+      buffer = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  buffer.reserve(batch_events);
+  return buffer;
+}
+
 void background_decoding::give_back_core() {
   if (threads_) threads_->give_back();
   threads_.reset();
 }
 
-bool background_decoding::take(std::deque<sourced_event>& into) {
+bool background_decoding::take(event_queue& into) {
   std::optional<batch> next = batches_.take();
   if (!next) {
     if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
     return false;
   }
   time_only_stamps_ = next->time_only_stamps;
-  if (into.empty()) {
-    into.swap(next->events);
-  } else {
-    for (sourced_event& e : next->events) into.push_back(std::move(e));
-  }
+  into.append(next->events);
+  const std::lock_guard lock(spare_mutex_);
+  spare_.push_back(std::move(next->events));
   return true;
 }
 

@@ -115,16 +115,14 @@ const sourced_event* event_source::peek() {
   return queue_.empty() ? nullptr : &queue_.front();
 }
 
-const std::deque<sourced_event>& event_source::read_ahead(std::size_t count) {
+const event_queue& event_source::read_ahead(std::size_t count) {
   while (queue_.size() < count && !finished_) fill();
   return queue_;
 }
 
 sourced_event event_source::pop() {
   peek();
-  sourced_event next = std::move(queue_.front());
-  queue_.pop_front();
-  return next;
+  return queue_.take_front();
 }
 
 // The decoder works on the input's own clock; the offset is added as events are queued, so a

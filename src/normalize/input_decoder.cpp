@@ -33,7 +33,7 @@ std::unique_ptr<ingest::line_stream> input_decoder::open_lines() const {
   return ingest::line_stream::open(spec_, limits_);
 }
 
-bool input_decoder::read_line(std::deque<sourced_event>& out) {
+bool input_decoder::read_line(event_queue& out) {
   if (!lines_) lines_ = open_lines();
   const std::optional<ingest::line_stream::line> line = lines_->next();
   if (!line) return false;
@@ -185,7 +185,7 @@ void input_decoder::count(const line_result& result) {
   }
 }
 
-void input_decoder::finish(std::deque<sourced_event>& out) {
+void input_decoder::finish(event_queue& out) {
   if (finished_) return;
   if (!lines_) lines_ = open_lines();  // an input never read is still accounted for
   out_ = &out;

@@ -1,8 +1,11 @@
 #include "loopscope/session/input_merger.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
 #include <queue>
+#include <thread>
 
 #include "sequential_read_ahead.hpp"
 
@@ -74,33 +77,70 @@ void input_merger::set_aside(std::size_t position) {
 std::vector<input_merger::survey> input_merger::survey_all(std::size_t events) {
   std::vector<survey> surveys(inputs_);
   const bool keep_open = inputs_ <= settings_.keep_open_inputs;
-  for (std::size_t i = 0; i < inputs_; ++i) {
-    normalize::event_source& source = this->source(i);
-    survey& s = surveys[i];
-    for (const normalize::sourced_event& queued : source.read_ahead(events)) {
-      const event& e = queued.e;
-      if (!s.first_event) s.first_event = {e.source, e.kind, e.session_key};
-      if (queued.when && !s.first) s.first = queued.when;
-      if (!e.time) continue;
-      if (e.time_is == time_quality::date_inferred) s.time_only = true;
-      const bool client = normalize::role_of(e.source) == normalize::source_role::client;
-      if (client && e.time_is == time_quality::exact) {
-        s.exact_client = true;
-        if (!e.session_key.empty() && !e.session_key.starts_with("input:")) {
-          s.timed_client_sessions.insert(e.session_key);
-        }
-        if (is_client_attempt(e.kind)) s.moments.push_back(e.time->micros);
-      } else if (!client) {
-        s.proxy_times.push_back(e.time->micros);
-        if (is_proxy_request(e.kind)) s.moments.push_back(e.time->micros);
-      }
+  if (keep_open) {
+    for (std::size_t i = 0; i < inputs_; ++i) surveys[i] = survey_one(i, events);
+    return surveys;
+  }
+  // A large directory is surveyed one input at a time, each let go after and made again when
+  // the merge gets to it; with a spare core, two at a time: the inputs are independent.
+  std::atomic<std::size_t> next{0};
+  const auto survey_some = [&] {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < inputs_;) {
+      surveys[i] = survey_one(i, events);
+      set_aside(i);
     }
-    // Set while normalizing: a stamp's quality can be lost when two lines become one event.
-    if (source.has_time_only_stamps()) s.time_only = true;
-    // A large directory is surveyed one input at a time and read again when the merge gets to it.
-    if (!keep_open) set_aside(i);
+  };
+  std::exception_ptr failure;
+  if (settings_.read_ahead_core && settings_.read_ahead_core->try_take()) {
+    std::thread helper([&] {
+      try {
+        survey_some();
+      } catch (...) {
+        failure = std::current_exception();
+        next.store(inputs_);
+      }
+    });
+    try {
+      survey_some();
+    } catch (...) {
+      next.store(inputs_);
+      helper.join();
+      settings_.read_ahead_core->give_back();
+      throw;
+    }
+    helper.join();
+    settings_.read_ahead_core->give_back();
+    if (failure) std::rethrow_exception(failure);
+  } else {
+    survey_some();
   }
   return surveys;
+}
+
+input_merger::survey input_merger::survey_one(std::size_t position, std::size_t events) {
+  normalize::event_source& source = this->source(position);
+  survey s;
+  for (const normalize::sourced_event& queued : source.read_ahead(events)) {
+    const event& e = queued.e;
+    if (!s.first_event) s.first_event = {e.source, e.kind, e.session_key};
+    if (queued.when && !s.first) s.first = queued.when;
+    if (!e.time) continue;
+    if (e.time_is == time_quality::date_inferred) s.time_only = true;
+    const bool client = normalize::role_of(e.source) == normalize::source_role::client;
+    if (client && e.time_is == time_quality::exact) {
+      s.exact_client = true;
+      if (!e.session_key.empty() && !e.session_key.starts_with("input:")) {
+        s.timed_client_sessions.insert(e.session_key);
+      }
+      if (is_client_attempt(e.kind)) s.moments.push_back(e.time->micros);
+    } else if (!client) {
+      s.proxy_times.push_back(e.time->micros);
+      if (is_proxy_request(e.kind)) s.moments.push_back(e.time->micros);
+    }
+  }
+  // Set while normalizing: a stamp's quality can be lost when two lines become one event.
+  if (source.has_time_only_stamps()) s.time_only = true;
+  return s;
 }
 
 void input_merger::align(std::vector<survey>& surveys) {
@@ -247,13 +287,14 @@ void input_merger::run_one_by_one(session_assembler& assembler, std::vector<surv
         },
         settings_.read_ahead_core);
     while (std::optional<detail::sequential_read_ahead::batch> next = ahead.take()) {
-      for (detail::sequential_read_ahead::segment& part : *next) {
-        for (normalize::sourced_event& e : part.events) merge(std::move(e));
-        if (part.ended) {
-          live_[part.position] = std::move(part.ended);
-          end_input(part.position);
-        }
+      std::size_t merged = 0;
+      for (detail::sequential_read_ahead::input_end& end : next->ends) {
+        for (; merged < end.events_before; ++merged) merge(std::move(next->events[merged]));
+        live_[end.position] = std::move(end.source);
+        end_input(end.position);
       }
+      for (; merged < next->events.size(); ++merged) merge(std::move(next->events[merged]));
+      ahead.recycle(std::move(*next));
     }
   } else {
     for (const std::size_t position : order) {

@@ -18,16 +18,17 @@ sequential_read_ahead::~sequential_read_ahead() {
 
 void sequential_read_ahead::run() {
   try {
-    batch pending;
-    std::size_t pending_events = 0;
+    batch pending = spare_batch();
     bool more = true;
     for (const std::size_t position : order_) {
-      if (!(more = read_input(position, pending, pending_events))) break;
+      if (!(more = read_input(position, pending))) break;
     }
     // The core is free once the reading is, while the last batch waits to be taken.
     if (core_) core_->give_back();
     core_.reset();
-    if (more && !pending.empty()) batches_.put(std::move(pending));
+    if (more && !(pending.events.empty() && pending.ends.empty())) {
+      batches_.put(std::move(pending));
+    }
   } catch (...) {
     failure_ = std::current_exception();
   }
@@ -35,34 +36,46 @@ void sequential_read_ahead::run() {
   if (core_) core_->give_back();
 }
 
-bool sequential_read_ahead::read_input(std::size_t position, batch& pending,
-                                       std::size_t& pending_events) {
+bool sequential_read_ahead::read_input(std::size_t position, batch& pending) {
+  if (batches_.given_up()) return false;
   std::unique_ptr<normalize::event_source> source = make_(position);
-  segment current{position, {}, nullptr};
   while (source->peek() != nullptr) {
-    current.events.push_back(source->pop());
-    if (++pending_events >= batch_events) {
-      pending.push_back(std::move(current));
-      current = segment{position, {}, nullptr};
-      if (!hand_on(pending, pending_events)) return false;
-    }
+    pending.events.push_back(source->pop());
+    if (pending.events.size() >= batch_events && !hand_on(pending)) return false;
   }
   source->close();
-  current.ended = std::move(source);
-  pending.push_back(std::move(current));
+  pending.ends.push_back({position, pending.events.size(), std::move(source)});
   return true;
 }
 
-bool sequential_read_ahead::hand_on(batch& pending, std::size_t& pending_events) {
-  pending_events = 0;
+bool sequential_read_ahead::hand_on(batch& pending) {
   if (batches_.given_up()) return false;
-  return batches_.put(std::exchange(pending, {}));
+  return batches_.put(std::exchange(pending, spare_batch()));
+}
+
+sequential_read_ahead::batch sequential_read_ahead::spare_batch() {
+  batch fresh;
+  {
+    const std::lock_guard lock(spare_mutex_);
+    if (!spare_.empty()) {
+      fresh.events = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  fresh.events.reserve(batch_events);
+  return fresh;
 }
 
 std::optional<sequential_read_ahead::batch> sequential_read_ahead::take() {
   std::optional<batch> next = batches_.take();
   if (!next && failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
   return next;
+}
+
+void sequential_read_ahead::recycle(batch&& used) {
+  used.events.clear();
+  const std::lock_guard lock(spare_mutex_);
+  spare_.push_back(std::move(used.events));
 }
 
 }  // namespace loopscope::session::detail

@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -29,14 +30,17 @@ class sequential_read_ahead {
   // assembling thread writes.
   using source_factory = std::function<std::unique_ptr<normalize::event_source>(std::size_t)>;
 
-  // Part of one input's events, in order. The input's last segment carries its source, read to
-  // its end and closed: its accounting is final.
-  struct segment {
+  // The events of one or more inputs, in order, and where inputs end among them: an input's
+  // source, read to its end and closed (its accounting final), after its last event.
+  struct input_end {
     std::size_t position = 0;
-    std::vector<normalize::sourced_event> events;
-    std::unique_ptr<normalize::event_source> ended;
+    std::size_t events_before = 0;  // of the batch's events, how many come before the end
+    std::unique_ptr<normalize::event_source> source;
   };
-  using batch = std::vector<segment>;
+  struct batch {
+    normalize::event_queue events;
+    std::vector<input_end> ends;
+  };
 
   // Starts reading the inputs at `order`, in that order; `core` is given back when the thread
   // ends.
@@ -50,17 +54,22 @@ class sequential_read_ahead {
   // The next batch, waiting for it; nothing once every input has ended. A failure on the
   // reading thread is rethrown here.
   std::optional<batch> take();
+  // A batch's buffer, its events taken, for the thread to fill again.
+  void recycle(batch&& used);
 
  private:
   void run();
   // Reads one input into `pending`, handing batches on as they fill; false when given up.
-  bool read_input(std::size_t position, batch& pending, std::size_t& pending_events);
-  bool hand_on(batch& pending, std::size_t& pending_events);
+  bool read_input(std::size_t position, batch& pending);
+  bool hand_on(batch& pending);
+  batch spare_batch();
 
   std::vector<std::size_t> order_;
   source_factory make_;
   std::shared_ptr<normalize::decoding_threads> core_;  // touched only by the reading thread
   handover<batch> batches_{batches_in_flight};
+  std::mutex spare_mutex_;
+  std::vector<normalize::event_queue> spare_;
   std::exception_ptr failure_;  // set by the thread before it closes `batches_`
   std::thread thread_;          // last: started once everything above is constructed
 };

@@ -11,7 +11,7 @@ bool is_proxy_request(const event& e) {
          e.kind == event_kind::ws_connect;
 }
 
-bool is_synthetic_key(const std::string& key) {
+bool is_synthetic_key(std::string_view key) {
   return key.empty() || key.starts_with("input:");
 }
 
@@ -49,15 +49,17 @@ void sort_by_time(std::vector<event>& events) {
 
 }  // namespace
 
-session_assembler::session_state& session_assembler::state_for(const std::string& key,
+session_assembler::session_state& session_assembler::state_for(std::string_view key,
                                                                input_index input) {
-  auto [it, inserted] = states_.try_emplace(key);
+  auto it = states_.find(key);
+  const bool inserted = it == states_.end();
+  if (inserted) it = states_.try_emplace(std::string(key)).first;
   session_state& s = it->second;
   if (inserted) {
     s.summary.id = key;
     s.order = sessions_seen_++;
-    if (is_synthetic_key(key)) synthetic_keys_.insert(key);
-    if (auto retired = retired_turn_counts_.find(key); retired != retired_turn_counts_.end()) {
+    if (is_synthetic_key(key)) synthetic_keys_.insert(it->first);
+    if (auto retired = retired_turn_counts_.find(it->first); retired != retired_turn_counts_.end()) {
       s.created = retired->second;
       retired_turn_counts_.erase(retired);
     }
@@ -68,14 +70,14 @@ session_assembler::session_state& session_assembler::state_for(const std::string
   if (placed_at_) s.last_activity = placed_at_;
   if (!s.touched) {  // a touched session is active until advance() looks at it
     s.touched = true;
-    touched_.push_back(key);
-    active_.insert(key);
+    touched_.push_back(it->first);
+    active_.insert(it->first);
   }
   return s;
 }
 
 session_assembler::open_turn* session_assembler::find_turn(session_state& s,
-                                                           const std::string& id) {
+                                                           std::string_view id) {
   if (id.empty()) return nullptr;
   for (auto& t : s.open) {
     if (t->t.id == id) return t.get();
@@ -254,7 +256,7 @@ void session_assembler::route_client(session_state& s, event&& e, std::optional<
   }
   if (e.kind == event_kind::turn_start) {
     open_turn* existing = find_turn(s, e.turn_key);
-    if (existing == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) != 0) {
+    if (existing == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key.view()) != 0) {
       ++summary.events_outside_turns;  // a late duplicate of a turn already reported
       return;
     }
@@ -263,7 +265,7 @@ void session_assembler::route_client(session_state& s, event&& e, std::optional<
     return;
   }
   open_turn* t = find_turn(s, e.turn_key);
-  if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) == 0 &&
+  if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key.view()) == 0 &&
       e.kind != event_kind::session_start) {
     // A source that names turns but has no start line for this one (a resumed trace).
     t = &start_turn(s, e.turn_key, when);
@@ -353,7 +355,7 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
       }
     }
     open_turn* t = find_turn(s, e.turn_key);
-    if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key) == 0) {
+    if (t == nullptr && !e.turn_key.empty() && s.closed_ids.count(e.turn_key.view()) == 0) {
       t = &start_turn(s, e.turn_key, when);  // the proxy saw the turn before Codex's logs did
     }
     if (t == nullptr && e.turn_key.empty()) {
@@ -433,7 +435,10 @@ void session_assembler::on_merged(event&& e, std::optional<timestamp> when,
       held.clear();
     }
   }
-  if (!is_synthetic_key(e.session_key)) last_named_session_[e.where.input] = e.session_key;
+  if (!is_synthetic_key(e.session_key)) {
+    std::string& named = last_named_session_[e.where.input];
+    if (named != e.session_key.view()) named.assign(e.session_key.view());
+  }
   session_state& s = state_for(e.session_key, e.where.input);
   route_client(s, std::move(e), when);
 }

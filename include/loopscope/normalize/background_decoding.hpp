@@ -5,7 +5,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <vector>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -54,21 +54,26 @@ class background_decoding {
 
   // Appends the next batch to `into`, waiting for it; false once the input has ended (the
   // decoder is finished and its accounting final) or the thread failed (rethrown here).
-  bool take(std::deque<sourced_event>& into);
+  bool take(event_queue& into);
   // Whether a stamp so far (up to the batches taken) was time-only.
   bool has_time_only_stamps() const { return time_only_stamps_; }
 
  private:
   struct batch {
-    std::deque<sourced_event> events;
+    event_queue events;
     bool time_only_stamps = false;
   };
+  event_queue spare_buffer();
   void run();
   void give_back_core();  // once, on the decoding thread
 
   input_decoder& decoder_;
   std::shared_ptr<decoding_threads> threads_;  // touched only by the decoding thread
   handover<batch> batches_{batches_in_flight};
+  // Buffers of batches taken, for the thread to fill again: no allocation per batch, and none
+  // released on the other thread.
+  std::mutex spare_mutex_;
+  std::vector<event_queue> spare_;
   std::exception_ptr failure_;     // set by the thread before it closes `batches_`
   bool time_only_stamps_ = false;  // the consumer's: as of the batches taken
   std::thread thread_;             // last: started once everything above is constructed

@@ -51,7 +51,7 @@ class event_source final {
   const sourced_event* peek();
   sourced_event pop();
   // Reads ahead until `count` events are queued (or the input ends); they stay queued.
-  const std::deque<sourced_event>& read_ahead(std::size_t count);
+  const event_queue& read_ahead(std::size_t count);
 
   // Added to every stamp of this input (clock skew, a date given to time-only stamps), including
   // the events already read ahead.
@@ -102,7 +102,7 @@ class event_source final {
   background_policy background_policy_;
   std::unique_ptr<input_decoder> decoder_;           // reads nothing until the first read
   std::unique_ptr<background_decoding> background_;  // while a thread decodes
-  std::deque<sourced_event> queue_;
+  event_queue queue_;
   std::int64_t offset_micros_ = 0;
   bool started_ = false;
   bool finished_ = false;

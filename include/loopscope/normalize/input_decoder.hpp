@@ -3,11 +3,11 @@
 // It knows nothing of threads or clock offsets: event_source adds those.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loopscope/core/event.hpp"
@@ -33,6 +33,67 @@ struct sourced_event {
   std::optional<timestamp> when;
 };
 
+// Events waiting to be taken, first in first out, in one buffer: taken from the front, added at
+// the back, and the buffer kept when the last is taken. A deque allocated a block for every two
+// events, and when the events were decoded on another thread each block was freed there, against
+// the decoding thread's allocations (profiled). Batches that cross threads swap whole buffers.
+class event_queue {
+ public:
+  event_queue() = default;
+  event_queue(event_queue&& other) noexcept
+      : items_(std::move(other.items_)), head_(std::exchange(other.head_, 0)) {
+    other.items_.clear();
+  }
+  event_queue& operator=(event_queue&& other) noexcept {
+    items_ = std::move(other.items_);
+    head_ = std::exchange(other.head_, 0);
+    other.items_.clear();
+    return *this;
+  }
+  event_queue(const event_queue&) = delete;
+  event_queue& operator=(const event_queue&) = delete;
+
+  bool empty() const noexcept { return head_ == items_.size(); }
+  std::size_t size() const noexcept { return items_.size() - head_; }
+  sourced_event& operator[](std::size_t at) { return items_[head_ + at]; }
+  const sourced_event& operator[](std::size_t at) const { return items_[head_ + at]; }
+  sourced_event& front() { return items_[head_]; }
+  auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() const { return items_.end(); }
+  auto begin() { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() { return items_.end(); }
+
+  void push_back(sourced_event&& e) { items_.push_back(std::move(e)); }
+  sourced_event take_front() {
+    sourced_event next = std::move(items_[head_]);
+    if (++head_ == items_.size()) clear();
+    return next;
+  }
+  // Empty, the buffer kept for what comes next.
+  void clear() noexcept {
+    items_.clear();
+    head_ = 0;
+  }
+  // The events of `other` after these; `other` is left empty, with this queue's old buffer
+  // when it had nothing to keep (a batch's buffer, to be used again).
+  void append(event_queue& other) {
+    if (empty()) {
+      clear();
+      std::swap(items_, other.items_);
+      std::swap(head_, other.head_);
+      return;
+    }
+    for (sourced_event& e : other) items_.push_back(std::move(e));
+    other.clear();
+  }
+  std::size_t capacity() const noexcept { return items_.capacity(); }
+  void reserve(std::size_t count) { items_.reserve(count); }
+
+ private:
+  std::vector<sourced_event> items_;
+  std::size_t head_ = 0;  // the first not taken
+};
+
 // A pretty-printed JSON object being gathered line by line. Outside input_decoder: clang 14 does
 // not see a nested struct with member initializers as default-constructible inside its class.
 struct pending_json_block {
@@ -56,9 +117,9 @@ class input_decoder final : private event_sink {
 
   // Reads one line; the events it completes are appended to `out`, their stamps as the input
   // wrote them. False at the end of the input: then finish().
-  bool read_line(std::deque<sourced_event>& out);
+  bool read_line(event_queue& out);
   // Ends the input: records still open are completed into `out`, the accounting made final.
-  void finish(std::deque<sourced_event>& out);
+  void finish(event_queue& out);
   bool finished() const { return finished_; }
 
   const input_stats& stats() const { return stats_; }
@@ -88,7 +149,7 @@ class input_decoder final : private event_sink {
   std::vector<std::unique_ptr<format_normalizer>> normalizers_;  // by format_id
   format_normalizer* previous_ = nullptr;
   formats::format_tally tally_;
-  std::deque<sourced_event>* out_ = nullptr;  // where the line being read puts its events
+  event_queue* out_ = nullptr;  // where the line being read puts its events
   // A proxy's "request received" record waits for the access line that gives its status.
   std::optional<event> held_request_;
   std::vector<event>* diverted_ = nullptr;  // see try_fallback

@@ -81,6 +81,8 @@ class input_merger {
 
   // Reads up to `events` of each input ahead (rewound after, for a large directory).
   std::vector<survey> survey_all(std::size_t events);
+  // One input's survey; its source stays open.
+  survey survey_one(std::size_t position, std::size_t events);
   // Each input names its own session only (a directory of rollouts): no merge in time is needed,
   // so inputs are read one after the other and each session is handed on when its file ends.
   bool one_session_per_input(const std::vector<survey>& surveys) const;

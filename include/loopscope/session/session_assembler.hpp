@@ -102,7 +102,7 @@ class session_assembler final : public normalize::event_sink {
     std::vector<std::string> request_ids;  // keys of session_of_request_id_ to forget with it
     std::vector<std::unique_ptr<open_turn>> open;  // not yet handed on, in index order
     int created = 0;
-    std::set<std::string> closed_ids;
+    std::set<std::string, std::less<>> closed_ids;
     std::optional<timestamp> last_end;  // when the latest ended turn ended
     std::vector<std::pair<event, std::optional<timestamp>>> waiting;  // for the next turn
     // exec JSON of a session that timed sources also describe: turns by position.
@@ -126,9 +126,9 @@ class session_assembler final : public normalize::event_sink {
     bool operator()(const turn_slot& a, std::int64_t b) const { return a.micros < b; }
     bool operator()(std::int64_t a, const turn_slot& b) const { return a < b.micros; }
   };
-  session_state& state_for(const std::string& key, input_index input);
+  session_state& state_for(std::string_view key, input_index input);
   open_turn& start_turn(session_state& s, const std::string& id, std::optional<timestamp> when);
-  open_turn* find_turn(session_state& s, const std::string& id);
+  open_turn* find_turn(session_state& s, std::string_view id);
   open_turn* current_turn(session_state& s);
   void add_to_turn(session_state& s, open_turn& t, event&& e, std::optional<timestamp> when);
   void route_client(session_state& s, event&& e, std::optional<timestamp> when);
@@ -153,7 +153,8 @@ class session_assembler final : public normalize::event_sink {
   turn_sink& sink_;
   join_settings settings_;
   std::set<std::string> timed_sessions_;
-  std::map<std::string, session_state> states_;
+  // Looked up by the event's own text: no key is built per event.
+  std::map<std::string, session_state, std::less<>> states_;
   std::set<std::string> active_;  // sessions with open turns or waiting events
   std::deque<std::string> idle_;  // sessions that fell quiet, oldest first: retired when stale
   std::uint64_t sessions_seen_ = 0;
