@@ -99,6 +99,9 @@ void* text_pools::take(std::uint32_t size_class) {
   }
   free_block* taken = local_[size_class];
   local_[size_class] = taken->next;
+  // A block handed back was last written on the other thread's core: reading its link missed
+  // the cache on every allocation (profiled). The next one is fetched while this one is used.
+  if (local_[size_class] != nullptr) __builtin_prefetch(local_[size_class], 1);
   if (local_count_[size_class] > 0) --local_count_[size_class];
   return taken;
 }

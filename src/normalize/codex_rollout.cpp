@@ -712,7 +712,7 @@ class codex_rollout_normalizer final : public format_normalizer {
                                Emit& emit) {
     if (type == "function_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = std::string_view(string_field(item, "name"));
+      e.tool_name = tool_name(string_field(item, "name"));
       hashing_prefix arguments(rendering_bytes + 1);
       arguments.lead_with(e.tool_name);
       arguments.lead_with(" ");
@@ -725,7 +725,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
     if (type == "custom_tool_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = std::string_view(string_field(item, "name"));
+      e.tool_name = tool_name(string_field(item, "name"));
       const std::string input = collapse_whitespace(string_field(item, "input"));
       e.arguments_hash = stable_hash(input);
       e.text_template = mask_text(cut(e.tool_name + " " + input, rendering_bytes));
@@ -735,7 +735,7 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
     if (type == "local_shell_call") {
       event e = make(event_kind::tool_call);
-      e.tool_name = "local_shell";
+      e.tool_name = tool_name("local_shell");
       std::string command;
       simdjson::dom::element action;
       simdjson::dom::element argv;
@@ -754,14 +754,14 @@ class codex_rollout_normalizer final : public format_normalizer {
       const std::string_view call_id = string_field(item, "call_id");
       const auto it = call_names_.find(call_id);
       if (it != call_names_.end()) e.tool_name = it->second;
-      if (e.tool_name.empty()) e.tool_name = std::string_view(string_field(item, "name"));
+      if (e.tool_name.empty()) e.tool_name = tool_name(string_field(item, "name"));
       e.output_hash = output_hash(output_text(item));
       emit(std::move(e));
       return {line_outcome::used, false};
     }
     if (type == "web_search_call") {
       event e = make(event_kind::web_search);
-      e.tool_name = "web_search";
+      e.tool_name = tool_name("web_search");
       e.message = search_text(item);
       e.text_template = mask_text(e.message);
       e.arguments_hash = stable_hash(e.message);
@@ -806,6 +806,16 @@ class codex_rollout_normalizer final : public format_normalizer {
       }
       break;
     }
+  }
+
+  shared_text tool_name(std::string_view name) {
+    if (name.empty()) return {};
+    for (const shared_text& known : recent_tool_names_) {
+      if (known == name) return known;
+    }
+    shared_text& slot = recent_tool_names_[next_tool_name_++ % recent_tool_names_.size()];
+    slot = shared_text(name);
+    return slot;
   }
 
   void remember_call(simdjson::dom::element item, const shared_text& name) {
@@ -880,6 +890,10 @@ class codex_rollout_normalizer final : public format_normalizer {
     }
   };
   std::unordered_map<std::string, shared_text, text_hash, std::equal_to<>> call_names_;
+  // The tool names seen last: a session calls a handful of tools thousands of times, and each
+  // call's name is then a shared copy, not an allocation.
+  std::array<shared_text, 8> recent_tool_names_;
+  std::size_t next_tool_name_ = 0;
   message_copies agent_copies_;
   message_copies user_copies_;
   bool turn_had_agent_message_ = false;

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -39,6 +40,7 @@ struct merged {
   recording_sink sink;
   std::vector<std::size_t> made;          // positions, in the order their sources were made
   std::set<std::thread::id> making_threads;
+  std::shared_ptr<std::mutex> making = std::make_shared<std::mutex>();
   std::vector<std::uint64_t> lines_read;  // per position, as each input finished
 };
 
@@ -54,6 +56,7 @@ merged merge(const std::vector<std::string>& paths, std::size_t keep_open = 0,
   session::input_merger merger(
       paths.size(),
       [&](std::size_t position) {
+        const std::lock_guard lock(*out.making);  // a survey with a core to spare makes two at once
         out.made.push_back(position);
         out.making_threads.insert(std::this_thread::get_id());
         ingest::input_spec spec{paths[position], paths[position], false};

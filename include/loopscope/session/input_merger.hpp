@@ -48,6 +48,8 @@ class input_merger {
   // Makes the source of input `position` (0-based in the merge). A source is made when the merge
   // needs it and let go when it has been read to its end, so a directory of thousands of files
   // holds the ones being read only; one that cannot be read twice (stdin) is kept from the survey.
+  // With a read-ahead core (merge_settings), it is called on other threads too, two at a time
+  // while a large directory is surveyed: it must only read what it shares.
   using source_factory = std::function<std::unique_ptr<normalize::event_source>(std::size_t)>;
   // An input has been read to its end: its accounting is final. Called once per input, in the
   // order they end; the source is let go after.
