@@ -107,8 +107,8 @@ void* text_pools::take(std::uint32_t size_class) {
 }
 
 void text_pools::keep(void* memory, std::uint32_t size_class) noexcept {
-  // After a peak, what is beyond a few thousand blocks per size goes back to the allocator.
-  if (local_count_[size_class] >= kept_per_class) {
+  // After a peak, what is beyond the bound goes back to the allocator.
+  if (local_count_[size_class] * (size_class + 1) * class_bytes >= kept_bytes_per_class) {
     ::operator delete(memory, (size_class + 1) * class_bytes);
     return;
   }

@@ -134,9 +134,13 @@ TEST_CASE("shared_text: a block released on another thread goes back to the thre
     // Made again: the same blocks, handed back by the other thread, and no new memory.
     std::vector<shared_text> second = make_texts(1000, bytes, 'b');
     CHECK(addresses_of(second) == first_addresses);
-    // Released on the thread that made them: kept for its next texts.
+    // Released on the thread that made them: kept for its next texts, up to 256 KiB a size.
     second.clear();
-    CHECK(loopscope::text_pools::kept_by_this_thread(bytes) >= 1000);
+    CHECK(loopscope::text_pools::kept_by_this_thread(bytes) >= 500);
+    release_on_another_thread(make_texts(5000, bytes, 'c'));  // handed back, then taken below
+    make_texts(5000, bytes, 'd');                              // released here: kept, bounded
+    CHECK(loopscope::text_pools::kept_by_this_thread(bytes) * shared_text::block_bytes(bytes) <=
+          std::size_t{256} << 10);
   }
   // A large text is the allocator's, not kept.
   const std::size_t kept = loopscope::text_pools::kept_by_this_thread(4096);

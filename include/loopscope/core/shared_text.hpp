@@ -50,7 +50,8 @@ class text_pools {
   };
   static constexpr std::size_t class_bytes = 64;
   static constexpr std::uint32_t classes = 10;  // blocks of up to 640 bytes: an excerpt fits
-  static constexpr std::size_t kept_per_class = 4096;
+  // What a thread keeps of its own releases, per size: 256 KiB, so at most 2.5 MiB a thread.
+  static constexpr std::size_t kept_bytes_per_class = std::size_t{256} << 10;
   static text_pools& of_this_thread();
   void* take(std::uint32_t size_class);
   void keep(void* memory, std::uint32_t size_class) noexcept;
