@@ -32,6 +32,7 @@
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/normalize/text_template.hpp"
 #include "normalizers.hpp"
+#include "text_masker.hpp"
 
 namespace loopscope::normalize::detail {
 namespace {
@@ -190,203 +191,19 @@ std::string collapse_whitespace(std::string_view text) {
   return out;
 }
 
-// stable_hash(mask_text(text)) without building the masked text: tool outputs are the bulk of a
-// rollout, and masking them into a string dominated the whole analysis (profiled). The rules are
-// mask_text's (text_template.cpp), applied to segments that each end in whitespace; the result
-// is the same hash, bit for bit.
-class masked_hasher {
- public:
-  // A segment followed by whitespace: no token runs across its ends.
-  //
-  // Only digits make mask_text change a text beyond its whitespace (an id has one, a number is
-  // one). So the text up to the hex-and-dash run around the next digit is hashed as it is, with
-  // its whitespace collapsed, and only from there on are the masking rules applied, until they
-  // are back on a byte that no rule can start at. Deciding the rules at every byte mispredicted a
-  // branch per byte and was the whole analysis's hottest loop (profiled).
-  void feed_line(std::string_view text) {
-    const std::size_t n = text.size();
-    std::size_t at = 0;
-    while (at < n) {
-      const std::size_t next_digit = find_digit(text, at);
-      if (next_digit == n) {
-        feed_verbatim(text.substr(at));
-        break;
-      }
-      std::size_t start = next_digit;  // where mask_text's own decision about this digit begins
-      while (start > at && (is_hex(text[start - 1]) || text[start - 1] == '-')) --start;
-      feed_verbatim(text.substr(at, start - at));
-      at = feed_masked(text, start);
-    }
-    space_pending_ = emitted_;  // the whitespace that ends the segment
-  }
 
-  // Trailing whitespace is dropped, as mask_text drops it.
-  std::uint64_t hash() const { return hasher_.value(); }
-
- private:
-  // mask_text's rules from `i`, back to the caller at the first byte after `i` that is
-  // whitespace or plain: from there on the text is copied until the next hex run (it starts none
-  // of the rules, and no rule in progress runs across it).
-  std::size_t feed_masked(std::string_view text, std::size_t i) {
-    const std::size_t n = text.size();
-    const std::size_t first = i;
-    while (i < n) {
-      const char c = text[i];
-      if (i > first && (is_space(c) || is_plain(c))) return i;
-      if (is_space(c)) {
-        while (i < n && is_space(text[i])) ++i;
-        space_pending_ = emitted_;
-        continue;
-      }
-      if (is_hex(c) && (i == 0 || !is_hex(text[i - 1]))) {
-        // A token of hex digits and dashes (uuid, request id, hash) with at least one digit.
-        std::size_t end = i;
-        bool has_digit = false;
-        std::size_t hex_chars = 0;
-        while (end < n && (is_hex(text[end]) || text[end] == '-')) {
-          has_digit = has_digit || is_digit(text[end]);
-          hex_chars += text[end] == '-' ? 0 : 1;
-          ++end;
-        }
-        const bool word_boundary =
-            end == n || !((text[end] >= 'g' && text[end] <= 'z') ||
-                          (text[end] >= 'G' && text[end] <= 'Z') || text[end] == '_');
-        if (has_digit && hex_chars >= 8 && word_boundary) {
-          emit("<id>");
-          i = end;
-          continue;
-        }
-      }
-      if (is_digit(c)) {
-        while (i < n &&
-               (is_digit(text[i]) || (text[i] == '.' && i + 1 < n && is_digit(text[i + 1])))) {
-          ++i;
-        }
-        emit("<n>");
-        continue;
-      }
-      // Plain characters up to the next one that needs a decision, hashed in one go.
-      std::size_t end = i + 1;
-      while (end < n && is_plain(text[end])) ++end;
-      emit(text.substr(i, end - i));
-      i = end;
-    }
-    return n;
-  }
-
-  // Text in which no rule applies: whitespace runs become one space (none at the start), the rest
-  // is hashed as it is. Eight bytes at a time: a word with no control byte and no two spaces
-  // together is what mask_text would write (but for a space at its end, which waits to see what
-  // follows) and goes to the hasher whole; only the other words are taken a byte at a time.
-  void feed_verbatim(std::string_view text) {
-    const char* at = text.data();
-    std::size_t left = text.size();
-    for (; left >= 8; left -= 8, at += 8) {
-      const std::uint64_t word = stable_hasher::load(at);
-      const std::uint64_t spaces = zero_bytes(word ^ (ones * ' '));
-      const std::uint64_t controls = zero_bytes(word & (ones * 0xE0));  // bytes below 0x20
-      const bool starts_with_space = (spaces & 0x80) != 0;
-      // A space in front is written as it is only right after a written byte.
-      const bool plain_word = controls == 0 && (spaces & (spaces << 8)) == 0 &&
-                              !(starts_with_space && (space_pending_ || !emitted_));
-      if (!plain_word) {
-        feed_bytes(at, 8);
-        continue;
-      }
-      if (space_pending_) hasher_.put(' ');
-      const bool ends_with_space = (spaces >> 63) != 0;
-      if (ends_with_space) {
-        hasher_.put_low_bytes(word & stable_hasher::low_mask(7), 7);
-      } else {
-        hasher_.put_low_bytes(word, 8);
-      }
-      space_pending_ = ends_with_space;
-      emitted_ = true;
-    }
-    feed_bytes(at, left);
-  }
-
-  // Up to eight bytes one at a time, their output gathered in a word and hashed at once.
-  void feed_bytes(const char* at, std::size_t count) {
-    std::uint64_t out = 0;
-    unsigned written = 0;
-    const auto write = [&](char c) {
-      if (written == 8) {  // a pending space in front of eight written bytes
-        hasher_.put_low_bytes(out, 8);
-        out = 0;
-        written = 0;
-      }
-      out |= std::uint64_t{static_cast<unsigned char>(c)} << (8 * written);
-      ++written;
-    };
-    for (std::size_t j = 0; j < count; ++j) {
-      const char c = at[j];
-      if (is_space(c)) {
-        space_pending_ = emitted_;
-        continue;
-      }
-      if (space_pending_) write(' ');
-      write(c);
-      space_pending_ = false;
-      emitted_ = true;
-    }
-    if (written != 0) hasher_.put_low_bytes(out, written);
-  }
-
-  // The first ASCII digit at or after `from`, or the text's size: eight bytes per step.
-  static std::size_t find_digit(std::string_view text, std::size_t from) {
-    std::size_t at = from;
-    for (; at + 8 <= text.size(); at += 8) {
-      const std::uint64_t word = stable_hasher::load(text.data() + at);
-      const std::uint64_t low = word & (ones * 0x7F);  // no carry out of a byte below
-      const std::uint64_t from_0 = (low + ones * (0x80 - '0')) & (ones * 0x80);
-      const std::uint64_t past_9 = (low + ones * (0x80 - '9' - 1)) & (ones * 0x80);
-      const std::uint64_t digits = from_0 & ~past_9 & ~word;  // and not a byte of 0x80 or more
-      if (digits != 0) return at + static_cast<std::size_t>(std::countr_zero(digits)) / 8;
-    }
-    while (at < text.size() && !is_digit(text[at])) ++at;
-    return at;
-  }
-
-  // 0x80 in each byte of `word` that is zero, nothing elsewhere (exact: no false positives).
-  static constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  static std::uint64_t zero_bytes(std::uint64_t word) {
-    constexpr std::uint64_t low7 = ones * 0x7F;
-    return ~(((word & low7) + low7) | word | low7);
-  }
-
-  // Character classes by table: the per-byte tests are the inner loop.
-  enum : unsigned char { digit = 1, hex = 2, space = 4 };
-  static constexpr std::array<unsigned char, 256> classes = [] {
-    std::array<unsigned char, 256> table{};
-    for (int c = '0'; c <= '9'; ++c) table[c] = digit | hex;
-    for (int c = 'a'; c <= 'f'; ++c) table[c] = hex;
-    for (int c = 'A'; c <= 'F'; ++c) table[c] = hex;
-    for (const char c : {' ', '\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = space;
-    return table;
-  }();
-  static unsigned char class_of(char c) { return classes[static_cast<unsigned char>(c)]; }
-  static bool is_digit(char c) { return (class_of(c) & digit) != 0; }
-  static bool is_hex(char c) { return (class_of(c) & hex) != 0; }
-  static bool is_space(char c) { return (class_of(c) & space) != 0; }
-  // Neither whitespace nor hex: taken as it is, and it cannot start a token.
-  static bool is_plain(char c) { return class_of(c) == 0; }
-
-  void emit(std::string_view piece) {
-    if (space_pending_) hasher_.put(' ');
-    space_pending_ = false;
-    emitted_ = true;
-    hasher_.update(piece);
-  }
-
-  stable_hasher hasher_;  // fed what mask_text would write, so equal to its stable_hash
-  bool emitted_ = false;
-  bool space_pending_ = false;
+// What a text_masker writes, hashed as it comes: equal to stable_hash of the masked text.
+struct hashing_out {
+  stable_hasher hasher;
+  void put(char c) { hasher.put(c); }
+  void put_word(std::uint64_t word, unsigned count) { hasher.put_low_bytes(word, count); }
+  void put_text(std::string_view text) { hasher.update(text); }
 };
 
 // exec_command prefixes its output with lines that differ on every call.
 std::uint64_t output_hash(std::string_view output) {
-  masked_hasher hasher;
+  hashing_out hashed;
+  text_masker<hashing_out> hasher(hashed);
   std::size_t start = 0;
   while (start <= output.size()) {
     std::size_t end = output.find('\n', start);
@@ -397,7 +214,7 @@ std::uint64_t output_hash(std::string_view output) {
     }
     start = end + 1;
   }
-  return hasher.hash();
+  return hashed.hasher.value();
 }
 
 std::string cut(std::string text, std::size_t limit) {
