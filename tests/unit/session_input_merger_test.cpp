@@ -92,8 +92,13 @@ TEST_CASE("rollouts alone are read one after the other, each session handed on w
   CAPTURE(read_ahead);
   auto core = read_ahead ? std::make_shared<normalize::decoding_threads>(1) : nullptr;
   const merged all = merge(paths, 0, core);
-  // Sources were made on a second thread only when a core was there to read ahead.
-  CHECK(all.making_threads.size() == (read_ahead ? 2U : 1U));
+  // Sources were made on other threads only when a core was there to survey and read ahead
+  // (the survey's helper and the reading thread; an ended thread's id may be given again).
+  if (read_ahead) {
+    CHECK(all.making_threads.size() >= 2);
+  } else {
+    CHECK(all.making_threads.size() == 1);
+  }
   if (core) CHECK(core->try_take());
   REQUIRE(all.sink.sessions.size() == paths.size());
   for (std::size_t i = 0; i < all.sink.finished_when_handed_on.size(); ++i) {
