@@ -46,7 +46,8 @@ class byte_decoder {
       : raw_(std::move(raw)),
         on_close_(std::move(on_close)),
         limits_(limits),
-        input_(limits.chunk_bytes) {}
+        input_(new char[limits.chunk_bytes]),
+        input_size_(limits.chunk_bytes) {}
   ~byte_decoder() { release(); }
   byte_decoder(const byte_decoder&) = delete;
   byte_decoder& operator=(const byte_decoder&) = delete;
@@ -140,7 +141,7 @@ class byte_decoder {
     // Fill the first bytes completely (pipes deliver in small pieces) to see the magic bytes.
     std::size_t head = 0;
     while (head < 4) {
-      const std::ptrdiff_t got = raw_read(input_.data() + head, input_.size() - head);
+      const std::ptrdiff_t got = raw_read(input_.get() + head, input_size_ - head);
       if (got <= 0) {
         if (got < 0) {
           finish_input();
@@ -150,11 +151,11 @@ class byte_decoder {
       }
       head += static_cast<std::size_t>(got);
     }
-    mode_ = sniff_compression(input_.data(), head);
+    mode_ = sniff_compression(input_.get(), head);
     switch (mode_) {
       case decoder::plain:
         // The bytes read to sniff are handed out first.
-        plain_head_ = {input_.data(), head};
+        plain_head_ = {input_.get(), head};
         if (head == 0) finish_input();
         break;
       case decoder::gzip:
@@ -166,7 +167,7 @@ class byte_decoder {
           return;
         }
         gzip_ready_ = true;
-        gzip_.next_in = reinterpret_cast<Bytef*>(input_.data());
+        gzip_.next_in = reinterpret_cast<Bytef*>(input_.get());
         gzip_.avail_in = static_cast<uInt>(head);
         break;
       case decoder::zstd:
@@ -177,7 +178,7 @@ class byte_decoder {
           finish_input();
           return;
         }
-        zstd_in_ = {input_.data(), head, 0};
+        zstd_in_ = {input_.get(), head, 0};
         break;
       case decoder::sniffing:
       case decoder::finished:
@@ -202,7 +203,7 @@ class byte_decoder {
   }
   void step_gzip() {
     if (gzip_.avail_in == 0 && !raw_done_) {
-      const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
+      const std::ptrdiff_t got = raw_read(input_.get(), input_size_);
       if (got < 0) {
         finish_input();
         return;
@@ -210,7 +211,7 @@ class byte_decoder {
       if (got == 0) {
         raw_done_ = true;
       } else {
-        gzip_.next_in = reinterpret_cast<Bytef*>(input_.data());
+        gzip_.next_in = reinterpret_cast<Bytef*>(input_.get());
         gzip_.avail_in = static_cast<uInt>(got);
       }
     }
@@ -242,7 +243,7 @@ class byte_decoder {
 
   void step_zstd() {
     if (zstd_in_.pos == zstd_in_.size && !raw_done_) {
-      const std::ptrdiff_t got = raw_read(input_.data(), input_.size());
+      const std::ptrdiff_t got = raw_read(input_.get(), input_size_);
       if (got < 0) {
         finish_input();
         return;
@@ -250,7 +251,7 @@ class byte_decoder {
       if (got == 0) {
         raw_done_ = true;
       } else {
-        zstd_in_ = {input_.data(), static_cast<std::size_t>(got), 0};
+        zstd_in_ = {input_.get(), static_cast<std::size_t>(got), 0};
       }
     }
     std::span<char> space = space_;
@@ -291,7 +292,10 @@ class byte_decoder {
   raw_read_fn raw_;
   std::function<void()> on_close_;
   read_limits limits_;
-  std::vector<char> input_;
+  // Not zeroed when made (a byte_decoder is made for every input: zeroing was most of opening a
+  // small file, profiled); only what a read wrote is looked at.
+  std::unique_ptr<char[]> input_;
+  std::size_t input_size_;
   read_outcome outcome_;
   decoder mode_ = decoder::sniffing;
   std::span<char> space_;             // where the current call writes
