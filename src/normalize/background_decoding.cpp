@@ -28,12 +28,15 @@ background_decoding::~background_decoding() {
 void background_decoding::run() {
   try {
     for (;;) {
-      batch next{spare_buffer()};
+      batch next = spare_batch();
+      decoder_.defer_hashes_to(&next.deferred);
       bool more = true;
       // A batch of lines that hold few events can be long: asked to stop, the thread stops
       // within a few thousand lines, not at the end of the input.
       std::size_t lines = 0;
-      while (next.events.size() < batch_events && (more = decoder_.read_line(next.events))) {
+      while (next.events.size() < batch_events &&
+             next.deferred.text.size() < batch_deferred_bytes &&
+             (more = decoder_.read_line(next.events))) {
         if (++lines % 4096 == 0 && batches_.given_up()) break;
       }
       if (more && batches_.given_up()) break;
@@ -42,27 +45,34 @@ void background_decoding::run() {
         // The core is free once the decoding is, while the last batch waits to be taken.
         give_back_core();
       }
+      decoder_.defer_hashes_to(nullptr);
       next.time_only_stamps = decoder_.has_time_only_stamps();
       if (!batches_.put(std::move(next)) || !more) break;
     }
   } catch (...) {
     failure_ = std::current_exception();
   }
+  // A batch given up or lost to a failure took its deferred hashes with it: what the decoder
+  // still emits (event_source::close) is hashed at once.
+  decoder_.defer_hashes_to(nullptr);
   batches_.close();
   give_back_core();
 }
 
-event_queue background_decoding::spare_buffer() {
-  event_queue buffer;
+background_decoding::batch background_decoding::spare_batch() {
+  batch fresh;
   {
     const std::lock_guard lock(spare_mutex_);
     if (!spare_.empty()) {
-      buffer = std::move(spare_.back());
+      fresh = std::move(spare_.back());
       spare_.pop_back();
     }
   }
-  buffer.reserve(batch_events);
-  return buffer;
+  fresh.events.clear();
+  fresh.deferred.clear();
+  fresh.time_only_stamps = false;
+  fresh.events.reserve(batch_events);
+  return fresh;
 }
 
 void background_decoding::give_back_core() {
@@ -77,9 +87,12 @@ bool background_decoding::take(event_queue& into) {
     return false;
   }
   time_only_stamps_ = next->time_only_stamps;
+  next->deferred.complete(next->events);
   into.append(next->events);
+  // A buffer that grew for one exceptional batch (a huge output) is not kept.
+  if (next->deferred.text.capacity() > 2 * batch_deferred_bytes) next->deferred = {};
   const std::lock_guard lock(spare_mutex_);
-  spare_.push_back(std::move(next->events));
+  spare_.push_back(std::move(*next));
   return true;
 }
 

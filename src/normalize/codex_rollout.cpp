@@ -217,6 +217,21 @@ std::uint64_t output_hash(std::string_view output) {
   return hashed.hasher.value();
 }
 
+// Hands a line's events to the sink, noting that the line was used.
+struct emitter {
+  event_sink& sink;
+  bool& used;
+  void operator()(event e) {
+    sink.on_event(std::move(e));
+    used = true;
+  }
+  // A tool output, hashed by the sink (now, or on the thread that reads the events).
+  void hashing_output(event e, std::string_view text, text_hash_fn hash) {
+    sink.on_event_hashing_output(std::move(e), text, hash);
+    used = true;
+  }
+};
+
 std::string cut(std::string text, std::size_t limit) {
   if (text.size() <= limit) return text;
   std::size_t at = limit;
@@ -303,10 +318,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       }
       return e;
     };
-    auto emit = [&](event e) {
-      sink.on_event(std::move(e));
-      used = true;
-    };
+    emitter emit{sink, used};
 
     simdjson::dom::element payload;
     if (root["payload"].get(payload) != simdjson::SUCCESS) {
@@ -572,8 +584,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       const auto it = call_names_.find(call_id);
       if (it != call_names_.end()) e.tool_name = it->second;
       if (e.tool_name.empty()) e.tool_name = tool_name(string_field(item, "name"));
-      e.output_hash = output_hash(output_text(item));
-      emit(std::move(e));
+      emit.hashing_output(std::move(e), output_text(item), &output_hash);
       return {line_outcome::used, false};
     }
     if (type == "web_search_call") {

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <sstream>
 
 #include "loopscope/normalize/event_source.hpp"
@@ -130,5 +132,43 @@ TEST_CASE("a source closed before its end accounts for what was read, and gives 
   CHECK(inline_read.events == background_read.events);
   CHECK(inline_read.accounting == background_read.accounting);
   CHECK(inline_read.accounting.find("lines=20001 ") != std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("tool outputs hashed on the reading thread hash as they do inline, whatever their size") {
+  // Outputs below and above the size left to the reader, numbers that the masking rules replace,
+  // and enough of them that batches are handed on for their texts' size before their count.
+  const std::string sample = test::source_dir() + "/samples/codex-0.145.0/tool-repeat/rollout.jsonl";
+  std::ifstream in(sample);
+  std::string head;
+  std::getline(in, head);  // session_meta
+  const auto path = std::filesystem::temp_directory_path() / "loopscope-deferred-hashes.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << head << "\n";
+    out << R"({"timestamp":"2026-12-01T21:29:21.170Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t-1"}})"
+        << "\n";
+    const std::size_t sizes[] = {10, 1000, 200'000, 300'000, 70'000};
+    for (int call = 0; call < 60; ++call) {
+      const std::size_t size = sizes[call % 5];
+      std::string output = "Chunk ID: " + std::to_string(call) + "\\nWall time: 0.1 seconds\\n";
+      while (output.size() < size) output += "line " + std::to_string(output.size()) + " ok\\n";
+      out << R"({"timestamp":"2026-12-01T21:29:22.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"ls\"}","call_id":"c)"
+          << call << R"("}})" << "\n";
+      out << R"({"timestamp":"2026-12-01T21:29:22.100Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c)"
+          << call << R"(","output":")" << output << R"("}})" << "\n";
+    }
+  }
+  const read_back inline_read = read(path.string(), decoding::inline_, 0);
+  const read_back background_read = read(path.string(), decoding::background, 0);
+  CHECK(inline_read.events == background_read.events);
+  CHECK(inline_read.accounting == background_read.accounting);
+  // Sixty outputs of five sizes: five different hashes at least (the numbers differ within).
+  std::set<std::string> hashes;
+  for (std::size_t at = 0; (at = inline_read.events.find("\"output_hash\":\"", at)) != std::string::npos;) {
+    at += 15;
+    hashes.insert(inline_read.events.substr(at, 16));
+  }
+  CHECK(hashes.size() >= 5);
   std::filesystem::remove(path);
 }

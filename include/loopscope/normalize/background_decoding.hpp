@@ -59,11 +59,16 @@ class background_decoding {
   bool has_time_only_stamps() const { return time_only_stamps_; }
 
  private:
+  // A batch is handed on early once its tool outputs waiting to be hashed reach this many
+  // bytes: memory stays bounded by the batches in flight whatever the outputs' sizes.
+  static constexpr std::size_t batch_deferred_bytes = std::size_t{1} << 20;
+
   struct batch {
     event_queue events;
+    deferred_hashes deferred;  // taken by the reader, as the batch is taken
     bool time_only_stamps = false;
   };
-  event_queue spare_buffer();
+  batch spare_batch();
   void run();
   void give_back_core();  // once, on the decoding thread
 
@@ -73,7 +78,7 @@ class background_decoding {
   // Buffers of batches taken, for the thread to fill again: no allocation per batch, and none
   // released on the other thread.
   std::mutex spare_mutex_;
-  std::vector<event_queue> spare_;
+  std::vector<batch> spare_;
   std::exception_ptr failure_;     // set by the thread before it closes `batches_`
   bool time_only_stamps_ = false;  // the consumer's: as of the batches taken
   std::thread thread_;             // last: started once everything above is constructed

@@ -94,6 +94,29 @@ class event_queue {
   std::size_t head_ = 0;  // the first not taken
 };
 
+// Output hashes left to the thread that reads a batch of events (event_sink's
+// on_event_hashing_output): the texts, one after the other, and which event each is for.
+struct deferred_hashes {
+  struct pending {
+    std::size_t event;  // its position in the batch's events
+    std::size_t offset;
+    std::size_t length;
+    text_hash_fn hash;
+  };
+  std::string text;
+  std::vector<pending> hashes;
+
+  // A text longer than this is hashed where it is decoded: a batch holds little text.
+  static constexpr std::size_t longest_text = std::size_t{256} << 10;
+
+  // Sets each event's output_hash; the texts are then let go (the buffers kept).
+  void complete(event_queue& events);
+  void clear() {
+    text.clear();
+    hashes.clear();
+  }
+};
+
 // A pretty-printed JSON object being gathered line by line. Outside input_decoder: clang 14 does
 // not see a nested struct with member initializers as default-constructible inside its class.
 struct pending_json_block {
@@ -126,9 +149,13 @@ class input_decoder final : private event_sink {
   const diagnostics& problems() const { return problems_; }
   format_id dominant_format() const { return tally_.dominant(); }
   bool has_time_only_stamps() const { return time_only_stamps_; }
+  // Output hashes of the events read from now on go to `into` (nullptr: taken at once); the
+  // events' positions are their places in the `out` given to read_line, which must start empty.
+  void defer_hashes_to(deferred_hashes* into) { deferred_ = into; }
 
  private:
   void on_event(event&& e) override;
+  void on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) override;
   void normalize_line(format_id format, std::string_view text, origin where);
   format_normalizer* normalizer_for(format_id format);
   // Offers a line no format claimed to the registry's fallback format (the generic reader).
@@ -153,6 +180,7 @@ class input_decoder final : private event_sink {
   // A proxy's "request received" record waits for the access line that gives its status.
   std::optional<event> held_request_;
   std::vector<event>* diverted_ = nullptr;  // see try_fallback
+  deferred_hashes* deferred_ = nullptr;
   std::optional<pending_json_block> json_block_;
   std::optional<timestamp> last_stamp_;
   input_stats stats_;

@@ -3,6 +3,7 @@
 // carry the session id once, at the top, and it applies to the lines after it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,10 +19,20 @@ struct format_info;
 
 namespace loopscope::normalize {
 
+// How a normalizer hashes a text it may leave to be hashed later (a tool output).
+using text_hash_fn = std::uint64_t (*)(std::string_view);
+
 class event_sink {
  public:
   virtual ~event_sink() = default;
   virtual void on_event(event&& e) = 0;
+  // `e` with its output_hash to be hash(text). Hashing a rollout's tool outputs is a fifth of
+  // decoding it (profiled); when the decoding runs on a thread of its own and is the slower
+  // half, the sink copies the text and leaves the hash to the thread that reads the events.
+  virtual void on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) {
+    e.output_hash = hash(text);
+    on_event(std::move(e));
+  }
 };
 
 // What became of one line.
