@@ -19,17 +19,12 @@
 #include <cstring>
 #include <string_view>
 
+#include "loopscope/normalize/stable_hash.hpp"
+
 namespace loopscope::normalize::detail {
 
-inline std::uint64_t load_word(const char* at) {
-  std::uint64_t word = 0;
-  std::memcpy(&word, at, 8);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-  return word;
-}
-inline std::uint64_t low_mask(unsigned bytes) {
-  return bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
-}
+// Words are read as the hasher reads them (first byte lowest), whatever the output.
+using word_reader = stable_hasher;
 
 template <typename Out>
 class text_masker {
@@ -115,7 +110,7 @@ class text_masker {
     const char* at = text.data();
     std::size_t left = text.size();
     for (; left >= 8; left -= 8, at += 8) {
-      const std::uint64_t word = load_word(at);
+      const std::uint64_t word = word_reader::load(at);
       const std::uint64_t spaces = zero_bytes(word ^ (ones * ' '));
       const std::uint64_t controls = zero_bytes(word & (ones * 0xE0));  // bytes below 0x20
       const bool starts_with_space = (spaces & 0x80) != 0;
@@ -129,7 +124,7 @@ class text_masker {
       if (space_pending_) out_.put(' ');
       const bool ends_with_space = (spaces >> 63) != 0;
       if (ends_with_space) {
-        out_.put_word(word & low_mask(7), 7);
+        out_.put_word(word & word_reader::low_mask(7), 7);
       } else {
         out_.put_word(word, 8);
       }
@@ -170,7 +165,7 @@ class text_masker {
   static std::size_t find_digit(std::string_view text, std::size_t from) {
     std::size_t at = from;
     for (; at + 8 <= text.size(); at += 8) {
-      const std::uint64_t word = load_word(text.data() + at);
+      const std::uint64_t word = word_reader::load(text.data() + at);
       const std::uint64_t low = word & (ones * 0x7F);  // no carry out of a byte below
       const std::uint64_t from_0 = (low + ones * (0x80 - '0')) & (ones * 0x80);
       const std::uint64_t past_9 = (low + ones * (0x80 - '9' - 1)) & (ones * 0x80);
