@@ -118,6 +118,7 @@ class text_masker {
       const bool plain_word = controls == 0 && (spaces & (spaces << 8)) == 0 &&
                               !(starts_with_space && (space_pending_ || !emitted_));
       if (!plain_word) {
+        if (controls == 0 && starts_with_space && feed_indented(word, spaces)) continue;
         feed_bytes(at, 8);
         continue;
       }
@@ -132,6 +133,22 @@ class text_masker {
       emitted_ = true;
     }
     feed_bytes(at, left);
+  }
+
+  // A word of spaces, or of spaces then bytes that are neither spaces nor controls: indentation,
+  // most of the words a line of code starts with. False when it is not such a word.
+  bool feed_indented(std::uint64_t word, std::uint64_t spaces) {
+    const unsigned leading = static_cast<unsigned>(std::countr_zero(~spaces & (ones * 0x80))) / 8;
+    if (leading == 8) {
+      space_pending_ = emitted_;
+      return true;
+    }
+    if ((spaces >> (8 * leading)) != 0) return false;
+    if (emitted_) out_.put(' ');
+    out_.put_word(word >> (8 * leading), 8 - leading);
+    space_pending_ = false;
+    emitted_ = true;
+    return true;
   }
 
   // Up to eight bytes one at a time, their output gathered in a word and hashed at once.
