@@ -103,47 +103,50 @@ class text_masker {
   }
 
   // Text in which no rule applies: whitespace runs become one space (none at the start), the rest
-  // is hashed as it is. Eight bytes at a time: a word with no control byte and no two spaces
-  // together is what mask_text would write (but for a space at its end, which waits to see what
-  // follows) and goes out whole; only the other words are taken a byte at a time.
+  // goes out as it is. Eight bytes at a time: a word whose whitespace bytes stand alone is what
+  // mask_text would write with each of them a space (but for one at its end, which waits to see
+  // what follows) and goes out whole; so does a word of whitespace, then no more of it (a line's
+  // indentation). Only the other words are taken a byte at a time.
   void feed_verbatim(std::string_view text) {
     const char* at = text.data();
     std::size_t left = text.size();
     for (; left >= 8; left -= 8, at += 8) {
       const std::uint64_t word = word_reader::load(at);
-      const std::uint64_t spaces = zero_bytes(word ^ (ones * ' '));
-      const std::uint64_t controls = zero_bytes(word & (ones * 0xE0));  // bytes below 0x20
-      const bool starts_with_space = (spaces & 0x80) != 0;
-      // A space in front is written as it is only right after a written byte.
-      const bool plain_word = controls == 0 && (spaces & (spaces << 8)) == 0 &&
-                              !(starts_with_space && (space_pending_ || !emitted_));
+      const std::uint64_t blanks = zero_bytes(word ^ (ones * ' ')) |
+                                   zero_bytes(word ^ (ones * '\n')) |
+                                   zero_bytes(word ^ (ones * '\t')) | zero_bytes(word ^ (ones * '\r'));
+      const bool starts_blank = (blanks & 0x80) != 0;
+      // A blank in front is written (as a space) only right after a written byte.
+      const bool plain_word = (blanks & (blanks << 8)) == 0 &&
+                              !(starts_blank && (space_pending_ || !emitted_));
       if (!plain_word) {
-        if (controls == 0 && starts_with_space && feed_indented(word, spaces)) continue;
+        if (starts_blank && feed_indented(word, blanks)) continue;
         feed_bytes(at, 8);
         continue;
       }
       if (space_pending_) out_.put(' ');
-      const bool ends_with_space = (spaces >> 63) != 0;
-      if (ends_with_space) {
-        out_.put_word(word & word_reader::low_mask(7), 7);
+      const std::uint64_t blank_bytes = (blanks >> 7) * 0xFF;  // 0xFF where a blank is
+      const std::uint64_t written = (word & ~blank_bytes) | (blank_bytes & (ones * ' '));
+      const bool ends_blank = (blanks >> 63) != 0;
+      if (ends_blank) {
+        out_.put_word(written & word_reader::low_mask(7), 7);
       } else {
-        out_.put_word(word, 8);
+        out_.put_word(written, 8);
       }
-      space_pending_ = ends_with_space;
+      space_pending_ = ends_blank;
       emitted_ = true;
     }
     feed_bytes(at, left);
   }
 
-  // A word of spaces, or of spaces then bytes that are neither spaces nor controls: indentation,
-  // most of the words a line of code starts with. False when it is not such a word.
-  bool feed_indented(std::uint64_t word, std::uint64_t spaces) {
-    const unsigned leading = static_cast<unsigned>(std::countr_zero(~spaces & (ones * 0x80))) / 8;
+  // A word of blanks, or of blanks then bytes that are none: false when it is not such a word.
+  bool feed_indented(std::uint64_t word, std::uint64_t blanks) {
+    const unsigned leading = static_cast<unsigned>(std::countr_zero(~blanks & (ones * 0x80))) / 8;
     if (leading == 8) {
       space_pending_ = emitted_;
       return true;
     }
-    if ((spaces >> (8 * leading)) != 0) return false;
+    if ((blanks >> (8 * leading)) != 0) return false;
     if (emitted_) out_.put(' ');
     out_.put_word(word >> (8 * leading), 8 - leading);
     space_pending_ = false;
