@@ -181,14 +181,17 @@ class batch_run {
     session::session_assembler assembler(analyzer);
     // Sources are made when the merge reaches them and let go when they end: the group's memory
     // does not grow with its number of files.
-    session::input_merger merger(group.members.size(), [&](std::size_t position) {
-      const std::size_t member = group.members[position];
-      auto source = std::make_unique<normalize::event_source>(
-          index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits,
-          request_.proxy_clock);
-      source->read_in_background({decoding_threads_});
-      return source;
-    }, session::merge_settings{.read_ahead_core = decoding_threads_});
+    session::input_merger merger(
+        group.members.size(),
+        [&](std::size_t position) {
+          const std::size_t member = group.members[position];
+          auto source = std::make_unique<normalize::event_source>(
+              index_of(member), inputs_.inputs[member], request_.forced_format, request_.limits,
+              request_.proxy_clock);
+          source->read_in_background({decoding_threads_});
+          return source;
+        },
+        session::merge_settings{.read_ahead_core = decoding_threads_});
     session::merged_event_observer observer;
     if (request_.event_observer) {
       observer = [&](const event& e, const normalize::event_source& source) {

@@ -9,11 +9,11 @@ namespace {
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool pooling = false;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#  if __has_feature(address_sanitizer)
 constexpr bool pooling = false;
-#else
+#  else
 constexpr bool pooling = true;
-#endif
+#  endif
 #else
 constexpr bool pooling = true;
 #endif
@@ -62,7 +62,9 @@ namespace {
 thread_local thread_pools_holder holder;
 }  // namespace
 
-bool text_pools::enabled() { return pooling; }
+bool text_pools::enabled() {
+  return pooling;
+}
 
 text_pools& text_pools::of_this_thread() {
   if (current == nullptr) holder.adopt();

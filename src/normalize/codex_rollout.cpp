@@ -48,7 +48,9 @@ constexpr std::size_t rendering_bytes = 160;
 std::size_t next_json_escape(std::string_view text, std::size_t from) {
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t low7 = ones * 0x7F;
-  const auto zero_bytes = [](std::uint64_t word) { return ~(((word & low7) + low7) | word | low7); };
+  const auto zero_bytes = [](std::uint64_t word) {
+    return ~(((word & low7) + low7) | word | low7);
+  };
   std::size_t at = from;
   for (; at + 8 <= text.size(); at += 8) {
     const std::uint64_t word = stable_hasher::load(text.data() + at);
@@ -207,7 +209,6 @@ std::string collapse_whitespace(std::string_view text) {
   return out;
 }
 
-
 // What a text_masker writes, hashed as it comes: equal to stable_hash of the masked text.
 struct hashing_out {
   stable_hasher hasher;
@@ -246,8 +247,8 @@ std::uint64_t output_hash(std::string_view output) {
   std::size_t start = 0;
   while (start <= output.size()) {
     const std::size_t header = next_header_line(output, start);
-    hasher.feed_line(output.substr(start, header == std::string_view::npos ? output.size() - start
-                                                                           : header - start));
+    hasher.feed_line(output.substr(
+        start, header == std::string_view::npos ? output.size() - start : header - start));
     if (header == std::string_view::npos) break;
     const std::size_t end = output.find('\n', header);
     if (end == std::string_view::npos) break;

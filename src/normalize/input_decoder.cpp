@@ -218,8 +218,7 @@ void input_decoder::finish(event_queue& out) {
   normalizers_.clear();
 }
 
-void input_decoder::on_event_hashing_output(event&& e, std::string_view text,
-                                            text_hash_fn hash) {
+void input_decoder::on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) {
   // A proxy's events may wait to be paired, and events offered to the fallback format may be
   // dropped: only a client's event is queued as it comes, at the position noted.
   if (deferred_ == nullptr || diverted_ != nullptr || text.size() > deferred_hashes::longest_text ||

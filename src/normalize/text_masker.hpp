@@ -112,13 +112,13 @@ class text_masker {
     std::size_t left = text.size();
     for (; left >= 8; left -= 8, at += 8) {
       const std::uint64_t word = word_reader::load(at);
-      const std::uint64_t blanks = zero_bytes(word ^ (ones * ' ')) |
-                                   zero_bytes(word ^ (ones * '\n')) |
-                                   zero_bytes(word ^ (ones * '\t')) | zero_bytes(word ^ (ones * '\r'));
+      const std::uint64_t blanks =
+          zero_bytes(word ^ (ones * ' ')) | zero_bytes(word ^ (ones * '\n')) |
+          zero_bytes(word ^ (ones * '\t')) | zero_bytes(word ^ (ones * '\r'));
       const bool starts_blank = (blanks & 0x80) != 0;
       // A blank in front is written (as a space) only right after a written byte.
-      const bool plain_word = (blanks & (blanks << 8)) == 0 &&
-                              !(starts_blank && (space_pending_ || !emitted_));
+      const bool plain_word =
+          (blanks & (blanks << 8)) == 0 && !(starts_blank && (space_pending_ || !emitted_));
       if (!plain_word) {
         if (starts_blank && feed_indented(word, blanks)) continue;
         feed_bytes(at, 8);

@@ -39,7 +39,8 @@ shared_text mask_text(std::string_view text) {
   writing_out out{space.data()};
   detail::text_masker<writing_out> masker(out);
   masker.feed_line(text);
-  return shared_text(std::string_view(space.data(), static_cast<std::size_t>(out.at - space.data())));
+  return shared_text(
+      std::string_view(space.data(), static_cast<std::size_t>(out.at - space.data())));
 }
 
 }  // namespace loopscope::normalize

@@ -277,7 +277,8 @@ void input_merger::run_one_by_one(session_assembler& assembler, std::vector<surv
   // Many inputs, each read once and let go: a spare core reads them ahead (the surveyed ones
   // were set aside, so every source is made on the reading thread).
   const bool set_aside_after_survey = inputs_ > settings_.keep_open_inputs;
-  if (set_aside_after_survey && settings_.read_ahead_core && settings_.read_ahead_core->try_take()) {
+  if (set_aside_after_survey && settings_.read_ahead_core &&
+      settings_.read_ahead_core->try_take()) {
     detail::sequential_read_ahead ahead(
         std::move(order),
         [this](std::size_t position) {

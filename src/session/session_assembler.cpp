@@ -59,7 +59,8 @@ session_assembler::session_state& session_assembler::state_for(std::string_view 
     s.summary.id = key;
     s.order = sessions_seen_++;
     if (is_synthetic_key(key)) synthetic_keys_.insert(it->first);
-    if (auto retired = retired_turn_counts_.find(it->first); retired != retired_turn_counts_.end()) {
+    if (auto retired = retired_turn_counts_.find(it->first);
+        retired != retired_turn_counts_.end()) {
       s.created = retired->second;
       retired_turn_counts_.erase(retired);
     }
@@ -76,8 +77,7 @@ session_assembler::session_state& session_assembler::state_for(std::string_view 
   return s;
 }
 
-session_assembler::open_turn* session_assembler::find_turn(session_state& s,
-                                                           std::string_view id) {
+session_assembler::open_turn* session_assembler::find_turn(session_state& s, std::string_view id) {
   if (id.empty()) return nullptr;
   for (auto& t : s.open) {
     if (t->t.id == id) return t.get();

@@ -138,7 +138,7 @@ TEST_CASE("shared_text: a block released on another thread goes back to the thre
     second.clear();
     CHECK(loopscope::text_pools::kept_by_this_thread(bytes) >= 500);
     release_on_another_thread(make_texts(5000, bytes, 'c'));  // handed back, then taken below
-    make_texts(5000, bytes, 'd');                              // released here: kept, bounded
+    make_texts(5000, bytes, 'd');                             // released here: kept, bounded
     CHECK(loopscope::text_pools::kept_by_this_thread(bytes) * shared_text::block_bytes(bytes) <=
           std::size_t{256} << 10);
   }

@@ -138,7 +138,8 @@ TEST_CASE("a source closed before its end accounts for what was read, and gives 
 TEST_CASE("tool outputs hashed on the reading thread hash as they do inline, whatever their size") {
   // Outputs below and above the size left to the reader, numbers that the masking rules replace,
   // and enough of them that batches are handed on for their texts' size before their count.
-  const std::string sample = test::source_dir() + "/samples/codex-0.145.0/tool-repeat/rollout.jsonl";
+  const std::string sample =
+      test::source_dir() + "/samples/codex-0.145.0/tool-repeat/rollout.jsonl";
   std::ifstream in(sample);
   std::string head;
   std::getline(in, head);  // session_meta
@@ -154,9 +155,11 @@ TEST_CASE("tool outputs hashed on the reading thread hash as they do inline, wha
       std::string output = "Chunk ID: " + std::to_string(call) + "\\nWall time: 0.1 seconds\\n";
       while (output.size() < size) output += "line " + std::to_string(output.size()) + " ok\\n";
       out << R"({"timestamp":"2026-12-01T21:29:22.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"ls\"}","call_id":"c)"
-          << call << R"("}})" << "\n";
+          << call << R"("}})"
+          << "\n";
       out << R"({"timestamp":"2026-12-01T21:29:22.100Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c)"
-          << call << R"(","output":")" << output << R"("}})" << "\n";
+          << call << R"(","output":")" << output << R"("}})"
+          << "\n";
     }
   }
   const read_back inline_read = read(path.string(), decoding::inline_, 0);
@@ -165,7 +168,8 @@ TEST_CASE("tool outputs hashed on the reading thread hash as they do inline, wha
   CHECK(inline_read.accounting == background_read.accounting);
   // Sixty outputs of five sizes: five different hashes at least (the numbers differ within).
   std::set<std::string> hashes;
-  for (std::size_t at = 0; (at = inline_read.events.find("\"output_hash\":\"", at)) != std::string::npos;) {
+  for (std::size_t at = 0;
+       (at = inline_read.events.find("\"output_hash\":\"", at)) != std::string::npos;) {
     at += 15;
     hashes.insert(inline_read.events.substr(at, 16));
   }

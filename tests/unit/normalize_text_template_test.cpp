@@ -74,7 +74,8 @@ TEST_CASE("mask_text follows the byte-by-byte rules on texts made of their edge 
     std::string text(random() % 100, ' ');
     for (char& c : text) c = alphabet[random() % alphabet.size()];
     // Runs of letters between the decisions, as in real messages.
-    if (n % 2 == 0) text.insert(random() % (text.size() + 1), "connection reset by peer, retrying ");
+    if (n % 2 == 0)
+      text.insert(random() % (text.size() + 1), "connection reset by peer, retrying ");
     CAPTURE(text);
     REQUIRE(loopscope::normalize::mask_text(text) == reference_mask(text));
   }

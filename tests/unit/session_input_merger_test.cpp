@@ -38,7 +38,7 @@ struct recording_sink final : session::turn_sink {
 
 struct merged {
   recording_sink sink;
-  std::vector<std::size_t> made;          // positions, in the order their sources were made
+  std::vector<std::size_t> made;  // positions, in the order their sources were made
   std::set<std::thread::id> making_threads;
   std::shared_ptr<std::mutex> making = std::make_shared<std::mutex>();
   std::vector<std::uint64_t> lines_read;  // per position, as each input finished
@@ -89,36 +89,36 @@ TEST_CASE("rollouts alone are read one after the other, each session handed on w
   REQUIRE(paths.size() >= 3);
   // On the merging thread, or read ahead on a spare core (taken while it reads, given back).
   for (const bool read_ahead : {false, true}) {
-  CAPTURE(read_ahead);
-  auto core = read_ahead ? std::make_shared<normalize::decoding_threads>(1) : nullptr;
-  const merged all = merge(paths, 0, core);
-  // Sources were made on other threads only when a core was there to survey and read ahead
-  // (the survey's helper and the reading thread; an ended thread's id may be given again).
-  if (read_ahead) {
-    CHECK(all.making_threads.size() >= 2);
-  } else {
-    CHECK(all.making_threads.size() == 1);
-  }
-  if (core) CHECK(core->try_take());
-  REQUIRE(all.sink.sessions.size() == paths.size());
-  for (std::size_t i = 0; i < all.sink.finished_when_handed_on.size(); ++i) {
-    // The i-th session ends with the i-th file, before the files after it are read (the sample
-    // sessions overlap in time: a merge in time order would hold all of them open at once).
-    CHECK(all.sink.finished_when_handed_on[i] == i + 1);
-  }
-  for (const std::uint64_t lines : all.lines_read) CHECK(lines > 0);
-  // Each source made for the survey of its first line, let go, and made again for its turn.
-  CHECK(all.made.size() == 2 * paths.size());
-  // The same turns as each file analysed alone.
-  std::vector<turn_shape> alone;
-  for (const std::string& path : paths) {
-    const merged one = merge({path}, 16);
-    alone.insert(alone.end(), one.sink.turns.begin(), one.sink.turns.end());
-  }
-  std::vector<turn_shape> together = all.sink.turns;
-  std::sort(alone.begin(), alone.end());
-  std::sort(together.begin(), together.end());
-  CHECK(together == alone);
+    CAPTURE(read_ahead);
+    auto core = read_ahead ? std::make_shared<normalize::decoding_threads>(1) : nullptr;
+    const merged all = merge(paths, 0, core);
+    // Sources were made on other threads only when a core was there to survey and read ahead
+    // (the survey's helper and the reading thread; an ended thread's id may be given again).
+    if (read_ahead) {
+      CHECK(all.making_threads.size() >= 2);
+    } else {
+      CHECK(all.making_threads.size() == 1);
+    }
+    if (core) CHECK(core->try_take());
+    REQUIRE(all.sink.sessions.size() == paths.size());
+    for (std::size_t i = 0; i < all.sink.finished_when_handed_on.size(); ++i) {
+      // The i-th session ends with the i-th file, before the files after it are read (the sample
+      // sessions overlap in time: a merge in time order would hold all of them open at once).
+      CHECK(all.sink.finished_when_handed_on[i] == i + 1);
+    }
+    for (const std::uint64_t lines : all.lines_read) CHECK(lines > 0);
+    // Each source made for the survey of its first line, let go, and made again for its turn.
+    CHECK(all.made.size() == 2 * paths.size());
+    // The same turns as each file analysed alone.
+    std::vector<turn_shape> alone;
+    for (const std::string& path : paths) {
+      const merged one = merge({path}, 16);
+      alone.insert(alone.end(), one.sink.turns.begin(), one.sink.turns.end());
+    }
+    std::vector<turn_shape> together = all.sink.turns;
+    std::sort(alone.begin(), alone.end());
+    std::sort(together.begin(), together.end());
+    CHECK(together == alone);
   }
 }
 

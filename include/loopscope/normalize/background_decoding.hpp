@@ -5,11 +5,11 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "loopscope/core/handover.hpp"
 #include "loopscope/normalize/input_decoder.hpp"
