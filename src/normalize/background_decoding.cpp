@@ -29,7 +29,10 @@ void background_decoding::run() {
   try {
     for (;;) {
       batch next = spare_batch();
-      decoder_.defer_hashes_to(&next.deferred);
+      // The tool outputs' hashes go to the reader, unless batches already fill the hand-over
+      // (the reader is behind): then this thread takes them, instead of waiting for room. With a
+      // decompressing thread on the same two cores, a .zst rollout was 12 % faster so.
+      decoder_.defer_hashes_to(batches_.waiting() < batches_in_flight ? &next.deferred : nullptr);
       bool more = true;
       // A batch of lines that hold few events can be long: asked to stop, the thread stops
       // within a few thousand lines, not at the end of the input.

@@ -57,3 +57,17 @@ TEST_CASE("a consumer that gives up releases a producer waiting for room") {
   CHECK(queue.given_up());
   CHECK(accepted.load() <= 3);
 }
+
+TEST_CASE("a hand-over tells how many items wait to be taken") {
+  loopscope::handover<int> queue(4);
+  CHECK(queue.waiting() == 0);
+  REQUIRE(queue.put(1));
+  REQUIRE(queue.put(2));
+  CHECK(queue.waiting() == 2);
+  CHECK(queue.take() == 1);
+  CHECK(queue.waiting() == 1);
+  queue.close();
+  CHECK(queue.take() == 2);
+  CHECK(queue.waiting() == 0);
+  CHECK_FALSE(queue.take().has_value());
+}

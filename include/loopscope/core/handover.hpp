@@ -36,6 +36,11 @@ class handover {
     }
     ready_.notify_all();
   }
+  // How many items wait to be taken (a moment's view, for a producer balancing its work).
+  std::size_t waiting() const {
+    const std::lock_guard lock(mutex_);
+    return items_.size();
+  }
   // Producer: whether to stop early, read without waiting (between units of work).
   bool given_up() const { return given_up_flag_.load(std::memory_order_relaxed); }
 
@@ -62,7 +67,7 @@ class handover {
 
  private:
   const std::size_t capacity_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable ready_;  // an item, or the end, is there to take
   std::condition_variable room_;   // an item was taken, or the consumer gave up
   std::deque<T> items_;
