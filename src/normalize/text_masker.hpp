@@ -105,8 +105,8 @@ class text_masker {
   // Text in which no rule applies: whitespace runs become one space (none at the start), the rest
   // goes out as it is. Eight bytes at a time: a word whose whitespace bytes stand alone is what
   // mask_text would write with each of them a space (but for one at its end, which waits to see
-  // what follows) and goes out whole; so does a word of whitespace, then no more of it (a line's
-  // indentation). Only the other words are taken a byte at a time.
+  // what follows) and goes out whole; so does a word with one run of whitespace (a line's end
+  // and the next one's indentation). Only the other words are taken a byte at a time.
   void feed_verbatim(std::string_view text) {
     const char* at = text.data();
     std::size_t left = text.size();
@@ -120,7 +120,7 @@ class text_masker {
       const bool plain_word =
           (blanks & (blanks << 8)) == 0 && !(starts_blank && (space_pending_ || !emitted_));
       if (!plain_word) {
-        if (starts_blank && feed_indented(word, blanks)) continue;
+        if (feed_one_blank_run(word, blanks)) continue;
         feed_bytes(at, 8);
         continue;
       }
@@ -139,19 +139,26 @@ class text_masker {
     feed_bytes(at, left);
   }
 
-  // A word of blanks, or of blanks then bytes that are none: false when it is not such a word.
-  bool feed_indented(std::uint64_t word, std::uint64_t blanks) {
-    const unsigned leading = static_cast<unsigned>(std::countr_zero(~blanks & (ones * 0x80))) / 8;
-    if (leading == 8) {
-      space_pending_ = emitted_;
-      return true;
-    }
-    if ((blanks >> (8 * leading)) != 0) return false;
-    if (emitted_) out_.put(' ');
-    out_.put_word(word >> (8 * leading), 8 - leading);
+  // A word with one run of blanks in it (at its start, its end, or between other bytes), as
+  // indentation and line ends are: false when it is not such a word.
+  bool feed_one_blank_run(std::uint64_t word, std::uint64_t blanks) {
+    if (blanks == 0) return false;
+    const unsigned first = static_cast<unsigned>(std::countr_zero(blanks)) / 8;
+    const std::uint64_t from_first = blanks >> (8 * first);
+    const unsigned run = static_cast<unsigned>(std::countr_zero(~from_first & (ones * 0x80))) / 8;
+    const unsigned end = first + run;
+    if (end < 8 && (blanks >> (8 * end)) != 0) return false;  // a second run
+    if (first > 0) put_plain(word & word_reader::low_mask(first), first);
+    space_pending_ = emitted_;
+    if (end < 8) put_plain(word >> (8 * end), 8 - end);
+    return true;
+  }
+  // Bytes that are not blanks, after the space a blank before them left.
+  void put_plain(std::uint64_t bytes, unsigned count) {
+    if (space_pending_) out_.put(' ');
+    out_.put_word(bytes, count);
     space_pending_ = false;
     emitted_ = true;
-    return true;
   }
 
   // Up to eight bytes one at a time, their output gathered in a word and hashed at once.
