@@ -392,13 +392,7 @@ class inflating_line_stream final : public line_stream {
   void run() {
     for (;;) {
       chunk next;
-      {
-        const std::lock_guard lock(spare_mutex_);
-        if (!spare_.empty()) {
-          next.data = std::move(spare_.back());
-          spare_.pop_back();
-        }
-      }
+      next.data = spare_.take();
       if (!next.data) next.data.reset(new char[chunk_bytes]);
       bool last = false;
       try {
@@ -433,10 +427,7 @@ class inflating_line_stream final : public line_stream {
       }
       return false;
     }
-    if (held_.data) {
-      const std::lock_guard lock(spare_mutex_);
-      spare_.push_back(std::move(held_.data));
-    }
+    if (held_.data) spare_.give_back(std::move(held_.data));
     held_ = std::move(*next);
     current_ = {held_.data.get(), held_.size};
     return !current_.empty();
@@ -450,8 +441,7 @@ class inflating_line_stream final : public line_stream {
   bool ended_ = false;
   bool failed_ = false;  // written by the thread before it closes `chunks_`
   handover<chunk> chunks_{chunks_in_flight};
-  std::mutex spare_mutex_;
-  std::vector<std::unique_ptr<char[]>> spare_;  // split chunks, for the thread to fill again
+  spare_items<std::unique_ptr<char[]>> spare_;  // split chunks, for the thread to fill again
   std::thread thread_;  // last: started once everything above is constructed
 };
 }  // namespace

@@ -63,14 +63,7 @@ void background_decoding::run() {
 }
 
 background_decoding::batch background_decoding::spare_batch() {
-  batch fresh;
-  {
-    const std::lock_guard lock(spare_mutex_);
-    if (!spare_.empty()) {
-      fresh = std::move(spare_.back());
-      spare_.pop_back();
-    }
-  }
+  batch fresh = spare_.take();
   fresh.events.clear();
   fresh.deferred.clear();
   fresh.time_only_stamps = false;
@@ -94,8 +87,7 @@ bool background_decoding::take(event_queue& into) {
   into.append(next->events);
   // A buffer that grew for one exceptional batch (a huge output) is not kept.
   if (next->deferred.text.capacity() > 2 * batch_deferred_bytes) next->deferred = {};
-  const std::lock_guard lock(spare_mutex_);
-  spare_.push_back(std::move(*next));
+  spare_.give_back(std::move(*next));
   return true;
 }
 

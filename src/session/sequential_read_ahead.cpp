@@ -55,13 +55,7 @@ bool sequential_read_ahead::hand_on(batch& pending) {
 
 sequential_read_ahead::batch sequential_read_ahead::spare_batch() {
   batch fresh;
-  {
-    const std::lock_guard lock(spare_mutex_);
-    if (!spare_.empty()) {
-      fresh.events = std::move(spare_.back());
-      spare_.pop_back();
-    }
-  }
+  fresh.events = spare_.take();
   fresh.events.reserve(batch_events);
   return fresh;
 }
@@ -74,8 +68,7 @@ std::optional<sequential_read_ahead::batch> sequential_read_ahead::take() {
 
 void sequential_read_ahead::recycle(batch&& used) {
   used.events.clear();
-  const std::lock_guard lock(spare_mutex_);
-  spare_.push_back(std::move(used.events));
+  spare_.give_back(std::move(used.events));
 }
 
 }  // namespace loopscope::session::detail

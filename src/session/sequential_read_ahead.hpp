@@ -9,7 +9,6 @@
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -68,10 +67,9 @@ class sequential_read_ahead {
   source_factory make_;
   std::shared_ptr<normalize::decoding_threads> core_;  // touched only by the reading thread
   handover<batch> batches_{batches_in_flight};
-  std::mutex spare_mutex_;
-  std::vector<normalize::event_queue> spare_;
-  std::exception_ptr failure_;  // set by the thread before it closes `batches_`
-  std::thread thread_;          // last: started once everything above is constructed
+  spare_items<normalize::event_queue> spare_;  // batches' buffers, for the thread to fill again
+  std::exception_ptr failure_;                 // set by the thread before it closes `batches_`
+  std::thread thread_;                         // last: started once everything above is constructed
 };
 
 }  // namespace loopscope::session::detail

@@ -71,3 +71,16 @@ TEST_CASE("a hand-over tells how many items wait to be taken") {
   CHECK(queue.waiting() == 0);
   CHECK_FALSE(queue.take().has_value());
 }
+
+TEST_CASE("spare items come back to be used again, last given first, else new") {
+  loopscope::spare_items<std::vector<int>> spare;
+  CHECK(spare.take().empty());  // none given back: a new one
+  std::vector<int> used;
+  used.reserve(100);
+  const int* buffer = used.data();
+  spare.give_back(std::move(used));
+  const std::vector<int> again = spare.take();
+  CHECK(again.data() == buffer);  // the same buffer, its capacity kept
+  CHECK(again.capacity() >= 100);
+  CHECK(spare.take().capacity() == 0);
+}

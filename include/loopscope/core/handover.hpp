@@ -1,6 +1,7 @@
 // A bounded hand-over between one producing thread and one consuming thread: the producer waits
 // while `capacity` items wait, so memory stays bounded however far it could run ahead. Used where
-// a stage runs ahead on a thread of its own (decompression, decoding a large input).
+// a stage runs ahead on a thread of its own (decompression, decoding a large input), with
+// spare_items for the buffers the consumer has emptied.
 #pragma once
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace loopscope {
 
@@ -74,6 +76,31 @@ class handover {
   bool closed_ = false;
   bool given_up_ = false;
   std::atomic<bool> given_up_flag_{false};
+};
+
+// What the consumer of a hand-over has emptied, for the producer to fill again: buffers go back
+// to the thread that allocated them, so neither thread allocates per item nor releases what the
+// other allocated (which locked the allocator's arena against the other thread, profiled).
+template <typename T>
+class spare_items {
+ public:
+  // Producer: one given back, or a new one.
+  T take() {
+    const std::lock_guard lock(mutex_);
+    if (items_.empty()) return T{};
+    T item = std::move(items_.back());
+    items_.pop_back();
+    return item;
+  }
+  // Consumer: one emptied. As many wait here as the hand-over holds, and one more.
+  void give_back(T&& item) {
+    const std::lock_guard lock(mutex_);
+    items_.push_back(std::move(item));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<T> items_;
 };
 
 }  // namespace loopscope

@@ -9,7 +9,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "loopscope/core/handover.hpp"
 #include "loopscope/normalize/input_decoder.hpp"
@@ -75,10 +74,7 @@ class background_decoding {
   input_decoder& decoder_;
   std::shared_ptr<decoding_threads> threads_;  // touched only by the decoding thread
   handover<batch> batches_{batches_in_flight};
-  // Buffers of batches taken, for the thread to fill again: no allocation per batch, and none
-  // released on the other thread.
-  std::mutex spare_mutex_;
-  std::vector<batch> spare_;
+  spare_items<batch> spare_;       // batches taken, their buffers for the thread to fill again
   std::exception_ptr failure_;     // set by the thread before it closes `batches_`
   bool time_only_stamps_ = false;  // the consumer's: as of the batches taken
   std::thread thread_;             // last: started once everything above is constructed
