@@ -218,35 +218,50 @@ struct hashing_out {
 };
 
 // exec_command prefixes its output with lines that differ on every call: lines that start with
-// one of these are left out of the hash, wherever they are.
-constexpr std::string_view header_lines[] = {"Chunk ID: ", "Wall time: "};
+// one of these are left out of the hash, wherever they are. Each with the newline before it.
+constexpr std::array<std::string_view, 2> header_lines = {"\nChunk ID: ", "\nWall time: "};
 
-// Where the next line that starts with a header line's prefix starts, at or after `from` (a line
-// start), or npos.
-std::size_t next_header_line(std::string_view output, std::size_t from) {
-  std::size_t first = std::string_view::npos;
-  for (const std::string_view prefix : header_lines) {
-    if (output.substr(from).starts_with(prefix)) return from;
-    // "\n" + prefix, without building it: the newline, then the prefix after it.
-    for (std::size_t at = from; (at = output.find(prefix, at)) != std::string_view::npos; ++at) {
-      if (at > from && output[at - 1] == '\n') {
-        first = std::min(first, at);
-        break;
+// The starts of an output's header lines, in order. Each prefix's search goes on from where it
+// stopped, so an output is read once per prefix however many header lines it holds.
+class header_line_finder {
+ public:
+  explicit header_line_finder(std::string_view output) : output_(output) {}
+
+  // The first header line starting at or after `from` (a line start), or npos.
+  std::size_t next(std::size_t from) {
+    std::size_t first = std::string_view::npos;
+    for (std::size_t k = 0; k < header_lines.size(); ++k) {
+      if (!searched_[k] || (found_[k] != std::string_view::npos && found_[k] < from)) {
+        found_[k] = find(header_lines[k], from);
+        searched_[k] = true;
       }
-      if (at >= first) break;
+      first = std::min(first, found_[k]);
     }
+    return first;
   }
-  return first;
-}
+
+ private:
+  std::size_t find(std::string_view with_newline, std::size_t from) const {
+    if (from == 0 && output_.starts_with(with_newline.substr(1))) return 0;
+    // From the newline that ends the line before `from`.
+    const std::size_t at = output_.find(with_newline, from == 0 ? 0 : from - 1);
+    return at == std::string_view::npos ? at : at + 1;
+  }
+
+  std::string_view output_;
+  std::array<std::size_t, header_lines.size()> found_{};
+  std::array<bool, header_lines.size()> searched_{};
+};
 
 // The masker is fed the text between header lines whole (a newline is whitespace to it, as the
 // end of a line is): a call per line was a tenth of hashing an output of short lines (profiled).
 std::uint64_t output_hash(std::string_view output) {
   hashing_out hashed;
   text_masker<hashing_out> hasher(hashed);
+  header_line_finder headers(output);
   std::size_t start = 0;
   while (start <= output.size()) {
-    const std::size_t header = next_header_line(output, start);
+    const std::size_t header = headers.next(start);
     hasher.feed_line(output.substr(
         start, header == std::string_view::npos ? output.size() - start : header - start));
     if (header == std::string_view::npos) break;
