@@ -40,20 +40,12 @@ namespace {
 // Shown in text_template for tool calls: enough to recognise the call.
 constexpr std::size_t rendering_bytes = 160;
 
-// The canonical text is written to a std::string (local_shell commands) or straight into a
-// hashing_prefix (function-call arguments): the hash of a large argument string is what is used,
-// and building the string only to hash it was a copy per call (profiled).
 // The first byte at or after `from` that JSON must escape ('"', '\\', a control), or the text's
 // size: eight bytes per step (a byte per step was most of canonicalising an argument string).
 std::size_t next_json_escape(std::string_view text, std::size_t from) {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  constexpr std::uint64_t low7 = ones * 0x7F;
-  const auto zero_bytes = [](std::uint64_t word) {
-    return ~(((word & low7) + low7) | word | low7);
-  };
   std::size_t at = from;
   for (; at + 8 <= text.size(); at += 8) {
-    const std::uint64_t word = stable_hasher::load(text.data() + at);
+    const std::uint64_t word = word_reader::load(text.data() + at);
     const std::uint64_t found = zero_bytes(word ^ (ones * '"')) | zero_bytes(word ^ (ones * '\\')) |
                                 zero_bytes(word & (ones * 0xE0));
     if (found != 0) return at + static_cast<std::size_t>(std::countr_zero(found)) / 8;
@@ -65,6 +57,9 @@ std::size_t next_json_escape(std::string_view text, std::size_t from) {
   return at;
 }
 
+// The canonical text is written to a std::string (local_shell commands) or straight into a
+// hashing_prefix (function-call arguments): the hash of a large argument string is what is used,
+// and building the string only to hash it was a copy per call (profiled).
 template <typename Out>
 void append_json_string(Out& out, std::string_view text) {
   out.push_back('"');

@@ -26,6 +26,14 @@ namespace loopscope::normalize::detail {
 // Words are read as the hasher reads them (first byte lowest), whatever the output.
 using word_reader = stable_hasher;
 
+// Eight bytes at a time: a byte of value b in every byte of a word is ones * b.
+inline constexpr std::uint64_t ones = 0x0101010101010101ULL;
+// 0x80 in each byte of `word` that is zero, nothing elsewhere (exact: no false positives).
+inline std::uint64_t zero_bytes(std::uint64_t word) {
+  constexpr std::uint64_t low7 = ones * 0x7F;
+  return ~(((word & low7) + low7) | word | low7);
+}
+
 template <typename Out>
 class text_masker {
  public:
@@ -201,13 +209,6 @@ class text_masker {
     }
     while (at < text.size() && !is_digit(text[at])) ++at;
     return at;
-  }
-
-  // 0x80 in each byte of `word` that is zero, nothing elsewhere (exact: no false positives).
-  static constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  static std::uint64_t zero_bytes(std::uint64_t word) {
-    constexpr std::uint64_t low7 = ones * 0x7F;
-    return ~(((word & low7) + low7) | word | low7);
   }
 
   // Character classes by table: the per-byte tests are the inner loop.

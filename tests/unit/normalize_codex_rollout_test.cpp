@@ -376,3 +376,18 @@ TEST_CASE("rollout 0.171: one agent message per message, whichever copies a rele
       test::normalize_lines(format_id::codex_rollout, old_lines).count(event_kind::agent_message) ==
       2);
 }
+
+// The canonical arguments escape what JSON must (quotes, backslashes, newlines, control bytes),
+// wherever they fall among the eight-byte steps of the search for them.
+TEST_CASE("tool call arguments are hashed in canonical JSON, escapes and all") {
+  const std::vector<std::string> lines{
+      R"x({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t1"}})x",
+      R"x({"timestamp":"2026-04-20T10:15:01.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"workdir\": \"/p\", \"cmd\": \"echo \\\"a b\\\" \\\\ C:\\\\path\\nnext line\\u0001 and the end of a string long enough for eight-byte steps\"}","call_id":"c9"}})x",
+  };
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  const auto calls = got.of_kind(event_kind::tool_call);
+  REQUIRE(calls.size() == 1);
+  const std::string canonical =
+      R"x({"cmd":"echo \"a b\" \\ C:\\path\nnext line\u0001 and the end of a string long enough for eight-byte steps","workdir":"/p"})x";
+  CHECK(calls[0].arguments_hash == normalize::stable_hash(canonical));
+}
