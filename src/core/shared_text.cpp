@@ -34,8 +34,6 @@ orphanage& orphans() {
 thread_local text_pools* current = nullptr;
 thread_local bool ending = false;
 
-}  // namespace
-
 // Hands the thread's pools to the orphanage when the thread ends.
 class thread_pools_holder {
  public:
@@ -58,8 +56,8 @@ class thread_pools_holder {
   }
 };
 
-namespace {
 thread_local thread_pools_holder holder;
+
 }  // namespace
 
 bool text_pools::enabled() {
@@ -72,7 +70,7 @@ text_pools& text_pools::of_this_thread() {
 }
 
 text_pools::made text_pools::allocate(std::size_t bytes) {
-  const std::size_t size_class = (bytes - 1) / class_bytes;
+  const std::size_t size_class = class_of(bytes);
   if (!pooling || size_class >= classes || ending) {
     return {::operator new(bytes), none, nullptr};
   }
@@ -97,7 +95,7 @@ void text_pools::free(void* memory, std::size_t bytes, std::uint32_t size_class,
 void* text_pools::take(std::uint32_t size_class) {
   if (local_[size_class] == nullptr) {
     local_[size_class] = returned_[size_class].exchange(nullptr, std::memory_order_acquire);
-    if (local_[size_class] == nullptr) return ::operator new((size_class + 1) * class_bytes);
+    if (local_[size_class] == nullptr) return ::operator new(class_size(size_class));
   }
   free_block* taken = local_[size_class];
   local_[size_class] = taken->next;
@@ -110,8 +108,8 @@ void* text_pools::take(std::uint32_t size_class) {
 
 void text_pools::keep(void* memory, std::uint32_t size_class) noexcept {
   // After a peak, what is beyond the bound goes back to the allocator.
-  if (local_count_[size_class] * (size_class + 1) * class_bytes >= kept_bytes_per_class) {
-    ::operator delete(memory, (size_class + 1) * class_bytes);
+  if (local_count_[size_class] * class_size(size_class) >= kept_bytes_per_class) {
+    ::operator delete(memory, class_size(size_class));
     return;
   }
   auto* kept = static_cast<free_block*>(memory);
@@ -132,7 +130,7 @@ void text_pools::give_back(void* memory, std::uint32_t size_class) noexcept {
 }
 
 std::size_t text_pools::kept_by_this_thread(std::size_t text_bytes) {
-  const std::size_t size_class = (shared_text::block_bytes(text_bytes) - 1) / class_bytes;
+  const std::size_t size_class = class_of(shared_text::block_bytes(text_bytes));
   if (current == nullptr || size_class >= classes) return 0;
   std::size_t kept = 0;
   for (const free_block* b = current->local_[size_class]; b != nullptr; b = b->next) ++kept;

@@ -52,6 +52,9 @@ class text_pools {
   static constexpr std::uint32_t classes = 10;  // blocks of up to 640 bytes: an excerpt fits
   // What a thread keeps of its own releases, per size: 256 KiB, so at most 2.5 MiB a thread.
   static constexpr std::size_t kept_bytes_per_class = std::size_t{256} << 10;
+  // The class of a block of `bytes` (classes or more: not pooled), and the size of its blocks.
+  static std::size_t class_of(std::size_t bytes) { return (bytes - 1) / class_bytes; }
+  static std::size_t class_size(std::uint32_t size_class) { return (size_class + 1) * class_bytes; }
   static text_pools& of_this_thread();
   void* take(std::uint32_t size_class);
   void keep(void* memory, std::uint32_t size_class) noexcept;
@@ -60,7 +63,6 @@ class text_pools {
   free_block* local_[classes] = {};
   std::size_t local_count_[classes] = {};
   std::atomic<free_block*> returned_[classes] = {};
-  friend class thread_pools_holder;
 };
 
 // Why not std::string: an event passes through half a dozen queues and vectors on its way to the

@@ -86,7 +86,6 @@ class event_queue {
     for (sourced_event& e : other) items_.push_back(std::move(e));
     other.clear();
   }
-  std::size_t capacity() const noexcept { return items_.capacity(); }
   void reserve(std::size_t count) { items_.reserve(count); }
 
  private:
