@@ -70,14 +70,17 @@ void input_merger::release(std::size_t position) {
   live_[position].reset();
 }
 
+bool input_merger::sets_aside_surveyed() const {
+  return inputs_ > settings_.keep_open_inputs;
+}
+
 void input_merger::set_aside(std::size_t position) {
   if (live_[position] && !live_[position]->spec().is_stdin) live_[position].reset();
 }
 
 std::vector<input_merger::survey> input_merger::survey_all(std::size_t events) {
   std::vector<survey> surveys(inputs_);
-  const bool keep_open = inputs_ <= settings_.keep_open_inputs;
-  if (keep_open) {
+  if (!sets_aside_surveyed()) {
     for (std::size_t i = 0; i < inputs_; ++i) surveys[i] = survey_one(i, events);
     return surveys;
   }
@@ -90,8 +93,12 @@ std::vector<input_merger::survey> input_merger::survey_all(std::size_t events) {
       set_aside(i);
     }
   };
+  if (!settings_.read_ahead_core || !settings_.read_ahead_core->try_take()) {
+    survey_some();
+    return surveys;
+  }
   std::exception_ptr failure;
-  if (settings_.read_ahead_core && settings_.read_ahead_core->try_take()) {
+  {
     std::thread helper([&] {
       try {
         survey_some();
@@ -100,20 +107,23 @@ std::vector<input_merger::survey> input_merger::survey_all(std::size_t events) {
         next.store(inputs_);
       }
     });
+    // However this thread's share ends, the helper is waited for and the core given back.
+    struct helper_done {
+      std::thread& helper;
+      normalize::decoding_threads& core;
+      ~helper_done() {
+        helper.join();
+        core.give_back();
+      }
+    } done{helper, *settings_.read_ahead_core};
     try {
       survey_some();
     } catch (...) {
-      next.store(inputs_);
-      helper.join();
-      settings_.read_ahead_core->give_back();
+      next.store(inputs_);  // the helper stops after its current input
       throw;
     }
-    helper.join();
-    settings_.read_ahead_core->give_back();
-    if (failure) std::rethrow_exception(failure);
-  } else {
-    survey_some();
   }
+  if (failure) std::rethrow_exception(failure);
   return surveys;
 }
 
@@ -276,9 +286,7 @@ void input_merger::run_one_by_one(session_assembler& assembler, std::vector<surv
 
   // Many inputs, each read once and let go: a spare core reads them ahead (the surveyed ones
   // were set aside, so every source is made on the reading thread).
-  const bool set_aside_after_survey = inputs_ > settings_.keep_open_inputs;
-  if (set_aside_after_survey && settings_.read_ahead_core &&
-      settings_.read_ahead_core->try_take()) {
+  if (sets_aside_surveyed() && settings_.read_ahead_core && settings_.read_ahead_core->try_take()) {
     detail::sequential_read_ahead ahead(
         std::move(order),
         [this](std::size_t position) {

@@ -105,6 +105,8 @@ class input_merger {
   void release(std::size_t position);
   // Lets a surveyed source go so that it is made again when its turn comes (not stdin).
   void set_aside(std::size_t position);
+  // Whether there are too many inputs to keep their surveyed sources open.
+  bool sets_aside_surveyed() const;
 
   std::size_t inputs_;
   source_factory make_;
