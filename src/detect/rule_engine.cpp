@@ -28,6 +28,8 @@ lane_pick select(const turn_view& view, const event_filter& common,
                  const std::vector<std::pair<lane, event_filter>>& lanes) {
   const std::vector<event>& events = view.turn().events;
   for (const auto& [l, filter] : lanes) {
+    // Most rules ask for kinds a turn has none of in the lane: no event to test.
+    if ((view.kinds_in(l) & filter.possible_kinds & common.possible_kinds) == 0) continue;
     lane_pick pick;
     for (std::size_t i = 0; i < events.size(); ++i) {
       const event& e = events[i];

@@ -246,6 +246,7 @@ class parser {
     } else {
       filter.selections["selection"] = parse_selection(node);
     }
+    compile_filter(filter);
     return filter;
   }
 

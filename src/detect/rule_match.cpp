@@ -271,8 +271,68 @@ void compile_test(field_test& test) {
   }
 }
 
+namespace {
+
+constexpr std::uint32_t every_kind = ~std::uint32_t{0};
+static_assert(static_cast<unsigned>(event_kind::other) < 32, "possible_kinds has a bit per kind");
+
+std::uint32_t kind_bit(event_kind kind) {
+  return std::uint32_t{1} << static_cast<unsigned>(kind);
+}
+
+// The kinds a selection can hold for: its `kind` tests narrow them, the other tests cannot be
+// decided before an event is seen.
+std::uint32_t possible_kinds(const selection& s) {
+  std::uint32_t kinds = every_kind;
+  for (const field_test& test : s.tests) {
+    if (test.which != rule_field::kind || test.op != test_op::equals) continue;
+    std::uint32_t named = 0;
+    for (const unsigned char code : test.codes) named |= std::uint32_t{1} << code;
+    kinds &= test.expected ? named : ~named;
+  }
+  return kinds;
+}
+
+std::uint32_t possible_kinds(const condition_node& node, const event_filter& filter) {
+  switch (node.kind) {
+    case condition_node::type::reference: {
+      const auto it = filter.selections.find(node.name);
+      return it == filter.selections.end() ? 0 : possible_kinds(it->second);
+    }
+    case condition_node::type::all: {
+      std::uint32_t kinds = every_kind;
+      for (const condition_node& child : node.children) kinds &= possible_kinds(child, filter);
+      return kinds;
+    }
+    case condition_node::type::any: {
+      std::uint32_t kinds = 0;
+      for (const condition_node& child : node.children) kinds |= possible_kinds(child, filter);
+      return kinds;
+    }
+    case condition_node::type::negate:
+      // `not a` can hold for an event of any kind, even of one `a` names (when another test of
+      // `a` fails).
+      return node.children.empty() ? 0 : every_kind;
+  }
+  return every_kind;
+}
+
+}  // namespace
+
+void compile_filter(event_filter& filter) {
+  if (filter.selections.empty()) {
+    filter.possible_kinds = every_kind;
+  } else if (filter.condition) {
+    filter.possible_kinds = possible_kinds(*filter.condition, filter);
+  } else {
+    filter.possible_kinds = every_kind;
+    for (const auto& [name, s] : filter.selections) filter.possible_kinds &= possible_kinds(s);
+  }
+}
+
 bool matches(const event_filter& filter, const event& e) {
   if (filter.selections.empty()) return true;
+  if ((filter.possible_kinds & kind_bit(e.kind)) == 0) return false;
   if (filter.condition) return evaluate(*filter.condition, filter, e);
   for (const auto& [name, s] : filter.selections) {
     if (!selected(s, e)) return false;

@@ -28,6 +28,8 @@ class turn_view {
 
   const session::turn& turn() const { return turn_; }
   lane lane_at(std::size_t event) const { return lanes_[event]; }
+  // Bit k set: the turn has an event of kind k in lane `l` (event_filter::possible_kinds's bits).
+  std::uint32_t kinds_in(lane l) const { return kinds_in_lane_[static_cast<std::size_t>(l)]; }
   std::size_t index_of(const event& e) const {
     return static_cast<std::size_t>(&e - turn_.events.data());
   }
@@ -52,6 +54,7 @@ class turn_view {
 
   const session::turn& turn_;
   std::vector<lane> lanes_;
+  std::array<std::uint32_t, 4> kinds_in_lane_{};
   std::vector<std::uint32_t> signatures_;  // per event, once any is asked for
   std::vector<std::uint32_t> steps_;       // per event, once any is asked for
   std::unordered_map<std::string, std::uint32_t> ids_;

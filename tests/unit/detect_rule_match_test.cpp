@@ -77,3 +77,43 @@ TEST_CASE("text fields compare in place, absent when empty") {
   CHECK(detect::field_value(e, "tool") == "shell");
   CHECK_FALSE(detect::field_value(e, "no_such_field").has_value());
 }
+
+// The kinds a filter can match are bound at load (event_filter::possible_kinds) and tested first:
+// for an event of every kind, in every shape of filter, the answer must be the one the tests give
+// without that bound.
+TEST_CASE("the kinds bound at load answer as the filter's tests do, for every kind") {
+  const std::vector<std::string> shapes{
+      "{kind: proxy_retry}",
+      "{kind: [request, response], status: '>=400'}",
+      "{'kind|not': [tool_call, tool_output]}",
+      "{'kind|re': '^proxy_'}",
+      "{status: 500}",
+      "{a: {kind: proxy_retry}, b: {kind: request, status: 500}, condition: a or b}",
+      "{a: {kind: proxy_retry}, b: {status: 500}, condition: a and not b}",
+      "{a: {kind: proxy_retry}, b: {kind: request}, condition: not a}",
+      "{a: {kind: proxy_retry}, b: {kind: request}, condition: a and b}",
+  };
+  for (const std::string& shape : shapes) {
+    CAPTURE(shape);
+    const detect::event_filter bound = filter_of(shape);
+    detect::event_filter unbound = bound;
+    unbound.possible_kinds = ~std::uint32_t{0};
+    for (unsigned k = 0; k <= static_cast<unsigned>(event_kind::other); ++k) {
+      for (const int status : {0, 500}) {
+        event e;
+        e.kind = static_cast<event_kind>(k);
+        e.http.status = status;
+        CAPTURE(k);
+        CAPTURE(status);
+        CHECK(detect::matches(bound, e) == detect::matches(unbound, e));
+      }
+    }
+  }
+  // And the bound narrows: a filter on one kind admits that kind only, `a and b` on two kinds none.
+  CHECK(filter_of("{kind: proxy_retry}").possible_kinds ==
+        std::uint32_t{1} << static_cast<unsigned>(event_kind::proxy_retry));
+  CHECK(filter_of("{a: {kind: proxy_retry}, b: {kind: request}, condition: a and b}")
+            .possible_kinds == 0);
+  CHECK(filter_of("{'kind|not': proxy_retry}").possible_kinds ==
+        ~(std::uint32_t{1} << static_cast<unsigned>(event_kind::proxy_retry)));
+}
