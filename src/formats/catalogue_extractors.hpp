@@ -15,6 +15,10 @@ using extractor_fn = void (*)(std::string_view text, const match_context& contex
 // nullptr when the name is not an extractor.
 extractor_fn find_extractor(std::string_view name);
 
+// std::string_view::find's answer for `needle` in `text` from `from`, found faster where the
+// needle's first byte is common (the extractors' key searches).
+std::size_t find_text(std::string_view text, std::string_view needle, std::size_t from = 0);
+
 // "{'model': 'model1'}" → "model1"; "gpt-4" → "gpt-4" (the `model_name` template filter).
 std::string model_group_name(std::string_view value);
 
