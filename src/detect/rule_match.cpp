@@ -274,11 +274,6 @@ void compile_test(field_test& test) {
 namespace {
 
 constexpr std::uint32_t every_kind = ~std::uint32_t{0};
-static_assert(static_cast<unsigned>(event_kind::other) < 32, "possible_kinds has a bit per kind");
-
-std::uint32_t kind_bit(event_kind kind) {
-  return std::uint32_t{1} << static_cast<unsigned>(kind);
-}
 
 // The kinds a selection can hold for: its `kind` tests narrow them, the other tests cannot be
 // decided before an event is seen.
@@ -287,7 +282,7 @@ std::uint32_t possible_kinds(const selection& s) {
   for (const field_test& test : s.tests) {
     if (test.which != rule_field::kind || test.op != test_op::equals) continue;
     std::uint32_t named = 0;
-    for (const unsigned char code : test.codes) named |= std::uint32_t{1} << code;
+    for (const unsigned char code : test.codes) named |= kind_bit(static_cast<event_kind>(code));
     kinds &= test.expected ? named : ~named;
   }
   return kinds;

@@ -14,8 +14,7 @@ turn_view::turn_view(const session::turn& t) : turn_(t) {
   for (const event& e : t.events) {
     if (!last || last->first != e.source) last.emplace(e.source, lane_of(e.source));
     lanes_.push_back(last->second);
-    kinds_in_lane_[static_cast<std::size_t>(last->second)] |= std::uint32_t{1}
-                                                              << static_cast<unsigned>(e.kind);
+    kinds_in_lane_[static_cast<std::size_t>(last->second)] |= kind_bit(e.kind);
   }
 }
 

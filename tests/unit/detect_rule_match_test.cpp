@@ -111,9 +111,9 @@ TEST_CASE("the kinds bound at load answer as the filter's tests do, for every ki
   }
   // And the bound narrows: a filter on one kind admits that kind only, `a and b` on two kinds none.
   CHECK(filter_of("{kind: proxy_retry}").possible_kinds ==
-        std::uint32_t{1} << static_cast<unsigned>(event_kind::proxy_retry));
+        detect::kind_bit(event_kind::proxy_retry));
   CHECK(filter_of("{a: {kind: proxy_retry}, b: {kind: request}, condition: a and b}")
             .possible_kinds == 0);
   CHECK(filter_of("{'kind|not': proxy_retry}").possible_kinds ==
-        ~(std::uint32_t{1} << static_cast<unsigned>(event_kind::proxy_retry)));
+        ~detect::kind_bit(event_kind::proxy_retry));
 }

@@ -97,6 +97,12 @@ struct condition_node {
   std::vector<condition_node> children;
 };
 
+// The bit of `kind` in a set of event kinds (event_filter::possible_kinds, turn_view::kinds_in).
+static_assert(static_cast<unsigned>(event_kind::other) < 32, "a kind set has a bit per kind");
+inline std::uint32_t kind_bit(event_kind kind) {
+  return std::uint32_t{1} << static_cast<unsigned>(kind);
+}
+
 struct event_filter {
   std::map<std::string, selection> selections;
   std::optional<condition_node> condition;  // absent: every selection must hold
