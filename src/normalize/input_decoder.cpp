@@ -1,6 +1,7 @@
 #include "loopscope/normalize/input_decoder.hpp"
 
 #include "loopscope/ingest/sqlite_logs.hpp"
+#include "loopscope/normalize/text_template.hpp"
 
 namespace loopscope::normalize {
 namespace {
@@ -238,10 +239,27 @@ void deferred_hashes::complete(event_queue& events) {
   for (const pending& p : hashes) {
     events[p.event].e.output_hash = p.hash(all.substr(p.offset, p.length));
   }
+  for (const std::size_t position : masks) {
+    event& e = events[position].e;
+    e.text_template = mask_text(e.message);
+  }
   clear();
 }
 
 void input_decoder::on_event(event&& e) {
+  deliver(std::move(e), template_state::made);
+}
+
+void input_decoder::on_event_masking_message(event&& e) {
+  if (diverted_ != nullptr) {  // offered to the fallback format: maybe dropped, replayed made
+    e.text_template = mask_text(e.message);
+    diverted_->push_back(std::move(e));
+    return;
+  }
+  deliver(std::move(e), template_state::to_mask);
+}
+
+void input_decoder::deliver(event&& e, template_state state) {
   if (diverted_ != nullptr) {
     diverted_->push_back(std::move(e));
     return;
@@ -251,20 +269,34 @@ void input_decoder::on_event(event&& e) {
   if (e.time) {
     last_stamp_ = e.time;
   }
-  pair_or_queue(std::move(e));
+  pair_or_queue(std::move(e), state);
+}
+
+// The batch being filled takes the masking when it is handed to another thread; a held request
+// may be queued into a later batch than the one it was read in, so this is decided here.
+void input_decoder::queue(event&& e, std::optional<timestamp> when, template_state state) {
+  if (state == template_state::to_mask) {
+    if (deferred_ != nullptr) {
+      deferred_->masks.push_back(out_->size());
+    } else {
+      e.text_template = mask_text(e.message);
+    }
+  }
+  out_->push_back({std::move(e), when});
 }
 
 // A proxy logs a request twice: the record with its headers (join keys, a time) and the access
 // line with its status (no time). They become one event: keys and time of the first, status,
 // client, line and excerpt of the second.
-void input_decoder::pair_or_queue(event&& e) {
+void input_decoder::pair_or_queue(event&& e, template_state state) {
   if (role_of(e.source) != source_role::proxy) {
-    out_->push_back({std::move(e), last_stamp_});
+    queue(std::move(e), last_stamp_, state);
     return;
   }
   if (e.kind == event_kind::request) {
     flush_held_request();
     held_request_ = std::move(e);
+    held_template_ = state;
     return;
   }
   if (held_request_ && is_proxy_answer(e) &&
@@ -288,17 +320,17 @@ void input_decoder::pair_or_queue(event&& e) {
     held_request_.reset();
     --stats_.events;  // two lines, one event
     const std::optional<timestamp> when = merged.time ? merged.time : last_stamp_;
-    out_->push_back({std::move(merged), when});
+    queue(std::move(merged), when, state);  // the message is the answer's
     return;
   }
   if (!is_proxy_answer(e)) {
     // Warnings and router errors about the held request come between its two lines.
-    out_->push_back({std::move(e), last_stamp_});
+    queue(std::move(e), last_stamp_, state);
     return;
   }
   if (e.kind == event_kind::response) e.kind = event_kind::request;  // an access line alone
   flush_held_request();
-  out_->push_back({std::move(e), last_stamp_});
+  queue(std::move(e), last_stamp_, state);
 }
 
 void input_decoder::flush_held_request() {
@@ -306,7 +338,7 @@ void input_decoder::flush_held_request() {
   event request = std::move(*held_request_);
   held_request_.reset();
   const std::optional<timestamp> when = request.time ? request.time : last_stamp_;
-  out_->push_back({std::move(request), when});
+  queue(std::move(request), when, held_template_);
 }
 
 }  // namespace loopscope::normalize

@@ -3,7 +3,6 @@
 #include <array>
 
 #include "loopscope/core/text_lines.hpp"
-#include "loopscope/normalize/text_template.hpp"
 
 namespace loopscope::normalize::detail {
 namespace {
@@ -96,7 +95,8 @@ classification classify_litellm_message(const catalogue_chain& catalogues, std::
   } else {
     e.message = cut_utf8(text, message_bytes);
   }
-  e.text_template = mask_text(e.message);
+  // The template is made once the event is delivered (fallback_fold): a record's head is
+  // classified again when continuation lines follow it.
   return {true, step};
 }
 
@@ -143,23 +143,23 @@ void fallback_fold::push(event&& e, fallback_step step, event_sink& sink) {
     holding_ = false;
     if (step == fallback_step::falling_back) {
       // One fallback: the "Falling back" line names the group and stands for both.
-      sink.on_event(std::move(e));
+      sink.on_event_masking_message(std::move(e));
       return;
     }
-    sink.on_event(std::move(held_));
+    sink.on_event_masking_message(std::move(held_));
   }
   if (step == fallback_step::trying) {
     held_ = std::move(e);
     holding_ = true;
     return;
   }
-  sink.on_event(std::move(e));
+  sink.on_event_masking_message(std::move(e));
 }
 
 void fallback_fold::flush(event_sink& sink) {
   if (!holding_) return;
   holding_ = false;
-  sink.on_event(std::move(held_));
+  sink.on_event_masking_message(std::move(held_));
 }
 
 }  // namespace loopscope::normalize::detail

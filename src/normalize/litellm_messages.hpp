@@ -32,8 +32,9 @@ struct classification {
 // Classifies one record. `text` is the message (ANSI removed; continuation lines joined with
 // '\n', traceback frames left out); `traceback_exception` is the exception line that ends the
 // record's traceback (or a JSON record's stacktrace), used when `text` names no exception class.
-// Fills kind, model, model_group, error_class, status, attempts, ids, message and text_template
-// of `e`; leaves the rest (time, session, excerpt) to the caller.
+// Fills kind, model, model_group, error_class, status, attempts, ids and message of `e`; leaves
+// the rest (time, session, excerpt) to the caller, and the template to fallback_fold, which
+// delivers the event.
 classification classify_litellm_message(const catalogue_chain& catalogues, std::string_view text,
                                         std::string_view traceback_exception, event& e);
 

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "loopscope/formats/registry.hpp"
+#include "loopscope/normalize/text_template.hpp"
 #include "normalizers.hpp"
 
 namespace loopscope::normalize {
@@ -35,6 +36,11 @@ factory find_decoder(std::string_view name) {
 }
 
 }  // namespace
+
+void event_sink::on_event_masking_message(event&& e) {
+  e.text_template = mask_text(e.message);
+  on_event(std::move(e));
+}
 
 bool is_known_decoder(std::string_view name) {
   return find_decoder(name) != nullptr;

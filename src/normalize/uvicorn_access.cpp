@@ -46,7 +46,7 @@ class uvicorn_access_normalizer final : public format_normalizer {
       e.excerpt = make_excerpt(without_query(line));
     }
     e.session_key = session_key_;
-    sink.on_event(std::move(e));
+    sink.on_event_masking_message(std::move(e));
     return {line_outcome::used, false};
   }
 

@@ -1,7 +1,6 @@
 #include "uvicorn_messages.hpp"
 
 #include "loopscope/formats/registry.hpp"
-#include "loopscope/normalize/text_template.hpp"
 
 namespace loopscope::normalize::detail {
 namespace {
@@ -89,7 +88,6 @@ uvicorn_outcome decode_access(std::string_view message, std::size_t dash, event&
   }
   // Client and query left out: the message is what repeats, and queries can hold keys.
   e.message = std::string(method) + " " + std::string(path) + " " + std::string(answer);
-  e.text_template = mask_text(e.message);
   return uvicorn_outcome::event;
 }
 
@@ -110,7 +108,6 @@ uvicorn_outcome decode_uvicorn_message(std::string_view message, event& e) {
   const formats::catalogue* messages = formats::registry().catalogue_named("uvicorn-messages");
   if (messages != nullptr && messages->apply(message, e).outcome == formats::match_outcome::event) {
     e.message = std::string(message);
-    e.text_template = mask_text(e.message);
     return uvicorn_outcome::event;
   }
   return uvicorn_outcome::skipped;

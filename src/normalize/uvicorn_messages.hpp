@@ -13,8 +13,9 @@ namespace loopscope::normalize::detail {
 
 enum class uvicorn_outcome : unsigned char { event, skipped, malformed };
 
-// Decodes a message (what follows "INFO:     "): fills kind, http, client, error_class, message
-// and text_template of `e`. Query strings are dropped everywhere: they can hold keys.
+// Decodes a message (what follows "INFO:     "): fills kind, http, client, error_class and
+// message of `e`; its text_template is made as it is delivered (on_event_masking_message).
+// Query strings are dropped everywhere: they can hold keys.
 uvicorn_outcome decode_uvicorn_message(std::string_view message, event& e);
 
 // The line without its query string ("/v1/responses?key=…" → "/v1/responses"), for the excerpt.

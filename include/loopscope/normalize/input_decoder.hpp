@@ -93,8 +93,9 @@ class event_queue {
   std::size_t head_ = 0;  // the first not taken
 };
 
-// Output hashes left to the thread that reads a batch of events (event_sink's
-// on_event_hashing_output): the texts, one after the other, and which event each is for.
+// Output hashes and message templates left to the thread that reads a batch of events
+// (event_sink's on_event_hashing_output and on_event_masking_message): the texts to hash, one
+// after the other, which event each is for, and the events whose message is to be masked.
 struct deferred_hashes {
   struct pending {
     std::size_t event;  // its position in the batch's events
@@ -104,15 +105,18 @@ struct deferred_hashes {
   };
   std::string text;
   std::vector<pending> hashes;
+  std::vector<std::size_t> masks;  // positions of events whose text_template is still to make
 
   // A text longer than this is hashed where it is decoded: a batch holds little text.
   static constexpr std::size_t longest_text = std::size_t{256} << 10;
 
-  // Sets each event's output_hash; the texts are then let go (the buffers kept).
+  // Sets each event's output_hash and text_template; the texts are then let go (the buffers
+  // kept).
   void complete(event_queue& events);
   void clear() {
     text.clear();
     hashes.clear();
+    masks.clear();
   }
 };
 
@@ -155,6 +159,10 @@ class input_decoder final : private event_sink {
  private:
   void on_event(event&& e) override;
   void on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) override;
+  void on_event_masking_message(event&& e) override;
+  // Whether an event's text_template is made or still mask_text(message) to make.
+  enum class template_state : unsigned char { made, to_mask };
+  void deliver(event&& e, template_state state);
   void normalize_line(format_id format, std::string_view text, origin where);
   format_normalizer* normalizer_for(format_id format);
   // Offers a line no format claimed to the registry's fallback format (the generic reader).
@@ -162,7 +170,8 @@ class input_decoder final : private event_sink {
   void continue_json_block(std::string_view text);
   std::unique_ptr<ingest::line_stream> open_lines() const;
   void count(const line_result& result);
-  void pair_or_queue(event&& e);
+  void pair_or_queue(event&& e, template_state state);
+  void queue(event&& e, std::optional<timestamp> when, template_state state);
   void flush_held_request();
 
   input_index index_;
@@ -178,6 +187,7 @@ class input_decoder final : private event_sink {
   event_queue* out_ = nullptr;  // where the line being read puts its events
   // A proxy's "request received" record waits for the access line that gives its status.
   std::optional<event> held_request_;
+  template_state held_template_ = template_state::made;
   std::vector<event>* diverted_ = nullptr;  // see try_fallback
   deferred_hashes* deferred_ = nullptr;
   std::optional<pending_json_block> json_block_;
