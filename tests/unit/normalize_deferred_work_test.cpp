@@ -1,0 +1,97 @@
+// Work the decoding thread leaves to the thread that reads its batches (tool-output hashes,
+// message templates) must give the events it would have given done at once.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "loopscope/normalize/input_decoder.hpp"
+
+namespace {
+
+using loopscope::event;
+using loopscope::normalize::deferred_hashes;
+using loopscope::normalize::event_queue;
+using loopscope::normalize::input_decoder;
+
+struct decoded {
+  std::vector<event> events;
+  std::size_t left_to_mask = 0;  // templates the reader made
+  std::size_t left_to_hash = 0;
+};
+
+// Decodes `path`; with `batch_lines` > 0, as background_decoding does: the events of each batch
+// of that many lines with their deferred work, completed as the reader takes the batch.
+decoded decode(const std::filesystem::path& path, std::size_t batch_lines) {
+  const loopscope::ingest::input_spec spec{path.string(), path, false};
+  const loopscope::ingest::read_limits limits;
+  loopscope::normalize::input_context context;
+  context.input_key = "proxy:" + path.string();
+  const loopscope::normalize::line_opener opener;
+  input_decoder decoder(0, spec, std::nullopt, limits, context, opener);
+  decoded out;
+  deferred_hashes deferred;
+  event_queue batch;
+  const auto take = [&] {
+    out.left_to_mask += deferred.masks.size();
+    out.left_to_hash += deferred.hashes.size();
+    deferred.complete(batch);
+    for (auto& e : batch) out.events.push_back(std::move(e.e));
+    batch.clear();
+  };
+  bool more = true;
+  while (more) {
+    decoder.defer_hashes_to(batch_lines > 0 ? &deferred : nullptr);
+    for (std::size_t lines = 0; (batch_lines == 0 || lines < batch_lines) &&
+                                (more = decoder.read_line(batch));
+         ++lines) {
+    }
+    if (!more) decoder.finish(batch);
+    decoder.defer_hashes_to(nullptr);
+    take();
+  }
+  return out;
+}
+
+std::vector<std::filesystem::path> recorded_logs() {
+  std::vector<std::filesystem::path> logs;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::filesystem::path(LOOPSCOPE_SOURCE_DIR) / "samples")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && (name.ends_with(".log") || name.ends_with(".jsonl"))) {
+      logs.push_back(entry.path());
+    }
+  }
+  return logs;
+}
+
+}  // namespace
+
+TEST_CASE("templates and hashes left to the reader are the ones made while decoding") {
+  std::size_t masked_later = 0;
+  std::size_t hashed_later = 0;
+  for (const std::filesystem::path& log : recorded_logs()) {
+    const decoded at_once = decode(log, 0);
+    CHECK(at_once.left_to_mask == 0);
+    // Batches of one line cut between a request's two lines; larger ones as the thread does.
+    for (const std::size_t batch_lines : {1U, 3U, 4096U}) {
+      CAPTURE(log.string());
+      CAPTURE(batch_lines);
+      const decoded later = decode(log, batch_lines);
+      masked_later += later.left_to_mask;
+      hashed_later += later.left_to_hash;
+      REQUIRE(later.events.size() == at_once.events.size());
+      for (std::size_t i = 0; i < later.events.size(); ++i) {
+        CAPTURE(i);
+        CHECK(std::string(later.events[i].message) == std::string(at_once.events[i].message));
+        CHECK(std::string(later.events[i].text_template) ==
+              std::string(at_once.events[i].text_template));
+        CHECK(later.events[i].output_hash == at_once.events[i].output_hash);
+        CHECK(later.events[i].where.line == at_once.events[i].where.line);
+      }
+    }
+  }
+  CHECK(masked_later > 100);  // the proxy logs' messages
+  CHECK(hashed_later > 10);   // the rollouts' tool outputs
+}
