@@ -29,10 +29,11 @@ void background_decoding::run() {
   try {
     for (;;) {
       batch next = spare_batch();
-      // The tool outputs' hashes go to the reader, unless batches already fill the hand-over
-      // (the reader is behind): then this thread takes them, instead of waiting for room. With a
-      // decompressing thread on the same two cores, a .zst rollout was 12 % faster so.
-      decoder_.defer_hashes_to(batches_.waiting() < batches_in_flight ? &next.deferred : nullptr);
+      // Tool outputs' hashes, tool calls' arguments and message templates go to the reader, unless
+      // batches already fill the hand-over (the reader is behind): then this thread takes them,
+      // instead of waiting for room. With a decompressing thread on the same two cores, a .zst
+      // rollout was 12 % faster so.
+      decoder_.defer_work_to(batches_.waiting() < batches_in_flight ? &next.deferred : nullptr);
       bool more = true;
       // A batch of lines that hold few events can be long: asked to stop, the thread stops
       // within a few thousand lines, not at the end of the input.
@@ -48,16 +49,16 @@ void background_decoding::run() {
         // The core is free once the decoding is, while the last batch waits to be taken.
         give_back_core();
       }
-      decoder_.defer_hashes_to(nullptr);
+      decoder_.defer_work_to(nullptr);
       next.time_only_stamps = decoder_.has_time_only_stamps();
       if (!batches_.put(std::move(next)) || !more) break;
     }
   } catch (...) {
     failure_ = std::current_exception();
   }
-  // A batch given up or lost to a failure took its deferred hashes with it: what the decoder
-  // still emits (event_source::close) is hashed at once.
-  decoder_.defer_hashes_to(nullptr);
+  // A batch given up or lost to a failure took its deferred work with it: what the decoder
+  // still emits (event_source::close) is completed at once.
+  decoder_.defer_work_to(nullptr);
   batches_.close();
   give_back_core();
 }

@@ -269,6 +269,38 @@ std::uint64_t output_hash(std::string_view output) {
   return hashed.hasher.value();
 }
 
+void complete_output_hash(std::string_view output, event& e) {
+  e.output_hash = output_hash(output);
+}
+
+// The canonical form of a call's arguments into `out`; arguments that are not JSON are taken
+// with their whitespace collapsed. Run by the thread that completes the event (event_sink's
+// on_event_completed_from): the parser and its padded buffer are that thread's.
+void canonical_arguments(std::string_view arguments, hashing_prefix& out) {
+  thread_local simdjson::dom::parser parser;
+  thread_local std::string padded;
+  padded.assign(arguments);
+  padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::dom::element value;
+  if (parser.parse(padded.data(), arguments.size(), false).get(value) != simdjson::SUCCESS) {
+    out.append(collapse_whitespace(arguments));
+  } else {
+    append_canonical(out, value, 0);
+  }
+  // A buffer that grew for one exceptional call is not kept.
+  if (padded.capacity() > (std::size_t{1} << 20)) padded = std::string();
+}
+
+// A function call's arguments hash and template, from its arguments and its tool name.
+void complete_function_call(std::string_view arguments, event& e) {
+  hashing_prefix canonical(rendering_bytes + 1);
+  canonical.lead_with(e.tool_name);
+  canonical.lead_with(" ");
+  canonical_arguments(arguments, canonical);
+  e.arguments_hash = canonical.hash();
+  e.text_template = mask_text(canonical.cut_prefix(rendering_bytes));
+}
+
 // Hands a line's events to the sink, noting that the line was used.
 struct emitter {
   event_sink& sink;
@@ -277,9 +309,9 @@ struct emitter {
     sink.on_event(std::move(e));
     used = true;
   }
-  // A tool output, hashed by the sink (now, or on the thread that reads the events).
-  void hashing_output(event e, std::string_view text, text_hash_fn hash) {
-    sink.on_event_hashing_output(std::move(e), text, hash);
+  // An event completed from `text` by the sink (now, or on the thread that reads the events).
+  void completed_from(event e, std::string_view text, event_completer_fn complete) {
+    sink.on_event_completed_from(std::move(e), text, complete);
     used = true;
   }
 };
@@ -594,14 +626,8 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (type == "function_call") {
       event e = make(event_kind::tool_call);
       e.tool_name = tool_name(string_field(item, "name"));
-      hashing_prefix arguments(rendering_bytes + 1);
-      arguments.lead_with(e.tool_name);
-      arguments.lead_with(" ");
-      canonical_arguments(string_field(item, "arguments"), arguments);
-      e.arguments_hash = arguments.hash();
-      e.text_template = mask_text(arguments.cut_prefix(rendering_bytes));
       remember_call(item, e.tool_name);
-      emit(std::move(e));
+      emit.completed_from(std::move(e), string_field(item, "arguments"), &complete_function_call);
       return {line_outcome::used, false};
     }
     if (type == "custom_tool_call") {
@@ -636,7 +662,7 @@ class codex_rollout_normalizer final : public format_normalizer {
       const auto it = call_names_.find(call_id);
       if (it != call_names_.end()) e.tool_name = it->second;
       if (e.tool_name.empty()) e.tool_name = tool_name(string_field(item, "name"));
-      emit.hashing_output(std::move(e), output_text(item), &output_hash);
+      emit.completed_from(std::move(e), output_text(item), &complete_output_hash);
       return {line_outcome::used, false};
     }
     if (type == "web_search_call") {
@@ -704,21 +730,6 @@ class codex_rollout_normalizer final : public format_normalizer {
     if (!call_id.empty() && call_names_.size() < 4096) call_names_[std::string(call_id)] = name;
   }
 
-  // The canonical form of a call's arguments into `out`; arguments that are not JSON are taken
-  // with their whitespace collapsed.
-  void canonical_arguments(std::string_view arguments, hashing_prefix& out) {
-    // The parser needs padding after the text: one buffer, reused for every call.
-    padded_arguments_.assign(arguments);
-    padded_arguments_.append(simdjson::SIMDJSON_PADDING, '\0');
-    simdjson::dom::element value;
-    if (arguments_parser_.parse(padded_arguments_.data(), arguments.size(), false).get(value) !=
-        simdjson::SUCCESS) {
-      out.append(collapse_whitespace(arguments));
-      return;
-    }
-    append_canonical(out, value, 0);
-  }
-
   // `output` is a string or a list of {type:"input_text",text} / {type:"input_image",…}.
   static std::string_view output_text(simdjson::dom::element item) {
     simdjson::dom::element output;
@@ -755,8 +766,6 @@ class codex_rollout_normalizer final : public format_normalizer {
   }
 
   simdjson::dom::parser parser_;
-  simdjson::dom::parser arguments_parser_;
-  std::string padded_arguments_;
   // The running ids and names every event of the session or turn carries: shared, not copied.
   shared_text session_key_;
   shared_text turn_key_;

@@ -219,25 +219,26 @@ void input_decoder::finish(event_queue& out) {
   normalizers_.clear();
 }
 
-void input_decoder::on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) {
+void input_decoder::on_event_completed_from(event&& e, std::string_view text,
+                                            event_completer_fn complete) {
   // A proxy's events may wait to be paired, and events offered to the fallback format may be
   // dropped: only a client's event is queued as it comes, at the position noted.
-  if (deferred_ == nullptr || diverted_ != nullptr || text.size() > deferred_hashes::longest_text ||
+  if (deferred_ == nullptr || diverted_ != nullptr || text.size() > deferred_work::longest_text ||
       role_of(e.source) != source_role::client) {
-    e.output_hash = hash(text);
+    complete(text, e);
     on_event(std::move(e));
     return;
   }
   const std::size_t position = out_->size();
-  deferred_->hashes.push_back({position, deferred_->text.size(), text.size(), hash});
+  deferred_->completions.push_back({position, deferred_->text.size(), text.size(), complete});
   deferred_->text.append(text);
   on_event(std::move(e));
 }
 
-void deferred_hashes::complete(event_queue& events) {
+void deferred_work::complete(event_queue& events) {
   const std::string_view all = text;
-  for (const pending& p : hashes) {
-    events[p.event].e.output_hash = p.hash(all.substr(p.offset, p.length));
+  for (const pending& p : completions) {
+    p.complete(all.substr(p.offset, p.length), events[p.event].e);
   }
   for (const std::size_t position : masks) {
     event& e = events[position].e;

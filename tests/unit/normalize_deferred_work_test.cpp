@@ -1,5 +1,5 @@
-// Work the decoding thread leaves to the thread that reads its batches (tool-output hashes,
-// message templates) must give the events it would have given done at once.
+// Work the decoding thread leaves to the thread that reads its batches (tool-output hashes, tool
+// calls' arguments, message templates) must give the events it would have given done at once.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -11,14 +11,14 @@
 namespace {
 
 using loopscope::event;
-using loopscope::normalize::deferred_hashes;
+using loopscope::normalize::deferred_work;
 using loopscope::normalize::event_queue;
 using loopscope::normalize::input_decoder;
 
 struct decoded {
   std::vector<event> events;
   std::size_t left_to_mask = 0;  // templates the reader made
-  std::size_t left_to_hash = 0;
+  std::size_t left_to_complete = 0;
 };
 
 // Decodes `path`; with `batch_lines` > 0, as background_decoding does: the events of each batch
@@ -31,24 +31,23 @@ decoded decode(const std::filesystem::path& path, std::size_t batch_lines) {
   const loopscope::normalize::line_opener opener;
   input_decoder decoder(0, spec, std::nullopt, limits, context, opener);
   decoded out;
-  deferred_hashes deferred;
+  deferred_work deferred;
   event_queue batch;
   const auto take = [&] {
     out.left_to_mask += deferred.masks.size();
-    out.left_to_hash += deferred.hashes.size();
+    out.left_to_complete += deferred.completions.size();
     deferred.complete(batch);
     for (auto& e : batch) out.events.push_back(std::move(e.e));
     batch.clear();
   };
   bool more = true;
   while (more) {
-    decoder.defer_hashes_to(batch_lines > 0 ? &deferred : nullptr);
-    for (std::size_t lines = 0; (batch_lines == 0 || lines < batch_lines) &&
-                                (more = decoder.read_line(batch));
-         ++lines) {
+    decoder.defer_work_to(batch_lines > 0 ? &deferred : nullptr);
+    for (std::size_t lines = 0;
+         (batch_lines == 0 || lines < batch_lines) && (more = decoder.read_line(batch)); ++lines) {
     }
     if (!more) decoder.finish(batch);
-    decoder.defer_hashes_to(nullptr);
+    decoder.defer_work_to(nullptr);
     take();
   }
   return out;
@@ -68,9 +67,9 @@ std::vector<std::filesystem::path> recorded_logs() {
 
 }  // namespace
 
-TEST_CASE("templates and hashes left to the reader are the ones made while decoding") {
+TEST_CASE("templates, hashes and arguments left to the reader are the ones made while decoding") {
   std::size_t masked_later = 0;
-  std::size_t hashed_later = 0;
+  std::size_t completed_later = 0;
   for (const std::filesystem::path& log : recorded_logs()) {
     const decoded at_once = decode(log, 0);
     CHECK(at_once.left_to_mask == 0);
@@ -80,7 +79,7 @@ TEST_CASE("templates and hashes left to the reader are the ones made while decod
       CAPTURE(batch_lines);
       const decoded later = decode(log, batch_lines);
       masked_later += later.left_to_mask;
-      hashed_later += later.left_to_hash;
+      completed_later += later.left_to_complete;
       REQUIRE(later.events.size() == at_once.events.size());
       for (std::size_t i = 0; i < later.events.size(); ++i) {
         CAPTURE(i);
@@ -88,10 +87,11 @@ TEST_CASE("templates and hashes left to the reader are the ones made while decod
         CHECK(std::string(later.events[i].text_template) ==
               std::string(at_once.events[i].text_template));
         CHECK(later.events[i].output_hash == at_once.events[i].output_hash);
+        CHECK(later.events[i].arguments_hash == at_once.events[i].arguments_hash);
         CHECK(later.events[i].where.line == at_once.events[i].where.line);
       }
     }
   }
-  CHECK(masked_later > 100);  // the proxy logs' messages
-  CHECK(hashed_later > 10);   // the rollouts' tool outputs
+  CHECK(masked_later > 100);    // the proxy logs' messages
+  CHECK(completed_later > 10);  // the rollouts' tool outputs and calls
 }

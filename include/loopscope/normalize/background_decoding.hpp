@@ -58,13 +58,13 @@ class background_decoding {
   bool has_time_only_stamps() const { return time_only_stamps_; }
 
  private:
-  // A batch is handed on early once its tool outputs waiting to be hashed reach this many
+  // A batch is handed on early once the texts its events wait to be completed from reach this many
   // bytes: memory stays bounded by the batches in flight whatever the outputs' sizes.
   static constexpr std::size_t batch_deferred_bytes = std::size_t{1} << 20;
 
   struct batch {
     event_queue events;
-    deferred_hashes deferred;  // taken by the reader, as the batch is taken
+    deferred_work deferred;  // taken by the reader, as the batch is taken
     bool time_only_stamps = false;
   };
   batch spare_batch();

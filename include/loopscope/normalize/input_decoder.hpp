@@ -93,29 +93,29 @@ class event_queue {
   std::size_t head_ = 0;  // the first not taken
 };
 
-// Output hashes and message templates left to the thread that reads a batch of events
-// (event_sink's on_event_hashing_output and on_event_masking_message): the texts to hash, one
-// after the other, which event each is for, and the events whose message is to be masked.
-struct deferred_hashes {
+// Work left to the thread that reads a batch of events (event_sink's on_event_completed_from and
+// on_event_masking_message): the texts to complete events from, one after the other, which
+// event each is for, and the events whose message is to be masked.
+struct deferred_work {
   struct pending {
     std::size_t event;  // its position in the batch's events
     std::size_t offset;
     std::size_t length;
-    text_hash_fn hash;
+    event_completer_fn complete;
   };
   std::string text;
-  std::vector<pending> hashes;
+  std::vector<pending> completions;
   std::vector<std::size_t> masks;  // positions of events whose text_template is still to make
 
-  // A text longer than this is hashed where it is decoded: a batch holds little text.
+  // A text longer than this is read where it is decoded: a batch holds little text.
   static constexpr std::size_t longest_text = std::size_t{256} << 10;
 
-  // Sets each event's output_hash and text_template; the texts are then let go (the buffers
-  // kept).
+  // Completes each event from its text and masks the messages; the texts are then let go (the
+  // buffers kept).
   void complete(event_queue& events);
   void clear() {
     text.clear();
-    hashes.clear();
+    completions.clear();
     masks.clear();
   }
 };
@@ -152,13 +152,14 @@ class input_decoder final : private event_sink {
   const diagnostics& problems() const { return problems_; }
   format_id dominant_format() const { return tally_.dominant(); }
   bool has_time_only_stamps() const { return time_only_stamps_; }
-  // Output hashes of the events read from now on go to `into` (nullptr: taken at once); the
-  // events' positions are their places in the `out` given to read_line, which must start empty.
-  void defer_hashes_to(deferred_hashes* into) { deferred_ = into; }
+  // The completions and masks of the events read from now on go to `into` (nullptr: taken at once);
+  // the events' positions are their places in the `out` given to read_line, which must start empty.
+  void defer_work_to(deferred_work* into) { deferred_ = into; }
 
  private:
   void on_event(event&& e) override;
-  void on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) override;
+  void on_event_completed_from(event&& e, std::string_view text,
+                               event_completer_fn complete) override;
   void on_event_masking_message(event&& e) override;
   // Whether an event's text_template is made or still mask_text(message) to make.
   enum class template_state : unsigned char { made, to_mask };
@@ -189,7 +190,7 @@ class input_decoder final : private event_sink {
   std::optional<event> held_request_;
   template_state held_template_ = template_state::made;
   std::vector<event>* diverted_ = nullptr;  // see try_fallback
-  deferred_hashes* deferred_ = nullptr;
+  deferred_work* deferred_ = nullptr;
   std::optional<pending_json_block> json_block_;
   std::optional<timestamp> last_stamp_;
   input_stats stats_;

@@ -19,18 +19,21 @@ struct format_info;
 
 namespace loopscope::normalize {
 
-// How a normalizer hashes a text it may leave to be hashed later (a tool output).
-using text_hash_fn = std::uint64_t (*)(std::string_view);
+// How a normalizer completes an event from a text it may leave to be read later: a tool
+// output's hash, a tool call's canonical arguments (their hash and template).
+using event_completer_fn = void (*)(std::string_view text, event& e);
 
 class event_sink {
  public:
   virtual ~event_sink() = default;
   virtual void on_event(event&& e) = 0;
-  // `e` with its output_hash to be hash(text). Hashing a rollout's tool outputs is a fifth of
-  // decoding it (profiled); when the decoding runs on a thread of its own and is the slower
-  // half, the sink copies the text and leaves the hash to the thread that reads the events.
-  virtual void on_event_hashing_output(event&& e, std::string_view text, text_hash_fn hash) {
-    e.output_hash = hash(text);
+  // `e` once complete(text, e) has run. Hashing a rollout's tool outputs is a fifth of decoding
+  // it, canonicalising its tool calls' arguments a tenth (profiled); when the decoding runs on a
+  // thread of its own and is the slower half, the sink copies the text and leaves the work to
+  // the thread that reads the events.
+  virtual void on_event_completed_from(event&& e, std::string_view text,
+                                       event_completer_fn complete) {
+    complete(text, e);
     on_event(std::move(e));
   }
   // `e` with its text_template to be mask_text(e.message). A proxy log's messages are masked
