@@ -252,16 +252,13 @@ void input_decoder::on_event(event&& e) {
 }
 
 void input_decoder::on_event_masking_message(event&& e) {
-  if (diverted_ != nullptr) {  // offered to the fallback format: maybe dropped, replayed made
-    e.text_template = mask_text(e.message);
-    diverted_->push_back(std::move(e));
-    return;
-  }
   deliver(std::move(e), template_state::to_mask);
 }
 
 void input_decoder::deliver(event&& e, template_state state) {
   if (diverted_ != nullptr) {
+    // Offered to the fallback format: maybe dropped, else replayed through on_event, made.
+    if (state == template_state::to_mask) e.text_template = mask_text(e.message);
     diverted_->push_back(std::move(e));
     return;
   }
