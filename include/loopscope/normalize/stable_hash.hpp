@@ -37,8 +37,8 @@ class stable_hasher {
 
   void put(char c) { put_low_bytes(static_cast<unsigned char>(c), 1); }
 
-  // The low `count` bytes of `bytes` (1 to 8), first byte lowest: how the masking loop hands on a
-  // word it found needs no change.
+  // The low `count` bytes of `bytes` (0 to 8; the bytes above them are zero), first byte lowest:
+  // how the masking loop hands on what it wrote.
   void put_low_bytes(std::uint64_t bytes, unsigned count) {
     length_ += count;
     const unsigned total = carried_ + count;
