@@ -50,10 +50,10 @@ std::size_t next_json_escape(std::string_view text, std::size_t from) {
   // maximum with 0x1F is 0x1F.
   for (; at + 16 <= text.size(); at += 16) {
     const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
-    const __m128i found_lanes = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('"')),
-                     _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))),
-        _mm_cmpeq_epi8(_mm_max_epu8(block, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
+    const __m128i found_lanes =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))),
+                     _mm_cmpeq_epi8(_mm_max_epu8(block, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
     const int found = _mm_movemask_epi8(found_lanes);
     if (found != 0) {
       return at + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(found)));
@@ -174,13 +174,13 @@ class hashing_prefix {
     size_ += text.size();
   }
   void flush() {
-    hasher_.update(std::string_view(staged_bytes_.data(), staged_));
+    hasher_.update_padded(std::string_view(staged_bytes_.data(), staged_));
     staged_ = 0;
   }
 
   std::size_t keep_;
   stable_hasher hasher_;  // the same as stable_hash of the whole canonical text
-  std::array<char, staged_room> staged_bytes_;
+  std::array<char, staged_room + 8> staged_bytes_;  // read a word at a time, past the end too
   std::size_t staged_ = 0;
   std::string prefix_;
   std::size_t lead_ = 0;
@@ -256,6 +256,7 @@ struct hashing_out {
   void put(char c) { hasher.put(c); }
   void put_word(std::uint64_t word, unsigned count) { hasher.put_low_bytes(word, count); }
   void put_text(std::string_view text) { hasher.update(text); }
+  void put_padded_text(std::string_view text) { hasher.update_padded(text); }
 };
 
 // exec_command prefixes its output with lines that differ on every call: lines that start with

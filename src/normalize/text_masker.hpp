@@ -10,7 +10,8 @@
 // there, until they are back on a byte no rule can start at.
 //
 // Out: put(char); put_word(word, count), the low `count` bytes of `word` (0 to 8; the bytes
-// above them are zero), first byte lowest; put_text(text).
+// above them are zero), first byte lowest; put_text(text); put_padded_text(text), a text followed
+// by at least seven more readable bytes.
 #pragma once
 
 #include <array>
@@ -194,8 +195,8 @@ class text_masker {
     bool emitted;
     bool space_pending;
     std::size_t size = 0;
-    // Room for a block's sixteen bytes and a space past flush_at, and for the eight-byte
-    // stores, which write past what counts.
+    // Room for a block's sixteen bytes and a space past flush_at, for the eight-byte stores,
+    // which write past what counts, and for put_padded_text's reads past the end.
     char bytes[flush_at + 32];
 
     // The first `count` bytes of `block` (1 to 16), as feed_bytes would take them.
@@ -235,7 +236,7 @@ class text_masker {
     }
 
     void flush_to(Out& out) {
-      if (size != 0) out.put_text(std::string_view(bytes, size));
+      if (size != 0) out.put_padded_text(std::string_view(bytes, size));
       size = 0;
     }
   };

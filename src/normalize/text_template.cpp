@@ -23,6 +23,7 @@ struct writing_out {
     std::memcpy(at, text.data(), text.size());
     at += text.size();
   }
+  void put_padded_text(std::string_view text) { put_text(text); }
 };
 
 }  // namespace

@@ -99,6 +99,7 @@ struct string_out {
     for (unsigned i = 0; i < count; ++i) text.push_back(static_cast<char>(word >> (8 * i)));
   }
   void put_text(std::string_view piece) { text.append(piece); }
+  void put_padded_text(std::string_view piece) { text.append(piece); }
 };
 
 // What a text_masker writes, hashed as it comes.
@@ -107,6 +108,7 @@ struct hash_out {
   void put(char c) { hasher.put(c); }
   void put_word(std::uint64_t word, unsigned count) { hasher.put_low_bytes(word, count); }
   void put_text(std::string_view piece) { hasher.update(piece); }
+  void put_padded_text(std::string_view piece) { hasher.update_padded(piece); }
 };
 
 template <typename Out>
