@@ -24,7 +24,9 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cstring>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -195,12 +197,34 @@ void append_canonical(Out& out, simdjson::dom::element value, int depth) {
     case simdjson::dom::element_type::OBJECT: {
       simdjson::dom::object object;
       if (value.get_object().get(object) != simdjson::SUCCESS) return;
-      std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
+      // A call's arguments hold a few keys: they are sorted in place on the stack, by insertion
+      // (stable, as std::stable_sort, whose buffer and vector were two allocations per call).
+      using field_entry = std::pair<std::string_view, simdjson::dom::element>;
+      constexpr std::size_t few = 16;
+      std::array<field_entry, few> on_stack;
+      std::vector<field_entry> many;
+      std::size_t count = 0;
       for (const auto field : object) {
-        fields.emplace_back(field.key, field.value);
+        if (count < few) {
+          on_stack[count] = field_entry(field.key, field.value);
+        } else {
+          if (many.empty()) many.assign(on_stack.begin(), on_stack.end());
+          many.emplace_back(field.key, field.value);
+        }
+        ++count;
       }
-      std::stable_sort(fields.begin(), fields.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      const std::span<field_entry> fields =
+          count <= few ? std::span<field_entry>(on_stack.data(), count) : std::span(many);
+      if (count <= few) {
+        for (std::size_t i = 1; i < fields.size(); ++i) {
+          for (std::size_t j = i; j > 0 && fields[j].first < fields[j - 1].first; --j) {
+            std::swap(fields[j], fields[j - 1]);
+          }
+        }
+      } else {
+        std::stable_sort(fields.begin(), fields.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+      }
       out.push_back('{');
       for (std::size_t i = 0; i < fields.size(); ++i) {
         if (i > 0) out.push_back(',');
@@ -229,6 +253,24 @@ void append_canonical(Out& out, simdjson::dom::element value, int depth) {
       if (value.get_string().get(text) == simdjson::SUCCESS) append_json_string(out, text);
       return;
     }
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64: {
+      // As simdjson::to_string writes them, without its string.
+      char digits[24];
+      const auto written = value.type() == simdjson::dom::element_type::INT64
+                               ? std::to_chars(std::begin(digits), std::end(digits),
+                                               value.get_int64().value_unsafe())
+                               : std::to_chars(std::begin(digits), std::end(digits),
+                                               value.get_uint64().value_unsafe());
+      out.append(std::string_view(digits, static_cast<std::size_t>(written.ptr - digits)));
+      return;
+    }
+    case simdjson::dom::element_type::BOOL:
+      out.append(value.get_bool().value_unsafe() ? "true" : "false");
+      return;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.append("null");
+      return;
     default:
       out.append(simdjson::to_string(value));
       return;

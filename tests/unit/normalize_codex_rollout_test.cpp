@@ -391,3 +391,30 @@ TEST_CASE("tool call arguments are hashed in canonical JSON, escapes and all") {
       R"x({"cmd":"echo \"a b\" \\ C:\\path\nnext line\u0001 and the end of a string long enough for eight-byte steps","workdir":"/p"})x";
   CHECK(calls[0].arguments_hash == normalize::stable_hash(canonical));
 }
+
+// Numbers, booleans and null are written as simdjson writes them; keys are sorted stably (a
+// repeated key keeps its order), in objects of a few keys and of more than sixteen.
+TEST_CASE(
+    "tool call arguments: scalars as written, keys sorted stably in small and large objects") {
+  std::string many_keys = "{";
+  std::string many_sorted = "{";
+  for (int k = 19; k >= 0; --k) {
+    many_keys += fmt::format(R"(\"k{:02}\": {}{})", k, k, k > 0 ? ", " : "");
+  }
+  for (int k = 0; k <= 19; ++k)
+    many_sorted += fmt::format(R"("k{:02}":{}{})", k, k, k < 19 ? "," : "");
+  many_keys += "}";
+  many_sorted += "}";
+  const std::vector<std::string> lines{
+      R"x({"timestamp":"2026-04-20T10:15:00.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t1"}})x",
+      R"x({"timestamp":"2026-04-20T10:15:01.000Z","type":"response_item","payload":{"type":"function_call","name":"f","arguments":"{\"z\": -42, \"y\": 18446744073709551615, \"x\": 1.5, \"w\": true, \"v\": false, \"u\": null, \"a\": 1, \"a\": 2, \"m\": )x" +
+          many_keys + R"x(}","call_id":"c1"}})x",
+  };
+  const test::collected got = test::normalize_lines(format_id::codex_rollout, lines);
+  const auto calls = got.of_kind(event_kind::tool_call);
+  REQUIRE(calls.size() == 1);
+  const std::string canonical =
+      R"({"a":1,"a":2,"m":)" + many_sorted +
+      R"(,"u":null,"v":false,"w":true,"x":1.5,"y":18446744073709551615,"z":-42})";
+  CHECK(calls[0].arguments_hash == normalize::stable_hash(canonical));
+}
