@@ -44,10 +44,11 @@ namespace {
 constexpr std::size_t rendering_bytes = 160;
 
 // The first byte at or after `from` that JSON must escape ('"', '\\', a control), or the text's
-// size: eight bytes per step (a byte per step was most of canonicalising an argument string).
+// size: sixteen or eight bytes per step (a byte per step was most of canonicalising an argument
+// string).
 std::size_t next_json_escape(std::string_view text, std::size_t from) {
   std::size_t at = from;
-#if LOOPSCOPE_MASKER_SHUFFLE
+#if defined(__SSE2__)
   // Sixteen at a time with SSE2 (the x86-64 baseline): a control byte is one whose unsigned
   // maximum with 0x1F is 0x1F.
   for (; at + 16 <= text.size(); at += 16) {
@@ -149,7 +150,7 @@ class hashing_prefix {
   }
   // Kept but not hashed: the tool name in front of the arguments.
   void lead_with(std::string_view text) {
-    if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
+    keep_in_prefix(text);
     lead_ += text.size();
   }
 
@@ -171,8 +172,12 @@ class hashing_prefix {
  private:
   static constexpr std::size_t staged_room = 512;
 
-  void keep(std::string_view text) {
+  // The first keep_ bytes of the lead and the text, for the template.
+  void keep_in_prefix(std::string_view text) {
     if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
+  }
+  void keep(std::string_view text) {
+    keep_in_prefix(text);
     size_ += text.size();
   }
   void flush() {

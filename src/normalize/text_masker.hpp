@@ -22,6 +22,11 @@
 
 #include "loopscope/normalize/stable_hash.hpp"
 
+// SSE2 is the x86-64 baseline: its sixteen-byte searches need no check. SSSE3's shuffle is
+// not, and is chosen at run time (shuffle_available).
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+#endif
 #if defined(__x86_64__) && defined(__GNUC__)
 #  define LOOPSCOPE_MASKER_SHUFFLE 1
 #  include <immintrin.h>
@@ -323,10 +328,11 @@ class text_masker {
     if (written != 0) out_.put_word(out, written);
   }
 
-  // The first ASCII digit at or after `from`, or the text's size: eight bytes per step.
+  // The first ASCII digit at or after `from`, or the text's size: sixteen bytes per step with SSE2,
+  // else eight.
   static std::size_t find_digit(std::string_view text, std::size_t from) {
     std::size_t at = from;
-#if LOOPSCOPE_MASKER_SHUFFLE
+#if defined(__SSE2__)
     // Sixteen at a time with SSE2 (the x86-64 baseline); a signed compare leaves bytes of 0x80
     // and more out, as they are negative.
     for (; at + 16 <= text.size(); at += 16) {
