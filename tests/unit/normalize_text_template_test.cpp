@@ -122,9 +122,12 @@ Out masked_in_segments(const std::vector<std::string>& segments,
 
 }  // namespace
 
-TEST_CASE("the sixteen-byte and the word-at-a-time loops write the same text and hash") {
+TEST_CASE(
+    "the sixty-four-byte, sixteen-byte and word-at-a-time loops write the same text and hash") {
   // Source code is what tool outputs mostly hold: runs of indentation, single spaces, line ends,
-  // few digits; texts from empty to a few blocks long, fed whole or in segments.
+  // few digits; texts from empty to a few blocks long (every fourth past a buffer's flush at 256
+  // bytes), fed whole or in segments. On a CPU without AVX-512 or SSSE3 the fastest loop is one
+  // of the others, and the test compares it with itself.
   using loopscope::normalize::detail::verbatim_path;
   const std::string alphabet =
       "abcxyz{}();=_ \t\n\r\n      \xC3\xA9\x01"
@@ -134,18 +137,19 @@ TEST_CASE("the sixteen-byte and the word-at-a-time loops write the same text and
     std::vector<std::string> segments(1 + random() % 3);
     std::string whole;
     for (std::string& segment : segments) {
-      segment.assign(random() % 70, ' ');
+      segment.assign(random() % (n % 4 == 0 ? 700 : 70), ' ');
       for (char& c : segment) c = alphabet[random() % alphabet.size()];
       whole += segment + " ";
     }
     CAPTURE(whole);
     const auto fastest = masked_in_segments<string_out>(segments, verbatim_path::fastest);
-    const auto portable = masked_in_segments<string_out>(segments, verbatim_path::portable);
-    REQUIRE(fastest.text == portable.text);
     REQUIRE(fastest.text == reference_mask(whole));
-    REQUIRE(masked_in_segments<hash_out>(segments, verbatim_path::fastest).hasher.value() ==
-            loopscope::normalize::stable_hash(fastest.text));
-    REQUIRE(masked_in_segments<hash_out>(segments, verbatim_path::portable).hasher.value() ==
-            loopscope::normalize::stable_hash(fastest.text));
+    for (const verbatim_path path :
+         {verbatim_path::fastest, verbatim_path::sixteen_bytes, verbatim_path::portable}) {
+      CAPTURE(static_cast<int>(path));
+      REQUIRE(masked_in_segments<string_out>(segments, path).text == fastest.text);
+      REQUIRE(masked_in_segments<hash_out>(segments, path).hasher.value() ==
+              loopscope::normalize::stable_hash(fastest.text));
+    }
   }
 }
