@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config
   libre2-dev nlohmann-json3-dev libcli11-dev libfmt-dev libboost-graph-dev doctest-dev
   libyaml-cpp-dev libzstd-dev zlib1g-dev libsimdjson-dev libsqlite3-dev
+  # the binary's allocator (cmake/dependencies.cmake: LOOPSCOPE_ALLOCATOR)
+  libjemalloc-dev
   python3 zstd gzip jq parallel graphviz tzdata ccache
   python3-junitparser prometheus
   # the config file's TOML parser; the .deb (dpkg-shlibdeps), man page and completion tests
