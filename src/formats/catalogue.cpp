@@ -366,6 +366,13 @@ std::vector<std::string> catalogue::compile() {
   }
   if (!errors.empty()) return errors;
   if (!entries_.empty()) {
+    // The extractors' keys are looked for in the scan that picks the candidates (one pass).
+    const bool extracts = !always_.empty() ||
+                          std::any_of(entries_.begin(), entries_.end(),
+                                      [](const message_entry& m) { return !m.extractors.empty(); });
+    if (extracts) {
+      set->set.add_needles({detail::needle_texts.begin(), detail::needle_texts.end()});
+    }
     if (!set->set.compile()) {
       errors.push_back(
           fmt::format("catalogue '{}': the patterns together exceed RE2's memory", name_));
@@ -387,7 +394,8 @@ match_result catalogue::apply(std::string_view text, event& e, const match_conte
   }
   if (!set_) return {};
   // The first entry in order that matches wins; the literal prefilter leaves most texts to no RE2.
-  const int first = set_->set.first_match(text);
+  std::uint32_t needles_seen = ~std::uint32_t{0};
+  const int first = set_->set.first_match(text, &needles_seen);
   if (first < 0) return {};
   const message_entry& entry = entries_[first];
   const compiled_entry& c = compiled_[first];
@@ -413,7 +421,8 @@ match_result catalogue::apply(std::string_view text, event& e, const match_conte
   } else {
     for (const field_template& t : entry.fields) fill_event_field(e, t.field, t.text);
   }
-  for (const detail::extractor_fn fn : c.extractors) fn(text, context, e);
+  const detail::extractor_input extractor_in{context, needles_seen};
+  for (const detail::extractor_fn fn : c.extractors) fn(text, extractor_in, e);
   for (const field_template& t : entry.defaults) fill_event_field(e, t.field, t.text);
   return {match_outcome::event, &entry};
 }

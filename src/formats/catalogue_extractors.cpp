@@ -63,11 +63,17 @@ int number_at(std::string_view text, std::size_t pos) {
   return digits == 0 ? -1 : value;
 }
 
-// The number right after `prefix`; -1 when the prefix or the number is missing.
-int number_after(std::string_view text, std::string_view prefix) {
-  const std::size_t at = find_text(text, prefix);
+// The first needle in the message, npos when none (or when the scan saw none).
+std::size_t find_needle(std::string_view text, needle n, const extractor_input& in) {
+  if (!in.may_hold(n)) return std::string_view::npos;
+  return find_text(text, needle_texts[static_cast<std::size_t>(n)]);
+}
+
+// The number right after the needle `prefix`; -1 when the prefix or the number is missing.
+int number_after(std::string_view text, needle prefix, const extractor_input& in) {
+  const std::size_t at = find_needle(text, prefix, in);
   if (at == std::string_view::npos) return -1;
-  return number_at(text, at + prefix.size());
+  return number_at(text, at + needle_texts[static_cast<std::size_t>(prefix)].size());
 }
 
 enum class key_form : unsigned char {
@@ -116,6 +122,13 @@ std::string_view key_value(std::string_view text, std::string_view key, key_form
     }
     return text.substr(start, pos - start);
   }
+}
+
+// key_value for a needle of the message: nothing when the scan saw no such key.
+std::string_view key_value(std::string_view text, needle key, key_form form,
+                           const extractor_input& in) {
+  if (!in.may_hold(key)) return {};
+  return key_value(text, needle_texts[static_cast<std::size_t>(key)], form);
 }
 
 // "litellm.RateLimitError", "litellm.exceptions.RateLimitError" → "litellm.RateLimitError".
@@ -199,15 +212,15 @@ int plausible_status(int value) {
 
 // A status the exception text states itself: "'status_code': 400", "status_code=400",
 // "Error code: 401", a provider body's "code": 503 or 'code': '400', legacy "Status: 401".
-int explicit_status(std::string_view text) {
-  for (const std::string_view key : {"status_code", "code"}) {
+int explicit_status(std::string_view text, const extractor_input& in) {
+  for (const needle key : {needle::status_code, needle::code}) {
     const std::string_view value =
-        key_value(text, key, key == "code" ? key_form::quoted : key_form::any);
+        key_value(text, key, key == needle::code ? key_form::quoted : key_form::any, in);
     const int status = plausible_status(number_at(value, 0));
     if (status != 0 && (value.size() == 3)) return status;
   }
-  for (const std::string_view prefix : {"Error code: ", "Status: "}) {
-    const int status = plausible_status(number_after(text, prefix));
+  for (const needle prefix : {needle::error_code, needle::status_colon}) {
+    const int status = plausible_status(number_after(text, prefix, in));
     if (status != 0) return status;
   }
   return 0;
@@ -217,63 +230,68 @@ int explicit_status(std::string_view text) {
 // (status_code, Error code, a provider body's code) wins over the class's default: LiteLLM maps
 // provider statuses to classes lossily (a Vertex 503 arrives as InternalServerError, litellm#8632;
 // a 400 the client received as APIConnectionError, litellm#18421, #7637).
-void exception(std::string_view text, const match_context& context, event& e) {
-  std::string error_class = litellm_class(text);
+void exception(std::string_view text, const extractor_input& in, event& e) {
+  std::string error_class = in.may_hold(needle::litellm_dot) ? litellm_class(text) : std::string();
   if (error_class.empty() &&
-      find_text(text, "No deployments available") != std::string_view::npos) {
+      find_needle(text, needle::no_deployments, in) != std::string_view::npos) {
     error_class = "RouterRateLimitError";
   }
-  if (error_class.empty()) error_class = traceback_class(context.traceback_exception);
+  if (error_class.empty()) error_class = traceback_class(in.context.traceback_exception);
   if (!error_class.empty() && e.error_class.empty()) e.error_class = std::move(error_class);
-  int status = explicit_status(text);
+  int status = explicit_status(text, in);
   if (status == 0) status = status_of_class(e.error_class);
   if (status != 0 && e.http.status == 0) e.http.status = status;
 }
 
 // `retry_suffix`: "… LiteLLM Retried: N times, LiteLLM Max Retries: M" (the exception's __str__
 // suffix; older versions print the first half only).
-void retry_suffix(std::string_view text, const match_context&, event& e) {
-  const int retried = number_after(text, "LiteLLM Retried: ");
+void retry_suffix(std::string_view text, const extractor_input& in, event& e) {
+  const int retried = number_after(text, needle::retried, in);
   if (retried >= 0) e.attempt = retried;
-  const int limit = number_after(text, "LiteLLM Max Retries: ");
+  const int limit = number_after(text, needle::max_retries, in);
   if (limit >= 0) e.attempt_limit = limit;
 }
 
 // `received_model_group`: the router's "Received Model Group=X" suffix line.
-void received_model_group(std::string_view text, const match_context&, event& e) {
+void received_model_group(std::string_view text, const extractor_input& in, event& e) {
   if (!e.model_group.empty()) return;
-  constexpr std::string_view received = "Received Model Group=";
-  if (const std::size_t at = find_text(text, received); at != std::string_view::npos) {
-    e.model_group = std::string(rest_of_line(text, at + received.size()));
+  constexpr needle received = needle::received_model_group;
+  if (const std::size_t at = find_needle(text, received, in); at != std::string_view::npos) {
+    e.model_group =
+        rest_of_line(text, at + needle_texts[static_cast<std::size_t>(received)].size());
   }
 }
 
 // `request_ids`: the id that joins a proxy's record to the client's request.
-void request_ids(std::string_view text, const match_context&, event& e) {
+void request_ids(std::string_view text, const extractor_input& in, event& e) {
   if (!e.request_id.empty()) return;
-  std::string_view request_id = key_value(text, "x-client-request-id", key_form::quoted);
-  if (request_id.empty()) request_id = key_value(text, "litellm_call_id", key_form::any);
-  if (request_id.empty()) request_id = key_value(text, "x-litellm-call-id", key_form::quoted);
-  if (!request_id.empty()) e.request_id = std::string(request_id);
+  std::string_view request_id = key_value(text, needle::client_request_id, key_form::quoted, in);
+  if (request_id.empty()) {
+    request_id = key_value(text, needle::litellm_call_id, key_form::any, in);
+  }
+  if (request_id.empty()) {
+    request_id = key_value(text, needle::litellm_call_id_header, key_form::quoted, in);
+  }
+  if (!request_id.empty()) e.request_id = request_id;
 }
 
 // `request_headers`: a request header dump: the Codex session (thread), turn and request ids,
 // and what the line says about method, path, model. Other header values (authorization!) are
 // never copied.
-void request_headers(std::string_view text, const match_context&, event& e) {
-  const std::string_view session = key_value(text, "session_id", key_form::quoted);
-  if (!session.empty()) e.session_key = std::string(session);
-  const std::string_view turn = key_value(text, "turn_id", key_form::quoted);
-  if (!turn.empty()) e.turn_key = std::string(turn);
-  const std::string_view method = key_value(text, "method", key_form::any);
-  if (!method.empty()) e.http.method = std::string(method);
-  std::string_view path = key_value(text, "path", key_form::any);
+void request_headers(std::string_view text, const extractor_input& in, event& e) {
+  const std::string_view session = key_value(text, needle::session_id, key_form::quoted, in);
+  if (!session.empty()) e.session_key = session;
+  const std::string_view turn = key_value(text, needle::turn_id, key_form::quoted, in);
+  if (!turn.empty()) e.turn_key = turn;
+  const std::string_view method = key_value(text, needle::method, key_form::any, in);
+  if (!method.empty()) e.http.method = method;
+  std::string_view path = key_value(text, needle::path, key_form::any, in);
   path = path.substr(0, path.find('?'));  // query values can hold keys
-  if (!path.empty() && path.front() == '/') e.http.path = std::string(path);
-  const std::string_view model = key_value(text, "model", key_form::any);
-  if (!model.empty() && model != "None") e.model = std::string(model);
-  if (key_value(text, "websocket", key_form::any) == "True" ||
-      key_value(text, "upgrade", key_form::quoted) == "websocket") {
+  if (!path.empty() && path.front() == '/') e.http.path = path;
+  const std::string_view model = key_value(text, needle::model, key_form::any, in);
+  if (!model.empty() && model != "None") e.model = model;
+  if (key_value(text, needle::websocket, key_form::any, in) == "True" ||
+      key_value(text, needle::upgrade, key_form::quoted, in) == "websocket") {
     e.http.transport = transport_kind::websocket;
   } else if (!e.http.method.empty()) {
     e.http.transport = transport_kind::http;
@@ -281,10 +299,10 @@ void request_headers(std::string_view text, const match_context&, event& e) {
 }
 
 // `model_key`: a "model=X" (or 'model': 'X') key anywhere in the text, as the model group.
-void model_key(std::string_view text, const match_context&, event& e) {
+void model_key(std::string_view text, const extractor_input& in, event& e) {
   if (!e.model_group.empty()) return;
-  const std::string_view model = key_value(text, "model", key_form::any);
-  if (!model.empty()) e.model_group = std::string(model);
+  const std::string_view model = key_value(text, needle::model, key_form::any, in);
+  if (!model.empty()) e.model_group = model;
 }
 
 struct named_extractor {

@@ -225,8 +225,10 @@ bool pattern_set::compile() {
       forced_atoms_.push_back(static_cast<int>(i));
     }
   }
-  scanner_ = literal_scanner(ascii_atoms);
   atom_count_ = atoms.size();
+  if (needles_.size() > 32) return false;
+  for (const std::string& needle : needles_) ascii_atoms.push_back(needle);
+  scanner_ = literal_scanner(ascii_atoms);
   filter_->AllPotentials(forced_atoms_, &unfiltered_);
   set_ = std::move(set);
   return true;
@@ -251,13 +253,35 @@ const std::vector<int>& pattern_set::candidates(const std::vector<int>& atoms) c
   return cache.emplace(key, std::move(found)).first->second;
 }
 
-int pattern_set::first_match(std::string_view text) const {
-  if (!set_) return -1;
+int pattern_set::first_match(std::string_view text, std::uint32_t* needles_seen) const {
+  if (!set_) {
+    if (needles_seen != nullptr) *needles_seen = ~std::uint32_t{0};
+    return -1;
+  }
   thread_local std::vector<int> atoms;
   thread_local std::vector<unsigned char> seen;
   atoms.assign(forced_atoms_.begin(), forced_atoms_.end());
-  if (seen.size() < atom_count_) seen.resize(atom_count_);
+  if (seen.size() < atom_count_ + needles_.size()) seen.resize(atom_count_ + needles_.size());
   const unsigned char bytes = scanner_.scan(text, atoms, seen);
+  if (!needles_.empty()) {
+    // The needles found leave the list: FilteredRE2 knows only the atoms.
+    std::uint32_t found_needles = 0;
+    std::size_t kept = 0;
+    for (const int literal : atoms) {
+      const auto index = static_cast<std::size_t>(literal);
+      if (index >= atom_count_) {
+        found_needles |= std::uint32_t{1} << (index - atom_count_);
+      } else {
+        atoms[kept++] = literal;
+      }
+    }
+    atoms.resize(kept);
+    if (needles_seen != nullptr) *needles_seen = found_needles;
+  } else if (needles_seen != nullptr) {
+    *needles_seen = ~std::uint32_t{0};
+  }
+  // A needle is searched for byte for byte, ASCII: the folding of non-ASCII characters onto
+  // ASCII letters below cannot hide one, so the needles found stand.
   if ((bytes & 0x80U) != 0 && folds_onto_ascii(text)) return first_match_unfiltered(text);
   const std::vector<int>& found = candidates(atoms);
   if (found.size() > max_candidates) return first_match_unfiltered(text);

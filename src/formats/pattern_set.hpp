@@ -56,11 +56,17 @@ class pattern_set {
 
   // Appends a pattern (its index is the count before); false and `error` when it does not parse.
   bool add(std::string_view pattern, std::string* error);
+  // Texts besides the patterns' atoms that the scan of first_match looks for, so that a caller
+  // learns whether a text may hold them without reading it again (the catalogue extractors' keys).
+  // At most 32, ASCII; before compile().
+  void add_needles(std::vector<std::string> needles) { needles_ = std::move(needles); }
   // False when the patterns together exceed RE2's memory. Once, after every add().
   bool compile();
 
-  // The index of the first pattern that matches `text`, -1 when none. Thread-safe.
-  int first_match(std::string_view text) const;
+  // The index of the first pattern that matches `text`, -1 when none. Thread-safe. When
+  // `needles_seen` is given, bit i is set unless the text cannot hold needle i (the scan folds
+  // ASCII case and looks for a needle's first twelve bytes: a set bit is a maybe).
+  int first_match(std::string_view text, std::uint32_t* needles_seen = nullptr) const;
   // The same answer from the RE2::Set alone, without the prefilter: for the checks at load.
   int first_match_unfiltered(std::string_view text) const;
   std::size_t size() const { return size_; }
@@ -81,7 +87,8 @@ class pattern_set {
   std::vector<int> forced_atoms_;  // atoms with non-ASCII bytes: taken as present (not folded)
   std::vector<int> unfiltered_;    // the candidates when no atom is present
   std::size_t atom_count_ = 0;
-  std::uint64_t id_ = 0;  // names this set's entries in the per-thread candidate cache
+  std::vector<std::string> needles_;  // scanned as literals atom_count_, atom_count_ + 1, …
+  std::uint64_t id_ = 0;              // names this set's entries in the per-thread candidate cache
 };
 
 }  // namespace loopscope::formats::detail

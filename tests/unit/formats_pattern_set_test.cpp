@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/catalogue_extractors.hpp"
 #include "formats/pattern_set.hpp"
 #include "loopscope/formats/registry.hpp"
 
@@ -145,4 +146,48 @@ TEST_CASE("patterns without literals are always run, and a pattern set may be em
   pattern_set none(catalogue_options());
   REQUIRE(none.compile());
   CHECK(none.first_match("anything") == -1);
+}
+
+TEST_CASE("the needles scanned with the atoms are reported whenever a text holds them") {
+  // The extractors skip the search for a needle the scan did not report: a needle missed here
+  // would lose a request id or a status silently. The answer itself must not change either.
+  using loopscope::formats::detail::needle_texts;
+  pattern_set set(catalogue_options());
+  std::vector<std::string> samples;
+  for (const loopscope::formats::catalogue& c : loopscope::formats::registry().catalogues()) {
+    for (const loopscope::formats::message_entry& entry : c.entries()) {
+      REQUIRE(set.add(entry.pattern, nullptr));
+      for (const auto& sample : entry.samples) samples.push_back(sample.text);
+    }
+  }
+  set.add_needles({needle_texts.begin(), needle_texts.end()});
+  REQUIRE(set.compile());
+  for (const std::string_view needle : needle_texts) {
+    samples.push_back("{'" + std::string(needle) + "': 'x'} and " + std::string(needle) + "503");
+  }
+  for (const auto& file : std::filesystem::recursive_directory_iterator(
+           std::filesystem::path(LOOPSCOPE_SOURCE_DIR) / "samples")) {
+    if (!file.is_regular_file() || file.path().filename() != "proxy.log") continue;
+    std::ifstream in(file.path());
+    std::string line;
+    while (std::getline(in, line)) samples.push_back(line);
+  }
+  std::uint32_t ever_seen = 0;
+  std::uint32_t ever_missed = 0;
+  for (const std::string& text : probes(samples)) {
+    CAPTURE(text);
+    std::uint32_t seen = 0;
+    CHECK(set.first_match(text, &seen) == set.first_match_unfiltered(text));
+    for (std::size_t i = 0; i < needle_texts.size(); ++i) {
+      const bool held = text.find(needle_texts[i]) != std::string::npos;
+      const bool reported = ((seen >> i) & 1U) != 0;
+      CAPTURE(needle_texts[i]);
+      if (held) CHECK(reported);
+      ever_seen |= reported ? std::uint32_t{1} << i : 0;
+      ever_missed |= reported ? 0 : std::uint32_t{1} << i;
+    }
+  }
+  const std::uint32_t all = (std::uint32_t{1} << needle_texts.size()) - 1;
+  CHECK(ever_seen == all);    // each needle was found somewhere
+  CHECK(ever_missed == all);  // and each was ruled out somewhere: the scan does rule out
 }
