@@ -1,7 +1,10 @@
 #include "loopscope/report/redact.hpp"
 
 #include <array>
+#include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include <re2/re2.h>
 
@@ -84,7 +87,11 @@ const std::array<rule, 11>& rules() {
       // URL query parameters whose name says secret: ?key=, &token=, &X-Amz-Signature=, ….
       {std::make_unique<RE2>(
            R"re((?i)((?:[?&;]|\\u0026)[A-Za-z0-9_.-]*(?:key|token|secret|password|passwd|auth|sig|signature|credential|code)[A-Za-z0-9_.-]*=)[^&\s"'#\\]+)re"),
-       R"(\1[REDACTED])", [](const hints& h) { return h.has("="); }},
+       R"(\1[REDACTED])",
+       [](const hints& h) {
+         // A parameter follows one of ? & ; (or an escaped &): "model=gpt-5" alone is none.
+         return h.has("=") && (h.has("?") || h.has("&") || h.has(";") || h.has("\\u0026"));
+       }},
       // Private keys pasted whole (PEM): the body is the secret.
       {std::make_unique<RE2>(
            R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?)"),
@@ -137,15 +144,44 @@ bool may_hold_secret(const hints& h) {
   return h.upper_run;
 }
 
-}  // namespace
-
-std::string redact(std::string_view text) {
+std::string redact_once(std::string_view text) {
   std::string out(text);
   const hints h = hints_of(text);
   if (!may_hold_secret(h)) return out;
   for (const rule& r : rules()) {
     if (r.may_match(h)) RE2::GlobalReplace(&out, *r.pattern, r.replacement);
   }
+  return out;
+}
+
+struct text_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+
+}  // namespace
+
+// A report prints the same texts many times (a cause's message in each finding of its incident,
+// a cycle's signatures in each turn it repeats in): each distinct text is redacted once per
+// thread, and the answers are kept up to a bound. Redacting was half of writing a proxy log's
+// JSON report, which comes after the input is read (profiled).
+std::string redact(std::string_view text) {
+  constexpr std::size_t kept_texts = 4096;
+  constexpr std::size_t kept_bytes = std::size_t{2} << 20;
+  thread_local std::unordered_map<std::string, std::string, text_hash, std::equal_to<>> answers;
+  thread_local std::size_t answer_bytes = 0;
+  if (const auto known = answers.find(text); known != answers.end()) return known->second;
+  std::string out = redact_once(text);
+  if (text.size() + out.size() > kept_bytes / 16)
+    return out;  // a long text is rarely printed twice
+  if (answers.size() >= kept_texts || answer_bytes >= kept_bytes) {
+    answers.clear();
+    answer_bytes = 0;
+  }
+  answer_bytes += text.size() + out.size();
+  answers.emplace(std::string(text), out);
   return out;
 }
 
