@@ -395,17 +395,22 @@ match_result catalogue::apply(std::string_view text, event& e, const match_conte
   if (!set_) return {};
   // The first entry in order that matches wins; the literal prefilter leaves most texts to no RE2.
   std::uint32_t needles_seen = ~std::uint32_t{0};
-  const int first = set_->set.first_match(text, &needles_seen);
+  thread_local std::vector<re2::StringPiece> captured;
+  const int first = set_->set.first_match(text, &needles_seen, &captured);
   if (first < 0) return {};
   const message_entry& entry = entries_[first];
   const compiled_entry& c = compiled_[first];
   if (!entry.kind) return {match_outcome::skip, &entry};
   e.kind = *entry.kind;
   if (c.captures > 0) {
-    thread_local std::vector<re2::StringPiece> captured;
-    captured.assign(c.captures + 1, re2::StringPiece());
-    if (c.re->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(),
-                    re2::RE2::UNANCHORED, captured.data(), c.captures + 1)) {
+    // The groups come from the run that found the entry, unless the prefilter was passed over.
+    bool matched = !captured.empty();
+    if (!matched) {
+      captured.assign(c.captures + 1, re2::StringPiece());
+      matched = c.re->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(),
+                            re2::RE2::UNANCHORED, captured.data(), c.captures + 1);
+    }
+    if (matched) {
       for (const auto& [field, index] : c.direct) {
         if (captured[index].data() != nullptr && !captured[index].empty()) {
           fill_event_field(e, field,

@@ -253,7 +253,9 @@ const std::vector<int>& pattern_set::candidates(const std::vector<int>& atoms) c
   return cache.emplace(key, std::move(found)).first->second;
 }
 
-int pattern_set::first_match(std::string_view text, std::uint32_t* needles_seen) const {
+int pattern_set::first_match(std::string_view text, std::uint32_t* needles_seen,
+                             std::vector<re2::StringPiece>* captured) const {
+  if (captured != nullptr) captured->clear();
   if (!set_) {
     if (needles_seen != nullptr) *needles_seen = ~std::uint32_t{0};
     return -1;
@@ -287,8 +289,19 @@ int pattern_set::first_match(std::string_view text, std::uint32_t* needles_seen)
   if (found.size() > max_candidates) return first_match_unfiltered(text);
   const re2::StringPiece piece(text.data(), text.size());
   for (const int i : found) {
-    if (pattern(static_cast<std::size_t>(i))
-            .Match(piece, 0, text.size(), re2::RE2::UNANCHORED, nullptr, 0)) {
+    const re2::RE2& candidate = pattern(static_cast<std::size_t>(i));
+    // The groups of the pattern that matches are wanted: the run that tests it takes them, and
+    // the pattern is not run twice (a text no candidate matches costs the same either way: RE2
+    // asks its DFA first).
+    const int groups = captured != nullptr ? candidate.NumberOfCapturingGroups() : 0;
+    if (groups > 0) {
+      captured->assign(static_cast<std::size_t>(groups) + 1, re2::StringPiece());
+      if (candidate.Match(piece, 0, text.size(), re2::RE2::UNANCHORED, captured->data(),
+                          groups + 1)) {
+        return i;
+      }
+      captured->clear();
+    } else if (candidate.Match(piece, 0, text.size(), re2::RE2::UNANCHORED, nullptr, 0)) {
       return i;
     }
   }

@@ -66,7 +66,11 @@ class pattern_set {
   // The index of the first pattern that matches `text`, -1 when none. Thread-safe. When
   // `needles_seen` is given, bit i is set unless the text cannot hold needle i (the scan folds
   // ASCII case and looks for a needle's first twelve bytes: a set bit is a maybe).
-  int first_match(std::string_view text, std::uint32_t* needles_seen = nullptr) const;
+  // When `captured` is given and the pattern found has capturing groups, its groups are left
+  // there (the whole match first) by the run that tested it, and `captured` is not empty; else it
+  // is left empty and the caller runs the pattern again for them.
+  int first_match(std::string_view text, std::uint32_t* needles_seen = nullptr,
+                  std::vector<re2::StringPiece>* captured = nullptr) const;
   // The same answer from the RE2::Set alone, without the prefilter: for the checks at load.
   int first_match_unfiltered(std::string_view text) const;
   std::size_t size() const { return size_; }
