@@ -114,17 +114,18 @@ uvicorn_outcome decode_uvicorn_message(std::string_view message, event& e) {
 }
 
 std::string without_query(std::string_view line) {
+  // Copied a run at a time between the queries: most lines have none (a byte at a time was a
+  // fiftieth of a proxy log's decoding, profiled).
   std::string out;
   out.reserve(line.size());
-  std::size_t i = 0;
-  while (i < line.size()) {
-    if (line[i] == '?') {
-      while (i < line.size() && line[i] != ' ' && line[i] != '"') ++i;
-      continue;
-    }
-    out.push_back(line[i]);
-    ++i;
+  std::size_t from = 0;
+  for (std::size_t query = line.find('?'); query != std::string_view::npos;
+       query = line.find('?', from)) {
+    out.append(line.substr(from, query - from));
+    from = line.find_first_of(" \"", query);
+    if (from == std::string_view::npos) return out;
   }
+  out.append(line.substr(from));
   return out;
 }
 
