@@ -387,7 +387,8 @@ void catalogue::compile_on_first_use() {
   lazy_ = std::make_unique<std::once_flag>();
 }
 
-match_result catalogue::apply(std::string_view text, event& e, const match_context& context) const {
+match_result catalogue::apply(std::string_view text, event& e, const match_context& context,
+                              extraction_time extraction) const {
   if (lazy_) {
     // Once, from whichever thread gets here first; the others wait for it.
     std::call_once(*lazy_, [this] { const_cast<catalogue*>(this)->compile(); });
@@ -426,10 +427,21 @@ match_result catalogue::apply(std::string_view text, event& e, const match_conte
   } else {
     for (const field_template& t : entry.fields) fill_event_field(e, t.field, t.text);
   }
-  const detail::extractor_input extractor_in{context, needles_seen};
+  const pending_extraction rest{this, static_cast<std::uint32_t>(first), needles_seen};
+  if (extraction == extraction_time::later && (!c.extractors.empty() || !entry.defaults.empty())) {
+    return {match_outcome::event, &entry, rest};
+  }
+  complete(rest, text, context, e);
+  return {match_outcome::event, &entry, std::nullopt};
+}
+
+void catalogue::complete(const pending_extraction& pending, std::string_view text,
+                         const match_context& context, event& e) const {
+  const message_entry& entry = entries_[pending.entry];
+  const compiled_entry& c = compiled_[pending.entry];
+  const detail::extractor_input extractor_in{context, pending.needles_seen};
   for (const detail::extractor_fn fn : c.extractors) fn(text, extractor_in, e);
   for (const field_template& t : entry.defaults) fill_event_field(e, t.field, t.text);
-  return {match_outcome::event, &entry};
 }
 
 std::vector<std::string> catalogue::check_samples() const {

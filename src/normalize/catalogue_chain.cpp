@@ -14,9 +14,10 @@ catalogue_chain::catalogue_chain(const input_context& context) {
 }
 
 formats::match_result catalogue_chain::apply(std::string_view text, event& e,
-                                             const formats::match_context& context) const {
+                                             const formats::match_context& context,
+                                             formats::extraction_time extraction) const {
   for (const formats::catalogue* c : catalogues_) {
-    const formats::match_result result = c->apply(text, e, context);
+    formats::match_result result = c->apply(text, e, context, extraction);
     if (result.outcome != formats::match_outcome::none) return result;
   }
   return {};

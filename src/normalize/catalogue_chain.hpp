@@ -14,8 +14,9 @@ class catalogue_chain {
  public:
   explicit catalogue_chain(const input_context& context);
   // The first catalogue that knows the message decides (event or skip).
-  formats::match_result apply(std::string_view text, event& e,
-                              const formats::match_context& context = {}) const;
+  formats::match_result apply(
+      std::string_view text, event& e, const formats::match_context& context = {},
+      formats::extraction_time extraction = formats::extraction_time::now) const;
   bool empty() const { return catalogues_.empty(); }
 
  private:

@@ -235,6 +235,30 @@ void input_decoder::on_event_completed_from(event&& e, std::string_view text,
   on_event(std::move(e));
 }
 
+bool input_decoder::waits_for_pairing(const event& e) const {
+  return role_of(e.source) == source_role::proxy &&
+         (e.kind == event_kind::request || is_proxy_answer(e));
+}
+
+// Queued as it comes (pair_or_queue), at the position noted: any event but a proxy's request or
+// answer, and not one offered to the fallback format.
+bool input_decoder::completes_later(const event& e) const {
+  return deferred_ != nullptr && diverted_ == nullptr && !waits_for_pairing(e);
+}
+
+void input_decoder::on_event_completed_masking(event&& e, std::string_view text,
+                                               event_completer_fn complete) {
+  if (!completes_later(e) || text.size() > deferred_work::longest_text) {
+    complete(text, e);
+    on_event_masking_message(std::move(e));
+    return;
+  }
+  const std::size_t position = out_->size();
+  deferred_->completions.push_back({position, deferred_->text.size(), text.size(), complete});
+  deferred_->text.append(text);
+  deliver(std::move(e), template_state::to_mask);
+}
+
 void deferred_work::complete(event_queue& events) {
   const std::string_view all = text;
   for (const pending& p : completions) {

@@ -1,6 +1,7 @@
 #include "litellm_messages.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "loopscope/core/text_lines.hpp"
 
@@ -79,9 +80,10 @@ std::string_view strip_ansi(std::string_view text, std::string& out) {
 }
 
 classification classify_litellm_message(const catalogue_chain& catalogues, std::string_view text,
-                                        std::string_view traceback_exception, event& e) {
+                                        std::string_view traceback_exception, event& e,
+                                        formats::extraction_time extraction) {
   const formats::match_result match =
-      catalogues.apply(text, e, formats::match_context{traceback_exception});
+      catalogues.apply(text, e, formats::match_context{traceback_exception}, extraction);
   if (match.outcome != formats::match_outcome::event) return {};
   // The fallback fold's steps are the data's tags.
   const fallback_step step = match.entry->tag == "trying"         ? fallback_step::trying
@@ -99,7 +101,42 @@ classification classify_litellm_message(const catalogue_chain& catalogues, std::
   }
   // The template is made once the event is delivered (fallback_fold): a record's head is
   // classified again when continuation lines follow it.
-  return {true, step};
+  return {true, step, match.pending};
+}
+
+namespace {
+
+// The packed text's head: fixed-size fields, then the three texts' sizes.
+struct packed_head {
+  formats::pending_extraction pending;
+  std::uint32_t session_bytes;
+  std::uint32_t traceback_bytes;
+};
+
+}  // namespace
+
+deferred_fields::deferred_fields(const formats::pending_extraction& pending,
+                                 std::string_view fallback_session,
+                                 std::string_view traceback_exception, std::string_view text) {
+  const packed_head head{pending, static_cast<std::uint32_t>(fallback_session.size()),
+                         static_cast<std::uint32_t>(traceback_exception.size())};
+  packed_.reserve(sizeof head + fallback_session.size() + traceback_exception.size() + text.size());
+  packed_.append(reinterpret_cast<const char*>(&head), sizeof head);
+  packed_.append(fallback_session);
+  packed_.append(traceback_exception);
+  packed_.append(text);
+}
+
+void deferred_fields::complete(std::string_view packed, event& e) {
+  packed_head head;
+  std::memcpy(&head, packed.data(), sizeof head);
+  std::string_view rest = packed.substr(sizeof head);
+  const std::string_view session = rest.substr(0, head.session_bytes);
+  rest.remove_prefix(head.session_bytes);
+  const std::string_view traceback = rest.substr(0, head.traceback_bytes);
+  rest.remove_prefix(head.traceback_bytes);
+  head.pending.from->complete(head.pending, rest, formats::match_context{traceback}, e);
+  if (e.session_key.empty()) e.session_key = session;
 }
 
 std::string_view last_exception_line(std::string_view traceback) {
@@ -140,12 +177,21 @@ bool looks_like_record_part(std::string_view line) {
   return false;
 }
 
-void fallback_fold::push(event&& e, fallback_step step, event_sink& sink) {
+void fallback_fold::push(event&& e, fallback_step step, event_sink& sink,
+                         const deferred_fields* later) {
+  const auto deliver = [&](event&& delivered) {
+    if (later != nullptr) {
+      sink.on_event_completed_masking(std::move(delivered), later->packed(),
+                                      &deferred_fields::complete);
+    } else {
+      sink.on_event_masking_message(std::move(delivered));
+    }
+  };
   if (holding_) {
     holding_ = false;
     if (step == fallback_step::falling_back) {
       // One fallback: the "Falling back" line names the group and stands for both.
-      sink.on_event_masking_message(std::move(e));
+      deliver(std::move(e));
       return;
     }
     sink.on_event_masking_message(std::move(held_));
@@ -155,7 +201,7 @@ void fallback_fold::push(event&& e, fallback_step step, event_sink& sink) {
     holding_ = true;
     return;
   }
-  sink.on_event_masking_message(std::move(e));
+  deliver(std::move(e));
 }
 
 void fallback_fold::flush(event_sink& sink) {

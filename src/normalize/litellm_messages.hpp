@@ -4,6 +4,7 @@
 // around the message differs and stays here.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ enum class fallback_step : unsigned char { none, trying, falling_back };
 struct classification {
   bool is_event = false;  // false: not a catalogued message; the record is skipped
   fallback_step step = fallback_step::none;
+  // With formats::extraction_time::later: the fields the entry's extractors and defaults are
+  // still to fill (deferred_fields).
+  std::optional<formats::pending_extraction> pending;
 };
 
 // Classifies one record. `text` is the message (ANSI removed; continuation lines joined with
@@ -35,8 +39,24 @@ struct classification {
 // Fills kind, model, model_group, error_class, status, attempts, ids and message of `e`; leaves
 // the rest (time, session, excerpt) to the caller, and the template to fallback_fold, which
 // delivers the event.
-classification classify_litellm_message(const catalogue_chain& catalogues, std::string_view text,
-                                        std::string_view traceback_exception, event& e);
+classification classify_litellm_message(
+    const catalogue_chain& catalogues, std::string_view text, std::string_view traceback_exception,
+    event& e, formats::extraction_time extraction = formats::extraction_time::now);
+
+// A classification's pending fields as one text an event_sink may copy and complete on another
+// thread (event_sink::on_event_completed_masking): what is pending, the session the record
+// falls back to when the fields name none, the traceback's exception line and the message.
+class deferred_fields {
+ public:
+  deferred_fields(const formats::pending_extraction& pending, std::string_view fallback_session,
+                  std::string_view traceback_exception, std::string_view text);
+  std::string_view packed() const { return packed_; }
+  // The event_completer_fn: fills `e` from a packed text.
+  static void complete(std::string_view packed, event& e);
+
+ private:
+  std::string packed_;
+};
 
 // The exception line of a Python traceback: the last line that is neither indented nor a frame
 // ("litellm.exceptions.RateLimitError: …"). Empty when there is none.
@@ -53,7 +73,10 @@ bool looks_like_record_part(std::string_view line);
 // still emitted on its own.
 class fallback_fold {
  public:
-  void push(event&& e, fallback_step step, event_sink& sink);
+  // `later`: fields of `e` still to fill, when `e` is delivered as it comes (never for a
+  // `trying` step, which is held: its fields must be filled before).
+  void push(event&& e, fallback_step step, event_sink& sink,
+            const deferred_fields* later = nullptr);
   void flush(event_sink& sink);
 
  private:

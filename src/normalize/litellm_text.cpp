@@ -162,7 +162,10 @@ class litellm_text_normalizer final : public format_normalizer {
     if (h.seconds >= 0) record_.time = stamp(h.seconds);
     // Whether the head alone is a catalogued message decides how its lines are counted; the
     // record is classified again once complete.
-    record_.head_class = classify_litellm_message(catalogues_, record_.text, {}, record_.head);
+    // The fields only: whether the record is the head alone is known at flush, and a head
+    // classified again there needs none of them.
+    record_.head_class = classify_litellm_message(catalogues_, record_.text, {}, record_.head,
+                                                  formats::extraction_time::later);
     record_.is_event = record_.head_class.is_event;
     record_.head_kind = record_.head.kind;
     record_.head_bytes = record_.text.size();
@@ -295,14 +298,26 @@ class litellm_text_normalizer final : public format_normalizer {
         e.excerpt = std::move(kept_excerpt);
       }
     } else {
-      c = classify_litellm_message(catalogues_, text, record_.traceback_exception, e);
+      c = classify_litellm_message(catalogues_, text, record_.traceback_exception, e,
+                                   formats::extraction_time::later);
     }
     if (!c.is_event) return;
-    if (e.session_key.empty()) e.session_key = session_key_;
     if (record_.time) {
       e.time = record_.time;
       e.time_is = time_quality::date_inferred;
     }
+    // A `trying` step is held by the fold: its fields are filled now. The others' may be left
+    // to the sink, which fills them later when nothing reads them while decoding.
+    const std::string_view traceback =
+        same_as_head ? std::string_view() : record_.traceback_exception;
+    if (c.pending && c.step != fallback_step::trying && sink.completes_later(e)) {
+      const deferred_fields later(*c.pending, session_key_, traceback, text);
+      fold_.push(std::move(e), c.step, sink, &later);
+      return;
+    }
+    if (c.pending)
+      c.pending->from->complete(*c.pending, text, formats::match_context{traceback}, e);
+    if (e.session_key.empty()) e.session_key = session_key_;
     fold_.push(std::move(e), c.step, sink);
   }
 

@@ -42,6 +42,12 @@ void event_sink::on_event_masking_message(event&& e) {
   on_event(std::move(e));
 }
 
+void event_sink::on_event_completed_masking(event&& e, std::string_view text,
+                                            event_completer_fn complete) {
+  complete(text, e);
+  on_event_masking_message(std::move(e));
+}
+
 bool is_known_decoder(std::string_view name) {
   return find_decoder(name) != nullptr;
 }

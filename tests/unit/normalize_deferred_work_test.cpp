@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "loopscope/formats/catalogue.hpp"
 #include "loopscope/normalize/input_decoder.hpp"
 
 namespace {
@@ -53,13 +54,16 @@ decoded decode(const std::filesystem::path& path, std::size_t batch_lines) {
   return out;
 }
 
+// The recorded samples and the real excerpts (LiteLLM tracebacks, retries, fallbacks among them).
 std::vector<std::filesystem::path> recorded_logs() {
   std::vector<std::filesystem::path> logs;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(
-           std::filesystem::path(LOOPSCOPE_SOURCE_DIR) / "samples")) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && (name.ends_with(".log") || name.ends_with(".jsonl"))) {
-      logs.push_back(entry.path());
+  for (const char* folder : {"samples", "tests/data"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(
+             std::filesystem::path(LOOPSCOPE_SOURCE_DIR) / folder)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.is_regular_file() && (name.ends_with(".log") || name.ends_with(".jsonl"))) {
+        logs.push_back(entry.path());
+      }
     }
   }
   return logs;
@@ -92,6 +96,34 @@ TEST_CASE("templates, hashes and arguments left to the reader are the ones made 
       }
     }
   }
-  CHECK(masked_later > 100);    // the proxy logs' messages
-  CHECK(completed_later > 10);  // the rollouts' tool outputs and calls
+  CHECK(masked_later > 100);     // the proxy logs' messages
+  CHECK(completed_later > 100);  // the rollouts' tool outputs and calls, the proxies' fields
+}
+
+TEST_CASE("a proxy record's catalogued fields filled by the reader are the ones filled at once") {
+  // An exception's class and status, retries, model group and ids are left to the reader for the
+  // events nothing pairs while decoding: every field data can fill must come out the same.
+  std::size_t compared = 0;
+  for (const std::filesystem::path& log : recorded_logs()) {
+    const decoded at_once = decode(log, 0);
+    for (const std::size_t batch_lines : {1U, 4096U}) {
+      CAPTURE(log.string());
+      CAPTURE(batch_lines);
+      const decoded later = decode(log, batch_lines);
+      REQUIRE(later.events.size() == at_once.events.size());
+      for (std::size_t i = 0; i < later.events.size(); ++i) {
+        CAPTURE(i);
+        for (int f = 0; f <= static_cast<int>(loopscope::formats::event_field::phase); ++f) {
+          const auto field = static_cast<loopscope::formats::event_field>(f);
+          CAPTURE(loopscope::formats::event_field_name(field));
+          CHECK(loopscope::formats::event_field_value(later.events[i], field) ==
+                loopscope::formats::event_field_value(at_once.events[i], field));
+        }
+        CHECK(later.events[i].kind == at_once.events[i].kind);
+        CHECK(std::string(later.events[i].excerpt) == std::string(at_once.events[i].excerpt));
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared > 1000);
 }

@@ -161,6 +161,12 @@ class input_decoder final : private event_sink {
   void on_event_completed_from(event&& e, std::string_view text,
                                event_completer_fn complete) override;
   void on_event_masking_message(event&& e) override;
+  void on_event_completed_masking(event&& e, std::string_view text,
+                                  event_completer_fn complete) override;
+  // A proxy's request waits here for its answer and an answer is paired with it: their fields
+  // are read while decoding, so they are never completed later.
+  bool waits_for_pairing(const event& e) const;
+  bool completes_later(const event& e) const override;
   // Whether an event's text_template is made or still mask_text(message) to make.
   enum class template_state : unsigned char { made, to_mask };
   void deliver(event&& e, template_state state);

@@ -40,6 +40,14 @@ class event_sink {
   // this way: its decoding thread does three times the work of the one that reads its events
   // (callgrind, 10 MB LiteLLM log), so the reader masks them when it can.
   virtual void on_event_masking_message(event&& e);
+  // Both: `e` once complete(text, e) has run, its text_template then mask_text(e.message). A
+  // proxy's catalogued fields (an exception's class and status, retries, ids) are filled so when
+  // nothing that decodes reads them: the sink knows which events it pairs and reads.
+  virtual void on_event_completed_masking(event&& e, std::string_view text,
+                                          event_completer_fn complete);
+  // Whether on_event_completed_masking would leave `e`'s completion for later: when not, the
+  // caller fills the fields itself and spares the copy of the text.
+  virtual bool completes_later(const event& /*e*/) const { return false; }
 };
 
 // What became of one line.
