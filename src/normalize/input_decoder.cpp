@@ -219,44 +219,38 @@ void input_decoder::finish(event_queue& out) {
   normalizers_.clear();
 }
 
-void input_decoder::on_event_completed_from(event&& e, std::string_view text,
-                                            event_completer_fn complete) {
-  // A proxy's events may wait to be paired, and events offered to the fallback format may be
-  // dropped: only a client's event is queued as it comes, at the position noted.
-  if (deferred_ == nullptr || diverted_ != nullptr || text.size() > deferred_work::longest_text ||
-      role_of(e.source) != source_role::client) {
-    complete(text, e);
-    on_event(std::move(e));
-    return;
-  }
-  const std::size_t position = out_->size();
-  deferred_->completions.push_back({position, deferred_->text.size(), text.size(), complete});
-  deferred_->text.append(text);
-  on_event(std::move(e));
-}
-
 bool input_decoder::waits_for_pairing(const event& e) const {
   return role_of(e.source) == source_role::proxy &&
          (e.kind == event_kind::request || is_proxy_answer(e));
 }
 
-// Queued as it comes (pair_or_queue), at the position noted: any event but a proxy's request or
-// answer, and not one offered to the fallback format.
+// A proxy's request or answer may wait to be paired, and events offered to the fallback format may
+// be dropped: any other event is queued as it comes (pair_or_queue), at the position noted.
 bool input_decoder::completes_later(const event& e) const {
   return deferred_ != nullptr && diverted_ == nullptr && !waits_for_pairing(e);
 }
 
+// Completes `e` from `text` now, or notes that the reader is to (the event is queued next), then
+// delivers it.
+void input_decoder::complete_and_deliver(event&& e, std::string_view text,
+                                         event_completer_fn complete, template_state state) {
+  if (completes_later(e) && text.size() <= deferred_work::longest_text) {
+    deferred_->completions.push_back({out_->size(), deferred_->text.size(), text.size(), complete});
+    deferred_->text.append(text);
+  } else {
+    complete(text, e);
+  }
+  deliver(std::move(e), state);
+}
+
+void input_decoder::on_event_completed_from(event&& e, std::string_view text,
+                                            event_completer_fn complete) {
+  complete_and_deliver(std::move(e), text, complete, template_state::made);
+}
+
 void input_decoder::on_event_completed_masking(event&& e, std::string_view text,
                                                event_completer_fn complete) {
-  if (!completes_later(e) || text.size() > deferred_work::longest_text) {
-    complete(text, e);
-    on_event_masking_message(std::move(e));
-    return;
-  }
-  const std::size_t position = out_->size();
-  deferred_->completions.push_back({position, deferred_->text.size(), text.size(), complete});
-  deferred_->text.append(text);
-  deliver(std::move(e), template_state::to_mask);
+  complete_and_deliver(std::move(e), text, complete, template_state::to_mask);
 }
 
 void deferred_work::complete(event_queue& events) {

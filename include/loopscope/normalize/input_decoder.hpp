@@ -167,9 +167,12 @@ class input_decoder final : private event_sink {
   // are read while decoding, so they are never completed later.
   bool waits_for_pairing(const event& e) const;
   bool completes_later(const event& e) const override;
+
   // Whether an event's text_template is made or still mask_text(message) to make.
   enum class template_state : unsigned char { made, to_mask };
   void deliver(event&& e, template_state state);
+  void complete_and_deliver(event&& e, std::string_view text, event_completer_fn complete,
+                            template_state state);
   void normalize_line(format_id format, std::string_view text, origin where);
   format_normalizer* normalizer_for(format_id format);
   // Offers a line no format claimed to the registry's fallback format (the generic reader).
