@@ -236,6 +236,26 @@ class text_masker {
     // past what counts, and for put_padded_text's reads past the end.
     char bytes[flush_at + 80];
 
+    // Which of a block's first `count` bytes are written, from which of them are blanks (bit i:
+    // byte i), and the state after them; 0 when they are all blanks. A run's last blank stands for
+    // the run when a byte follows it in the block; the block's last blank waits (space_pending)
+    // to see what follows; a pending space before the block goes into `bytes` here.
+    std::uint64_t keep_of(std::uint64_t blank, std::uint64_t valid, unsigned count) {
+      const std::uint64_t plain = ~blank & valid;
+      if (plain == 0) {
+        space_pending = emitted;
+        return 0;
+      }
+      const unsigned first = static_cast<unsigned>(std::countr_zero(plain));
+      std::uint64_t keep = plain | (blank & (plain >> 1));
+      if (!emitted) keep &= ~((std::uint64_t{1} << first) - 1);  // blanks before anything written
+      bytes[size] = ' ';
+      size += (first == 0 && space_pending) ? 1 : 0;
+      space_pending = ((blank >> (count - 1)) & 1U) != 0;
+      emitted = true;
+      return keep;
+    }
+
     // The first `count` bytes at `from` (1 to 64), as feed_bytes would take them; the bytes past
     // them are not read (a masked load does not fault on them).
     __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) void add_wide(const char* from,
@@ -247,19 +267,8 @@ class text_masker {
                                    _mm512_cmpeq_epi8_mask(block, _mm512_set1_epi8('\t')) |
                                    _mm512_cmpeq_epi8_mask(block, _mm512_set1_epi8('\r'))) &
                                   valid;
-      const std::uint64_t plain = ~blank & valid;
-      if (plain == 0) {
-        space_pending = emitted;
-        return;
-      }
-      const unsigned first = static_cast<unsigned>(std::countr_zero(plain));
-      // As in add(): a run's last blank stands for the run when a byte follows it in the block.
-      std::uint64_t keep = plain | (blank & (plain >> 1));
-      if (!emitted) keep &= ~((std::uint64_t{1} << first) - 1);
-      bytes[size] = ' ';
-      size += (first == 0 && space_pending) ? 1 : 0;
-      space_pending = ((blank >> (count - 1)) & 1U) != 0;
-      emitted = true;
+      const std::uint64_t keep = keep_of(blank, valid, count);
+      if (keep == 0) return;
       const __m512i spaced = _mm512_mask_mov_epi8(block, blank, _mm512_set1_epi8(' '));
       _mm512_storeu_si512(bytes + size, _mm512_maskz_compress_epi8(keep, spaced));
       size += static_cast<std::size_t>(std::popcount(keep));
@@ -274,21 +283,8 @@ class text_masker {
                                     _mm_cmpeq_epi8(block, _mm_set1_epi8('\r'))));
       const unsigned valid = count == 16 ? 0xFFFFU : (1U << count) - 1;
       const unsigned blank = static_cast<unsigned>(_mm_movemask_epi8(blank_lanes)) & valid;
-      const unsigned plain = ~blank & valid;
-      if (plain == 0) {
-        space_pending = emitted;
-        return;
-      }
-      const unsigned first = static_cast<unsigned>(std::countr_zero(plain));
-      // A run's last blank stands for the run when a byte follows it in the block; the block's
-      // last blank waits (space_pending) to see what follows.
-      unsigned keep = plain | (blank & (plain >> 1));
-      if (!emitted) keep &= ~((1U << first) - 1);  // blanks before anything written go nowhere
-      bytes[size] = ' ';
-      size += (first == 0 && space_pending) ? 1 : 0;
-      space_pending = ((blank >> (count - 1)) & 1U) != 0;
-      emitted = true;
-
+      const auto keep = static_cast<unsigned>(keep_of(blank, valid, count));
+      if (keep == 0) return;
       const __m128i spaced = _mm_or_si128(_mm_andnot_si128(blank_lanes, block),
                                           _mm_and_si128(blank_lanes, _mm_set1_epi8(' ')));
       const auto low_control = static_cast<long long>(gather_controls[keep & 0xFFU]);
