@@ -115,12 +115,13 @@ struct packed_head {
 
 }  // namespace
 
-deferred_fields::deferred_fields(const formats::pending_extraction& pending,
+deferred_fields::deferred_fields(std::string& buffer, const formats::pending_extraction& pending,
                                  std::string_view fallback_session,
-                                 std::string_view traceback_exception, std::string_view text) {
+                                 std::string_view traceback_exception, std::string_view text)
+    : packed_(buffer) {
   const packed_head head{pending, static_cast<std::uint32_t>(fallback_session.size()),
                          static_cast<std::uint32_t>(traceback_exception.size())};
-  packed_.reserve(sizeof head + fallback_session.size() + traceback_exception.size() + text.size());
+  packed_.clear();
   packed_.append(reinterpret_cast<const char*>(&head), sizeof head);
   packed_.append(fallback_session);
   packed_.append(traceback_exception);

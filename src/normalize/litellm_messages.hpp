@@ -48,14 +48,17 @@ classification classify_litellm_message(
 // falls back to when the fields name none, the traceback's exception line and the message.
 class deferred_fields {
  public:
-  deferred_fields(const formats::pending_extraction& pending, std::string_view fallback_session,
-                  std::string_view traceback_exception, std::string_view text);
+  // Packed into `buffer`, which the caller keeps from record to record (no allocation per event);
+  // valid until the buffer is packed again.
+  deferred_fields(std::string& buffer, const formats::pending_extraction& pending,
+                  std::string_view fallback_session, std::string_view traceback_exception,
+                  std::string_view text);
   std::string_view packed() const { return packed_; }
   // The event_completer_fn: fills `e` from a packed text.
   static void complete(std::string_view packed, event& e);
 
  private:
-  std::string packed_;
+  std::string& packed_;
 };
 
 // The exception line of a Python traceback: the last line that is neither indented nor a frame

@@ -311,7 +311,7 @@ class litellm_text_normalizer final : public format_normalizer {
     const std::string_view traceback =
         same_as_head ? std::string_view() : record_.traceback_exception;
     if (c.pending && c.step != fallback_step::trying && sink.completes_later(e)) {
-      const deferred_fields later(*c.pending, session_key_, traceback, text);
+      const deferred_fields later(packed_fields_, *c.pending, session_key_, traceback, text);
       fold_.push(std::move(e), c.step, sink, &later);
       return;
     }
@@ -328,8 +328,9 @@ class litellm_text_normalizer final : public format_normalizer {
   int last_seconds_ = -1;
   record record_;
   fallback_fold fold_;
-  std::string clean_buffer_;  // a header line without its colour codes, when it had any
-  std::string line_buffer_;   // the same for a continuation line
+  std::string clean_buffer_;   // a header line without its colour codes, when it had any
+  std::string line_buffer_;    // the same for a continuation line
+  std::string packed_fields_;  // a record's fields left to the sink (deferred_fields)
 };
 
 }  // namespace
