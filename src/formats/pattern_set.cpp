@@ -256,10 +256,8 @@ const std::vector<int>& pattern_set::candidates(const std::vector<int>& atoms) c
 int pattern_set::first_match(std::string_view text, std::uint32_t* needles_seen,
                              std::vector<re2::StringPiece>* captured) const {
   if (captured != nullptr) captured->clear();
-  if (!set_) {
-    if (needles_seen != nullptr) *needles_seen = ~std::uint32_t{0};
-    return -1;
-  }
+  if (needles_seen != nullptr) *needles_seen = ~std::uint32_t{0};  // unless the scan says less
+  if (!set_) return -1;
   thread_local std::vector<int> atoms;
   thread_local std::vector<unsigned char> seen;
   atoms.assign(forced_atoms_.begin(), forced_atoms_.end());
@@ -279,8 +277,6 @@ int pattern_set::first_match(std::string_view text, std::uint32_t* needles_seen,
     }
     atoms.resize(kept);
     if (needles_seen != nullptr) *needles_seen = found_needles;
-  } else if (needles_seen != nullptr) {
-    *needles_seen = ~std::uint32_t{0};
   }
   // A needle is searched for byte for byte, ASCII: the folding of non-ASCII characters onto
   // ASCII letters below cannot hide one, so the needles found stand.
