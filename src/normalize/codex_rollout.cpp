@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "canonical_json.hpp"
 #include "codex_messages.hpp"
 #include "json_line.hpp"
 #include "loopscope/normalize/normalizer.hpp"
@@ -42,245 +43,6 @@ namespace {
 
 // Shown in text_template for tool calls: enough to recognise the call.
 constexpr std::size_t rendering_bytes = 160;
-
-// The first byte at or after `from` that JSON must escape ('"', '\\', a control), or the text's
-// size: sixteen or eight bytes per step (a byte per step was most of canonicalising an argument
-// string).
-std::size_t next_json_escape(std::string_view text, std::size_t from) {
-  std::size_t at = from;
-#if defined(__SSE2__)
-  // Sixteen at a time with SSE2 (the x86-64 baseline): a control byte is one whose unsigned
-  // maximum with 0x1F is 0x1F.
-  for (; at + 16 <= text.size(); at += 16) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
-    const __m128i found_lanes =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('"')),
-                                  _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))),
-                     _mm_cmpeq_epi8(_mm_max_epu8(block, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
-    const int found = _mm_movemask_epi8(found_lanes);
-    if (found != 0) {
-      return at + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(found)));
-    }
-  }
-#endif
-  for (; at + 8 <= text.size(); at += 8) {
-    const std::uint64_t word = word_reader::load(text.data() + at);
-    const std::uint64_t found = zero_bytes(word ^ (ones * '"')) | zero_bytes(word ^ (ones * '\\')) |
-                                zero_bytes(word & (ones * 0xE0));
-    if (found != 0) return at + static_cast<std::size_t>(std::countr_zero(found)) / 8;
-  }
-  while (at < text.size() && text[at] != '"' && text[at] != '\\' &&
-         static_cast<unsigned char>(text[at]) >= 0x20) {
-    ++at;
-  }
-  return at;
-}
-
-// The canonical text is written to a std::string (local_shell commands) or straight into a
-// hashing_prefix (function-call arguments): the hash of a large argument string is what is used,
-// and building the string only to hash it was a copy per call (profiled).
-template <typename Out>
-void append_json_string(Out& out, std::string_view text) {
-  out.push_back('"');
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    // Most bytes need no escape: append them a run at a time.
-    const std::size_t run = next_json_escape(text, i);
-    if (run > i) {
-      out.append(text.substr(i, run - i));
-      i = run;
-      if (i == text.size()) break;
-    }
-    const char c = text[i];
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char hex[] = "0123456789abcdef";
-          out.append("\\u00");
-          out.push_back(hex[(c >> 4) & 0xF]);
-          out.push_back(hex[c & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-// What a tool call's canonical arguments are used for: their stable_hash, and the first bytes of
-// "<tool> <arguments>" for the call's text_template. Both are taken as the text is written, so the
-// arguments are never held whole.
-class hashing_prefix {
- public:
-  explicit hashing_prefix(std::size_t keep) : keep_(keep) {}
-
-  // Canonical JSON comes in pieces of a few bytes (a quote, a key, a comma): they are gathered
-  // and hashed a buffer at a time, as hashing each piece by itself was most of the cost of a
-  // call's arguments (profiled).
-  void append(std::string_view text) {
-    keep(text);
-    if (text.size() > staged_room - staged_) {
-      flush();
-      if (text.size() >= staged_room) {
-        hasher_.update(text);
-        return;
-      }
-    }
-    std::memcpy(staged_bytes_.data() + staged_, text.data(), text.size());
-    staged_ += text.size();
-  }
-  void push_back(char c) {
-    keep(std::string_view(&c, 1));
-    if (staged_ == staged_room) flush();
-    staged_bytes_[staged_++] = c;
-  }
-  // Kept but not hashed: the tool name in front of the arguments.
-  void lead_with(std::string_view text) {
-    keep_in_prefix(text);
-    lead_ += text.size();
-  }
-
-  std::uint64_t hash() {
-    flush();
-    return hasher_.value();
-  }
-  // cut(<lead><text>, limit) as if the whole text had been kept (keep must be limit + 1).
-  std::string cut_prefix(std::size_t limit) const {
-    std::string text = prefix_;
-    if (lead_ + size_ <= limit) return text;
-    std::size_t at = limit;
-    while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
-    text.resize(at);
-    text += "…";
-    return text;
-  }
-
- private:
-  static constexpr std::size_t staged_room = 512;
-
-  // The first keep_ bytes of the lead and the text, for the template.
-  void keep_in_prefix(std::string_view text) {
-    if (prefix_.size() < keep_) prefix_.append(text.substr(0, keep_ - prefix_.size()));
-  }
-  void keep(std::string_view text) {
-    keep_in_prefix(text);
-    size_ += text.size();
-  }
-  void flush() {
-    hasher_.update_padded(std::string_view(staged_bytes_.data(), staged_));
-    staged_ = 0;
-  }
-
-  std::size_t keep_;
-  stable_hasher hasher_;  // the same as stable_hash of the whole canonical text
-  std::array<char, staged_room + 8> staged_bytes_;  // read a word at a time, past the end too
-  std::size_t staged_ = 0;
-  std::string prefix_;
-  std::size_t lead_ = 0;
-  std::size_t size_ = 0;
-};
-
-// JSON with object keys sorted and no insignificant whitespace: equal arguments, equal text.
-template <typename Out>
-void append_canonical(Out& out, simdjson::dom::element value, int depth) {
-  if (depth > 64) return;  // simdjson bounds depth too; this only keeps the recursion honest
-  switch (value.type()) {
-    case simdjson::dom::element_type::OBJECT: {
-      simdjson::dom::object object;
-      if (value.get_object().get(object) != simdjson::SUCCESS) return;
-      // A call's arguments hold a few keys: they are sorted in place on the stack, by insertion
-      // (stable, as std::stable_sort, whose buffer and vector were two allocations per call).
-      using field_entry = std::pair<std::string_view, simdjson::dom::element>;
-      constexpr std::size_t few = 16;
-      std::array<field_entry, few> on_stack;
-      std::vector<field_entry> many;
-      std::size_t count = 0;
-      for (const auto field : object) {
-        if (count < few) {
-          on_stack[count] = field_entry(field.key, field.value);
-        } else {
-          if (many.empty()) many.assign(on_stack.begin(), on_stack.end());
-          many.emplace_back(field.key, field.value);
-        }
-        ++count;
-      }
-      const std::span<field_entry> fields =
-          count <= few ? std::span<field_entry>(on_stack.data(), count) : std::span(many);
-      if (count <= few) {
-        for (std::size_t i = 1; i < fields.size(); ++i) {
-          for (std::size_t j = i; j > 0 && fields[j].first < fields[j - 1].first; --j) {
-            std::swap(fields[j], fields[j - 1]);
-          }
-        }
-      } else {
-        std::stable_sort(fields.begin(), fields.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-      }
-      out.push_back('{');
-      for (std::size_t i = 0; i < fields.size(); ++i) {
-        if (i > 0) out.push_back(',');
-        append_json_string(out, fields[i].first);
-        out.push_back(':');
-        append_canonical(out, fields[i].second, depth + 1);
-      }
-      out.push_back('}');
-      return;
-    }
-    case simdjson::dom::element_type::ARRAY: {
-      simdjson::dom::array array;
-      if (value.get_array().get(array) != simdjson::SUCCESS) return;
-      out.push_back('[');
-      bool first = true;
-      for (const auto item : array) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_canonical(out, item, depth + 1);
-      }
-      out.push_back(']');
-      return;
-    }
-    case simdjson::dom::element_type::STRING: {
-      std::string_view text;
-      if (value.get_string().get(text) == simdjson::SUCCESS) append_json_string(out, text);
-      return;
-    }
-    case simdjson::dom::element_type::INT64:
-    case simdjson::dom::element_type::UINT64: {
-      // As simdjson::to_string writes them, without its string.
-      char digits[24];
-      const auto written = value.type() == simdjson::dom::element_type::INT64
-                               ? std::to_chars(std::begin(digits), std::end(digits),
-                                               value.get_int64().value_unsafe())
-                               : std::to_chars(std::begin(digits), std::end(digits),
-                                               value.get_uint64().value_unsafe());
-      out.append(std::string_view(digits, static_cast<std::size_t>(written.ptr - digits)));
-      return;
-    }
-    case simdjson::dom::element_type::BOOL:
-      out.append(value.get_bool().value_unsafe() ? "true" : "false");
-      return;
-    case simdjson::dom::element_type::NULL_VALUE:
-      out.append("null");
-      return;
-    default:
-      out.append(simdjson::to_string(value));
-      return;
-  }
-}
 
 std::string collapse_whitespace(std::string_view text) {
   std::string out;
@@ -367,32 +129,32 @@ void complete_output_hash(std::string_view output, event& e) {
   e.output_hash = output_hash(output);
 }
 
-// The canonical form of a call's arguments into `out`; arguments that are not JSON are taken
-// with their whitespace collapsed. Run by the thread that completes the event (event_sink's
-// on_event_completed_from): the parser and its padded buffer are that thread's.
-void canonical_arguments(std::string_view arguments, hashing_prefix& out) {
-  thread_local simdjson::dom::parser parser;
-  thread_local std::string padded;
-  padded.assign(arguments);
-  padded.append(simdjson::SIMDJSON_PADDING, '\0');
-  simdjson::dom::element value;
-  if (parser.parse(padded.data(), arguments.size(), false).get(value) != simdjson::SUCCESS) {
-    out.append(collapse_whitespace(arguments));
-  } else {
-    append_canonical(out, value, 0);
-  }
-  // A buffer that grew for one exceptional call is not kept.
-  if (padded.capacity() > (std::size_t{1} << 20)) padded = std::string();
+std::string cut(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t at = limit;
+  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+  text.resize(at);
+  text += "…";
+  return text;
 }
 
-// A function call's arguments hash and template, from its arguments and its tool name.
+// A function call's arguments hash and template, from its arguments and its tool name; arguments
+// that are not JSON are taken with their whitespace collapsed. Run by the thread that completes
+// the event (event_sink's on_event_completed_from).
 void complete_function_call(std::string_view arguments, event& e) {
-  hashing_prefix canonical(rendering_bytes + 1);
-  canonical.lead_with(e.tool_name);
-  canonical.lead_with(" ");
-  canonical_arguments(arguments, canonical);
-  e.arguments_hash = canonical.hash();
-  e.text_template = mask_text(canonical.cut_prefix(rendering_bytes));
+  thread_local std::string canonical;
+  canonical.clear();
+  if (write_canonical(arguments, canonical) == canonical_outcome::not_json) {
+    canonical = collapse_whitespace(arguments);
+  }
+  e.arguments_hash = stable_hash(canonical);
+  std::string shown;
+  shown.reserve(e.tool_name.size() + 1 + std::min(canonical.size(), rendering_bytes + 1));
+  shown.append(e.tool_name.view()).push_back(' ');
+  shown.append(canonical, 0, rendering_bytes + 1);
+  e.text_template = mask_text(cut(std::move(shown), rendering_bytes));
+  // A buffer that grew for one exceptional call is not kept.
+  if (canonical.capacity() > (std::size_t{1} << 20)) canonical = std::string();
 }
 
 // Hands a line's events to the sink, noting that the line was used.
@@ -409,15 +171,6 @@ struct emitter {
     used = true;
   }
 };
-
-std::string cut(std::string text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t at = limit;
-  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
-  text.resize(at);
-  text += "…";
-  return text;
-}
 
 // Recognises the other copies of one message within a turn (see the note at the top). Bounded:
 // a turn with an absurd number of messages forgets the oldest.
