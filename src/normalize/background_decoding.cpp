@@ -29,6 +29,7 @@ void background_decoding::run() {
   try {
     for (;;) {
       batch next = spare_batch();
+      decoder_.renew_shared_texts();
       // Tool outputs' hashes, tool calls' arguments and message templates go to the reader, unless
       // batches already fill the hand-over (the reader is behind): then this thread takes them,
       // instead of waiting for room. With a decompressing thread on the same two cores, a .zst

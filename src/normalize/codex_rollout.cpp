@@ -297,6 +297,13 @@ class codex_rollout_normalizer final : public format_normalizer {
     return {used ? line_outcome::used : line_outcome::skipped, result.unknown_type};
   }
 
+  void renew_shared_texts() override {
+    for (shared_text* text : {&session_key_, &turn_key_, &model_, &cli_version_}) {
+      *text = text->renewed();
+    }
+    for (shared_text& name : recent_tool_names_) name = name.renewed();
+  }
+
  private:
   // Envelope types with nothing to detect: session_state (0.122+, agent task registration),
   // world_state (0.145+, a snapshot of settings), token_usage_record (0.171, per response usage).
@@ -507,7 +514,8 @@ class codex_rollout_normalizer final : public format_normalizer {
       event e = make(event_kind::tool_output);
       const std::string_view call_id = string_field(item, "call_id");
       const auto it = call_names_.find(call_id);
-      if (it != call_names_.end()) e.tool_name = it->second;
+      // Through the recent names, renewed with each batch (see renew_shared_texts).
+      if (it != call_names_.end()) e.tool_name = tool_name(it->second);
       if (e.tool_name.empty()) e.tool_name = tool_name(string_field(item, "name"));
       emit.completed_from(std::move(e), output_text(item), &complete_output_hash);
       return {line_outcome::used, false};

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "loopscope/normalize/background_decoding.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/report/event_writer.hpp"
 #include "test_support.hpp"
@@ -174,5 +175,49 @@ TEST_CASE("tool outputs hashed on the reading thread hash as they do inline, wha
     hashes.insert(inline_read.events.substr(at, 16));
   }
   CHECK(hashes.size() >= 5);
+  std::filesystem::remove(path);
+}
+
+// The running ids a rollout copies into every event are put in a new block with each batch (so
+// the decoding thread's copies and the consumer's releases do not share a count): the same
+// text, in several blocks, one per batch at most.
+TEST_CASE("a rollout's session and turn ids: the same text, a new block per batch") {
+  const auto path = std::filesystem::temp_directory_path() / "loopscope-renewed-ids.jsonl";
+  const int calls = 3000;  // about six batches of events
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << R"({"timestamp":"2026-12-01T21:29:21.000Z","type":"session_meta","payload":{"id":"s-1","cli_version":"0.145.0","originator":"codex_exec","model_provider":"litellm"}})"
+        << "\n";
+    out << R"({"timestamp":"2026-12-01T21:29:21.170Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t-1"}})"
+        << "\n";
+    for (int call = 0; call < calls; ++call) {
+      out << R"({"timestamp":"2026-12-01T21:29:22.000Z","type":"response_item","payload":{"type":"function_call","name":"exec_command","arguments":"{\"cmd\":\"ls\"}","call_id":"c)"
+          << call << R"("}})"
+          << "\n";
+    }
+  }
+  normalize::event_source source(0, ingest::input_spec{path.string(), path.string(), false},
+                                 std::nullopt, ingest::read_limits{});
+  source.read_in_background({std::make_shared<normalize::decoding_threads>(1), 0});
+  std::vector<event> kept;  // held, so that no block is freed and its address taken again
+  while (source.peek() != nullptr) kept.push_back(source.pop().e);
+  source.close();
+  REQUIRE(kept.size() == static_cast<std::size_t>(calls) + 2);
+  std::set<const char*> session_blocks;
+  std::set<const char*> tool_blocks;
+  for (const event& e : kept) {
+    CHECK(e.session_key == "s-1");
+    session_blocks.insert(e.session_key.data());
+    if (e.kind == event_kind::tool_call) {
+      CHECK(e.turn_key == "t-1");
+      CHECK(e.tool_name == "exec_command");
+      tool_blocks.insert(e.tool_name.data());
+    }
+  }
+  const std::size_t batches = kept.size() / normalize::background_decoding::batch_events + 1;
+  CHECK(session_blocks.size() > 1);
+  CHECK(session_blocks.size() <= batches + 1);
+  CHECK(tool_blocks.size() > 1);
+  CHECK(tool_blocks.size() <= batches + 1);
   std::filesystem::remove(path);
 }

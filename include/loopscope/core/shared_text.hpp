@@ -104,6 +104,13 @@ class shared_text {
   shared_text& operator=(const std::string& text) { return *this = std::string_view(text); }
   shared_text& operator=(const char* text) { return *this = std::string_view(text); }
 
+  // The same text in a block of its own. A normalizer's running ids (session, turn, model) are
+  // copied into every event the decoding thread makes and released by the thread that consumes
+  // the events: one block for both made them contend for its count's cache line on every copy.
+  // Renewed once per batch of events, the decoding thread counts up on a block that the other
+  // thread no longer counts down (see format_normalizer::renew_shared_texts).
+  shared_text renewed() const { return shared_text(view()); }
+
   // `head` then `tail` in one allocation: an excerpt and its ellipsis.
   static shared_text joined(std::string_view head, std::string_view tail) {
     shared_text text;

@@ -155,6 +155,12 @@ class input_decoder final : private event_sink {
   // The completions and masks of the events read from now on go to `into` (nullptr: taken at once);
   // the events' positions are their places in the `out` given to read_line, which must start empty.
   void defer_work_to(deferred_work* into) { deferred_ = into; }
+  // A new batch of events begins: see format_normalizer::renew_shared_texts.
+  void renew_shared_texts() {
+    for (const auto& normalizer : normalizers_) {
+      if (normalizer) normalizer->renew_shared_texts();
+    }
+  }
 
  private:
   void on_event(event&& e) override;

@@ -77,6 +77,10 @@ class format_normalizer {
   }
   // End of input: emit whatever a pending multi-line record still holds.
   virtual void finish(event_sink& /*sink*/) {}
+  // A new batch of events begins (a decoding thread's hand-over): the texts the normalizer
+  // copies into every event are put in new blocks (shared_text::renewed), so that the thread
+  // releasing the last batch's events and this one do not share their counts.
+  virtual void renew_shared_texts() {}
 };
 
 // What a normalizer may know about its input beyond the lines.
