@@ -157,64 +157,62 @@ class canonical_subset {
     return true;
   }
 
-  bool array(int depth) {
+  // An array's items or an object's members, from the opening bracket (at at_) to the closing
+  // one: each read by `item`, the commas between them written.
+  template <typename Item>
+  bool comma_list(char close, Item&& item) {
     ++at_;
-    out_.push_back('[');
     skip_space();
-    if (at_ != end_ && *at_ == ']') {
+    if (at_ != end_ && *at_ == close) {
       ++at_;
-      out_.push_back(']');
       return true;
     }
     for (;;) {
-      if (!value(depth)) return false;
+      if (!item()) return false;
       skip_space();
       if (at_ == end_) return false;
-      if (*at_ == ']') break;
+      if (*at_ == close) {
+        ++at_;
+        return true;
+      }
       if (*at_ != ',') return false;
       ++at_;
       out_.push_back(',');
     }
-    ++at_;
+  }
+
+  bool array(int depth) {
+    out_.push_back('[');
+    if (!comma_list(']', [&] { return value(depth); })) return false;
     out_.push_back(']');
     return true;
   }
 
   bool object(int depth) {
-    ++at_;
     out_.push_back('{');
-    skip_space();
-    if (at_ != end_ && *at_ == '}') {
-      ++at_;
-      out_.push_back('}');
-      return true;
-    }
     const std::size_t first = members_.size();
     const std::size_t written_from = out_.size();
-    for (;;) {
-      skip_space();
-      if (at_ == end_ || *at_ != '"') return false;
-      const char* key = at_ + 1;
-      const std::size_t member_start = out_.size();
-      if (!string(escapes::none)) return false;
-      const std::string_view key_text(key, static_cast<std::size_t>(at_ - 1 - key));
-      skip_space();
-      if (at_ == end_ || *at_ != ':') return false;
-      ++at_;
-      out_.push_back(':');
-      if (!value(depth)) return false;
-      members_.push_back({key_text, member_start, out_.size()});
-      skip_space();
-      if (at_ == end_) return false;
-      if (*at_ == '}') break;
-      if (*at_ != ',') return false;
-      ++at_;
-      out_.push_back(',');
-    }
-    ++at_;
+    if (!comma_list('}', [&] { return member(depth); })) return false;
     put_in_key_order(first, written_from);
     members_.resize(first);
     out_.push_back('}');
+    return true;
+  }
+
+  // `"key":value`, noted in members_ for put_in_key_order.
+  bool member(int depth) {
+    skip_space();
+    if (at_ == end_ || *at_ != '"') return false;
+    const char* key = at_ + 1;
+    const std::size_t member_start = out_.size();
+    if (!string(escapes::none)) return false;
+    const std::string_view key_text(key, static_cast<std::size_t>(at_ - 1 - key));
+    skip_space();
+    if (at_ == end_ || *at_ != ':') return false;
+    ++at_;
+    out_.push_back(':');
+    if (!value(depth)) return false;
+    members_.push_back({key_text, member_start, out_.size()});
     return true;
   }
 
