@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace loopscope {
 namespace {
 
@@ -42,11 +44,28 @@ std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
 }
 
 std::optional<timestamp> parse_rfc3339(std::string_view text) {
+  // The lines of a log share their date: the day number of the last date read is kept, and a
+  // stamp with the same ten characters skips reading and converting them (a rollout's every
+  // line has a stamp; profiled at a fortieth of its decoding).
+  struct last_date {
+    char text[10] = {};
+    std::int64_t days = 0;
+    bool valid = false;
+  };
+  thread_local last_date last;
+  constexpr std::size_t date_size = 10;
   std::size_t pos = 0;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-') ||
-      !read_digits(text, pos, 2, month) || !expect(text, pos, '-') ||
-      !read_digits(text, pos, 2, day)) {
+  std::optional<std::int64_t> known_days;
+  if (last.valid && text.size() >= date_size &&
+      std::memcmp(text.data(), last.text, date_size) == 0) {
+    known_days = last.days;
+    pos = date_size;
+  } else if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-') ||
+             !read_digits(text, pos, 2, month) || !expect(text, pos, '-') ||
+             !read_digits(text, pos, 2, day)) {
+    return std::nullopt;
+  } else if (month < 1 || month > 12 || day < 1 || day > 31) {
     return std::nullopt;
   }
   if (pos >= text.size() || (text[pos] != 'T' && text[pos] != ' ' && text[pos] != 't')) {
@@ -58,9 +77,7 @@ std::optional<timestamp> parse_rfc3339(std::string_view text) {
       !read_digits(text, pos, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
+  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
   std::int64_t fraction_micros = 0;
   if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
     ++pos;
@@ -88,8 +105,13 @@ std::optional<timestamp> parse_rfc3339(std::string_view text) {
     }
   }
   if (pos != text.size()) return std::nullopt;
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  if (!known_days) {
+    known_days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    std::memcpy(last.text, text.data(), date_size);
+    last.days = *known_days;
+    last.valid = true;
+  }
+  const std::int64_t days = *known_days;
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   return timestamp{seconds * 1'000'000 + fraction_micros};
 }

@@ -63,12 +63,6 @@ format_registry::format_registry(format_registry&&) noexcept = default;
 format_registry& format_registry::operator=(format_registry&&) noexcept = default;
 format_registry::~format_registry() = default;
 
-const format_info* format_registry::info(format_id id) const {
-  const auto index = static_cast<std::size_t>(id);
-  if (index >= by_id_.size() || by_id_[index] < 0) return nullptr;
-  return &formats_[static_cast<std::size_t>(by_id_[index])];
-}
-
 std::optional<format_id> format_registry::find(std::string_view name) const {
   for (const format_info& f : formats_) {
     if (f.name == name) return f.id;

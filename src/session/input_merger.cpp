@@ -268,11 +268,17 @@ void input_merger::run_one_by_one(session_assembler& assembler, std::vector<surv
   std::vector<std::size_t> order = by_first_time(surveys);
   // The sessions the input named (a concatenation names several), and its clock.
   std::set<std::string> keys;
+  // The key inserted last: an input's events name the same session over and over, and an insert
+  // made a std::string of it each time (an allocation per event for a 36-character id).
+  shared_text last_key;
   stream_clock clock;
   const auto merge = [&](normalize::sourced_event&& next) {
     const normalize::source_role role = normalize::role_of(next.e.source);
     const std::optional<timestamp> when = next.when;
-    keys.insert(next.e.session_key);
+    if (keys.empty() || next.e.session_key != last_key) {
+      keys.insert(next.e.session_key);
+      last_key = next.e.session_key;
+    }
     assembler.on_merged(std::move(next.e), when, role);
     clock.passed(when, assembler);
   };

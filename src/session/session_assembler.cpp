@@ -6,6 +6,11 @@
 namespace loopscope::session {
 namespace {
 
+// What a session says about its client: the latest non-empty value.
+void keep_latest(std::string& kept, const shared_text& said) {
+  if (!said.empty() && kept != said.view()) kept.assign(said.view());
+}
+
 bool is_proxy_request(const event& e) {
   return e.kind == event_kind::request || e.kind == event_kind::ws_error ||
          e.kind == event_kind::ws_connect;
@@ -51,9 +56,13 @@ void sort_by_time(std::vector<event>& events) {
 
 session_assembler::session_state& session_assembler::state_for(std::string_view key,
                                                                input_index input) {
-  auto it = states_.find(key);
+  // Events come in runs of one session: the last one found is asked first (a map walk per event
+  // compared the key with several others; profiled at a fortieth of the consuming thread).
+  auto it =
+      last_found_ != states_.end() && last_found_->first == key ? last_found_ : states_.find(key);
   const bool inserted = it == states_.end();
   if (inserted) it = states_.try_emplace(std::string(key)).first;
+  last_found_ = it;
   session_state& s = it->second;
   if (inserted) {
     s.summary.id = key;
@@ -245,10 +254,11 @@ void session_assembler::route_untimed_client(session_state& s, event&& e) {
 
 void session_assembler::route_client(session_state& s, event&& e, std::optional<timestamp> when) {
   session_summary& summary = s.summary;
-  if (!e.cli_version.empty()) summary.cli_version = e.cli_version;
-  if (!e.originator.empty()) summary.originator = e.originator;
-  if (!e.provider.empty()) summary.provider = e.provider;
-  if (!e.model.empty()) summary.model = e.model;
+  // Every event of a rollout carries its model and CLI version: compared, not copied each time.
+  keep_latest(summary.cli_version, e.cli_version);
+  keep_latest(summary.originator, e.originator);
+  keep_latest(summary.provider, e.provider);
+  keep_latest(summary.model, e.model);
 
   if (!when && timed_sessions_.count(summary.id) != 0) {
     route_untimed_client(s, std::move(e));
@@ -666,6 +676,7 @@ void session_assembler::retire(std::map<std::string, session_state>::iterator it
   active_.erase(it->first);
   synthetic_keys_.erase(it->first);
   session_summary summary = std::move(s.summary);
+  if (last_found_ == it) last_found_ = states_.end();
   states_.erase(it);
   // A proxy log whose every request joined a Codex session leaves an empty shell: not a session.
   if (is_synthetic_key(summary.id) && summary.turns.empty() && summary.turns_omitted == 0) return;

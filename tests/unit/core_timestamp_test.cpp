@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "loopscope/core/timestamp.hpp"
 
@@ -32,6 +35,37 @@ TEST_CASE("garbage is rejected, not guessed") {
   CHECK_FALSE(parse_rfc3339("2026-11-29T01:07:35.Z"));
   CHECK_FALSE(parse_rfc3339("2026-11-29T01:07:35Zjunk"));
   CHECK_FALSE(parse_rfc3339("2026-11-29"));
+}
+
+TEST_CASE("a stamp of the date read last is read as any other") {
+  // parse_rfc3339 keeps the day of the last date it read: the stamps after it on that date, and
+  // the broken ones, must come out as when each is read alone.
+  const std::string stamps[] = {"2026-11-29T01:07:35.993Z",
+                                "2026-11-29T23:59:60Z",
+                                "2026-11-29T24:00:00Z",
+                                "2026-11-29X01:00:00Z",
+                                "2026-11-29",
+                                "2026-11-29T01:00:00+01:00",
+                                "2026-11-30T00:00:00Z",
+                                "2026-11-29T00:00:00.000001Z",
+                                "2026-13-29T00:00:00Z",
+                                "2026-11-29T00:00:00Z"};
+  std::vector<std::optional<loopscope::timestamp>> alone;
+  for (const std::string& stamp : stamps) {
+    parse_rfc3339("1999-01-01T00:00:00Z");  // another date read last
+    alone.push_back(parse_rfc3339(stamp));
+  }
+  parse_rfc3339("2026-11-29T12:00:00Z");
+  for (std::size_t i = 0; i < std::size(stamps); ++i) {
+    CAPTURE(stamps[i]);
+    const auto after_same_date = parse_rfc3339(stamps[i]);
+    CHECK(after_same_date.has_value() == alone[i].has_value());
+    if (after_same_date && alone[i]) CHECK(after_same_date->micros == alone[i]->micros);
+  }
+  CHECK_FALSE(alone[2]);
+  CHECK_FALSE(alone[3]);
+  CHECK_FALSE(alone[8]);
+  CHECK(alone[6]->micros - alone[9]->micros == std::int64_t{86400} * 1'000'000);
 }
 
 TEST_CASE("format_rfc3339 writes what fmt writes, over four centuries and before 1970") {

@@ -60,7 +60,12 @@ class format_registry {
   std::size_t table_size() const { return by_id_.size(); }
   // In registry order (which is also the order text sniffing prefers on a tie).
   const std::vector<format_info>& formats() const { return formats_; }
-  const format_info* info(format_id id) const;
+  // Inline: the detectors ask it for the lane of every event, several times (profiled).
+  const format_info* info(format_id id) const {
+    const auto index = static_cast<std::size_t>(id);
+    if (index >= by_id_.size() || by_id_[index] < 0) return nullptr;
+    return &formats_[static_cast<std::size_t>(by_id_[index])];
+  }
   std::optional<format_id> find(std::string_view name) const;
   const catalogue* catalogue_named(std::string_view name) const;
   const std::vector<catalogue>& catalogues() const { return catalogues_; }

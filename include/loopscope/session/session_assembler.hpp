@@ -56,6 +56,9 @@ class session_assembler final : public normalize::event_sink {
  public:
   explicit session_assembler(turn_sink& sink, join_settings settings = {})
       : sink_(sink), settings_(settings) {}
+  // last_found_ points into states_: an assembler is neither copied nor moved.
+  session_assembler(const session_assembler&) = delete;
+  session_assembler& operator=(const session_assembler&) = delete;
 
   // Sessions that timed Codex sources (rollout, trace) describe: exec JSON turns of these are
   // matched to their timed turns by position instead of standing alone.
@@ -155,6 +158,8 @@ class session_assembler final : public normalize::event_sink {
   std::set<std::string> timed_sessions_;
   // Looked up by the event's own text: no key is built per event.
   std::map<std::string, session_state, std::less<>> states_;
+  // The session state_for found last (end() when none): the next event's, more often than not.
+  std::map<std::string, session_state, std::less<>>::iterator last_found_ = states_.end();
   std::set<std::string> active_;  // sessions with open turns or waiting events
   std::deque<std::string> idle_;  // sessions that fell quiet, oldest first: retired when stale
   std::uint64_t sessions_seen_ = 0;
