@@ -1,4 +1,5 @@
 #include "prose.hpp"
+#include "loopscope/core/text_lines.hpp"
 
 #include <algorithm>
 
@@ -39,12 +40,9 @@ std::string short_message(std::string_view message) {
   for (const std::string_view prefix : {"stream disconnected before completion: "}) {
     if (text.starts_with(prefix)) text.remove_prefix(prefix.size());
   }
-  std::size_t cut = std::min<std::size_t>(text.size(), 100);
-  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-    --cut;  // never inside a UTF-8 sequence
-  }
-  std::string out(text.substr(0, cut));
-  if (cut < text.size()) out += "…";
+  const std::string_view head = utf8_prefix(text, 100);
+  std::string out(head);
+  if (head.size() < text.size()) out += "…";
   return out;
 }
 

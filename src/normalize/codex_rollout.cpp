@@ -33,6 +33,7 @@
 #include "canonical_json.hpp"
 #include "codex_messages.hpp"
 #include "json_line.hpp"
+#include "loopscope/core/text_lines.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/normalize/text_template.hpp"
 #include "normalizers.hpp"
@@ -131,9 +132,7 @@ void complete_output_hash(std::string_view output, event& e) {
 
 std::string cut(std::string text, std::size_t limit) {
   if (text.size() <= limit) return text;
-  std::size_t at = limit;
-  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
-  text.resize(at);
+  text.resize(utf8_prefix(text, limit).size());
   text += "…";
   return text;
 }

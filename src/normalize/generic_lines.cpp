@@ -14,6 +14,7 @@
 #include "json_line.hpp"
 #include "line_stamp.hpp"
 #include "litellm_messages.hpp"
+#include "loopscope/core/text_lines.hpp"
 #include "loopscope/formats/registry.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/normalize/text_template.hpp"
@@ -36,13 +37,6 @@ std::string_view trim(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-std::string_view cut_utf8(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut);
 }
 
 bool is_upper(char c) {
@@ -96,7 +90,7 @@ class generic_lines_normalizer final : public format_normalizer {
 
   line_result normalize(std::string_view raw_line, origin where, event_sink& sink) override {
     const std::string_view clean =
-        strip_ansi(cut_utf8(unwrap_inline_code(raw_line), matched_bytes), clean_buffer_);
+        strip_ansi(utf8_prefix(unwrap_inline_code(raw_line), matched_bytes), clean_buffer_);
     const std::string_view line = trim(clean);
     if (line.empty()) return {line_outcome::skipped, false};
     // Inline code inside a line is prose quoting a log line (a README, a bug report's text), not
@@ -127,7 +121,7 @@ class generic_lines_normalizer final : public format_normalizer {
       if (stamp && line_pattern_ == nullptr && stamp->begin == 0)
         text = trim(text.substr(stamp->end));
       // Query strings can hold keys: the message drops them, as the excerpt does.
-      e.message = without_query(cut_utf8(text, message_bytes));
+      e.message = without_query(utf8_prefix(text, message_bytes));
     }
     if (e.text_template.empty()) e.text_template = mask_text(e.message);
     sink.on_event(std::move(e));

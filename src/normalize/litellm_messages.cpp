@@ -20,9 +20,7 @@ bool is_digit(char c) {
 // the event's text at once (a std::string first was one more allocation and copy per record).
 shared_text cut_utf8(std::string_view text, std::size_t limit) {
   if (text.size() <= limit) return shared_text(text);
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return shared_text::joined(text.substr(0, cut), "…");
+  return shared_text::joined(utf8_prefix(text, limit), "…");
 }
 
 // "path=/v1/responses?key=…" → "path=/v1/responses": query values can hold keys.
