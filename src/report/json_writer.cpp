@@ -20,34 +20,8 @@ json time_or_null(const std::optional<timestamp>& t) {
   return t ? json(format_rfc3339(*t)) : json(nullptr);
 }
 
-json text_or_null(const std::string& text, const render_options& options) {
-  return text.empty() ? json(nullptr) : json(redact_if(text, options.redact));
-}
-
 std::string path_of(const report& r, input_index input) {
   return input < r.inputs.size() ? r.inputs[input].stats.path : std::string("?");
-}
-
-json cause_json(const detect::root_cause& cause, const render_options& options) {
-  json out;
-  out["source"] = detect::cause_source_name(cause.source);
-  out["transport"] = cause.http.transport == transport_kind::unknown
-                         ? json(nullptr)
-                         : json(transport_name(cause.http.transport));
-  out["method"] = cause.http.method.empty() ? json(nullptr) : json(cause.http.method);
-  out["path"] = cause.http.path.empty() ? json(nullptr) : json(cause.http.path);
-  out["status"] = cause.http.status == 0 ? json(nullptr) : json(cause.http.status);
-  out["error_class"] = text_or_null(cause.error_class, options);
-  out["message"] = text_or_null(cause.message, options);
-  auto flag = [](detect::retriable r) {
-    return r == detect::retriable::unknown ? json(nullptr) : json(r == detect::retriable::yes);
-  };
-  out["retriable"] = flag(cause.is_retriable);
-  out["retried_by"] = {{"codex_request", flag(cause.codex_request_layer)},
-                       {"codex_turn", flag(cause.codex_turn_layer)},
-                       {"litellm_router", flag(cause.litellm_router)}};
-  out["specificity"] = detect::cause_specificity(cause);
-  return out;
 }
 
 json aggregate_json(const aggregates& a) {
@@ -142,22 +116,6 @@ json input_json(const input_report& input, const render_options& options) {
   return entry;
 }
 
-json ms_or_null(std::int64_t ms) {
-  return ms < 0 ? json(nullptr) : json(ms);
-}
-
-json profile_json(const detect::turn_profile& p) {
-  return {{"span_ms", ms_or_null(p.span_ms)},
-          {"loop_ms", ms_or_null(p.loop_ms)},
-          {"backoff_ms", ms_or_null(p.backoff_ms)},
-          {"websocket_attempts", p.websocket_attempts},
-          {"sampling_attempts", p.sampling_attempts},
-          {"posts", p.posts},
-          {"failed_posts", p.failed_posts},
-          {"router_retries", p.router_retries},
-          {"failed", p.failed}};
-}
-
 // The id of the member that tells the incident's story.
 std::string lead_id(const numbered_incident& n) {
   const auto& members = n.incident.members;
@@ -165,43 +123,6 @@ std::string lead_id(const numbered_incident& n) {
     if (members[k] == n.incident.lead) return n.finding_ids[k];
   }
   return n.finding_ids.front();
-}
-
-json incident_json(const numbered_incident& n, const render_options& options) {
-  const detect::incident& i = n.incident;
-  json entry;
-  entry["id"] = n.id;
-  entry["session"] = i.session;
-  entry["severity"] = detect::severity_name(i.level);
-  entry["verdict"] = redact_if(i.verdict, options.redact);
-  entry["root_cause"] = i.cause ? cause_json(*i.cause, options) : json(nullptr);
-  entry["findings"] = n.finding_ids;
-  entry["lead"] = n.finding_ids.empty() ? json(nullptr) : json(lead_id(n));
-  entry["turns"] = i.turns;
-  entry["failed_turns"] = i.failed_turns;
-  json layers = json::array();
-  for (const detect::layer_entry& l : i.layers) {
-    layers.push_back({{"layer", detect::incident_layer_name(l.layer)},
-                      {"per_turn", l.per_turn},
-                      {"what", l.what}});
-  }
-  entry["layers"] = std::move(layers);
-  entry["amplification"] = i.amplification.empty() ? json(nullptr) : json(i.amplification);
-  entry["upstream_calls_per_turn"] =
-      i.upstream_calls_per_turn > 0 ? json(i.upstream_calls_per_turn) : json(nullptr);
-  entry["time_ms"] = ms_or_null(i.time_ms);
-  json times = json::array();
-  for (const detect::turn_time& t : i.turn_times) {
-    times.push_back({{"turn", t.turn},
-                     {"span_ms", ms_or_null(t.span_ms)},
-                     {"backoff_ms", ms_or_null(t.backoff_ms)},
-                     {"failing_ms", ms_or_null(t.failing_ms)},
-                     {"other_ms", ms_or_null(t.other_ms)},
-                     {"failed", t.failed}});
-  }
-  entry["turn_times"] = std::move(times);
-  entry["advice"] = text_or_null(i.advice, options);
-  return entry;
 }
 
 // The report's top-level object, written member by member and its lists element by element, in
@@ -283,7 +204,6 @@ class document_writer {
   }
   void null() { buffer_ += "null"; }
   void boolean(bool value) { buffer_ += value ? "true" : "false"; }
-  void tree(const json& value) { write_value(value, depth_indent()); }
 
   void finish() {
     buffer_ += any_member_ ? "\n}\n" : "{}\n";
@@ -521,13 +441,168 @@ void time_field(document_writer& doc, std::string_view key, const std::optional<
 }
 
 // A text that is null when empty, not redacted (ids, versions, names).
-void id_field(document_writer& doc, std::string_view key, const std::string& value) {
+void id_field(document_writer& doc, std::string_view key, std::string_view value) {
   doc.field(key);
   if (value.empty()) {
     doc.null();
   } else {
     doc.text(value);
   }
+}
+
+// A text that is null when empty, redacted when the options say so (messages, advice).
+void text_or_null_field(document_writer& doc, std::string_view key, std::string_view value,
+                        const render_options& options) {
+  doc.field(key);
+  if (value.empty()) {
+    doc.null();
+  } else {
+    doc.text(redact_if(value, options.redact));
+  }
+}
+
+void integer_or_null_field(document_writer& doc, std::string_view key, bool present,
+                           std::int64_t value) {
+  doc.field(key);
+  if (present) {
+    doc.integer(value);
+  } else {
+    doc.null();
+  }
+}
+
+// A duration in milliseconds, null when unknown (negative).
+void ms_field(document_writer& doc, std::string_view key, std::int64_t ms) {
+  integer_or_null_field(doc, key, ms >= 0, ms);
+}
+
+void retriable_field(document_writer& doc, std::string_view key, detect::retriable r) {
+  doc.field(key);
+  if (r == detect::retriable::unknown) {
+    doc.null();
+  } else {
+    doc.boolean(r == detect::retriable::yes);
+  }
+}
+
+// The root cause of a finding or an incident, its fields in the order of report v1. Written
+// field by field, as the findings are: building each as a tree first was a fifth of writing a
+// proxy log's report (profiled).
+void write_cause(document_writer& doc, const detect::root_cause& cause,
+                 const render_options& options) {
+  doc.open_object();
+  doc.field("source");
+  doc.text(detect::cause_source_name(cause.source));
+  doc.field("transport");
+  if (cause.http.transport == transport_kind::unknown) {
+    doc.null();
+  } else {
+    doc.text(transport_name(cause.http.transport));
+  }
+  id_field(doc, "method", cause.http.method.view());
+  id_field(doc, "path", cause.http.path.view());
+  integer_or_null_field(doc, "status", cause.http.status != 0, cause.http.status);
+  text_or_null_field(doc, "error_class", cause.error_class, options);
+  text_or_null_field(doc, "message", cause.message, options);
+  retriable_field(doc, "retriable", cause.is_retriable);
+  doc.field("retried_by");
+  doc.open_object();
+  retriable_field(doc, "codex_request", cause.codex_request_layer);
+  retriable_field(doc, "codex_turn", cause.codex_turn_layer);
+  retriable_field(doc, "litellm_router", cause.litellm_router);
+  doc.close();
+  doc.field("specificity");
+  doc.integer(detect::cause_specificity(cause));
+  doc.close();
+}
+
+void write_profile(document_writer& doc, const detect::turn_profile& p) {
+  doc.open_object();
+  ms_field(doc, "span_ms", p.span_ms);
+  ms_field(doc, "loop_ms", p.loop_ms);
+  ms_field(doc, "backoff_ms", p.backoff_ms);
+  doc.field("websocket_attempts");
+  doc.integer(p.websocket_attempts);
+  doc.field("sampling_attempts");
+  doc.integer(p.sampling_attempts);
+  doc.field("posts");
+  doc.integer(p.posts);
+  doc.field("failed_posts");
+  doc.integer(p.failed_posts);
+  doc.field("router_retries");
+  doc.integer(p.router_retries);
+  doc.field("failed");
+  doc.boolean(p.failed);
+  doc.close();
+}
+
+template <typename Items, typename WriteItem>
+void array_field(document_writer& doc, std::string_view key, const Items& items,
+                 WriteItem write_item) {
+  doc.field(key);
+  doc.open_array();
+  for (const auto& item : items) {
+    doc.element();
+    write_item(item);
+  }
+  doc.close();
+}
+
+void write_incident(document_writer& doc, const numbered_incident& n,
+                    const render_options& options) {
+  const detect::incident& i = n.incident;
+  doc.open_object();
+  doc.field("id");
+  doc.text(n.id);
+  doc.field("session");
+  doc.text(i.session);
+  doc.field("severity");
+  doc.text(detect::severity_name(i.level));
+  doc.field("verdict");
+  doc.text(redact_if(i.verdict, options.redact));
+  doc.field("root_cause");
+  if (i.cause) {
+    write_cause(doc, *i.cause, options);
+  } else {
+    doc.null();
+  }
+  array_field(doc, "findings", n.finding_ids, [&](const std::string& id) { doc.text(id); });
+  doc.field("lead");
+  if (n.finding_ids.empty()) {
+    doc.null();
+  } else {
+    doc.text(lead_id(n));
+  }
+  array_field(doc, "turns", i.turns, [&](int turn) { doc.integer(turn); });
+  array_field(doc, "failed_turns", i.failed_turns, [&](int turn) { doc.integer(turn); });
+  array_field(doc, "layers", i.layers, [&](const detect::layer_entry& l) {
+    doc.open_object();
+    doc.field("layer");
+    doc.text(detect::incident_layer_name(l.layer));
+    doc.field("per_turn");
+    doc.integer(l.per_turn);
+    doc.field("what");
+    doc.text(l.what);
+    doc.close();
+  });
+  id_field(doc, "amplification", i.amplification);
+  integer_or_null_field(doc, "upstream_calls_per_turn", i.upstream_calls_per_turn > 0,
+                        i.upstream_calls_per_turn);
+  ms_field(doc, "time_ms", i.time_ms);
+  array_field(doc, "turn_times", i.turn_times, [&](const detect::turn_time& t) {
+    doc.open_object();
+    doc.field("turn");
+    doc.integer(t.turn);
+    ms_field(doc, "span_ms", t.span_ms);
+    ms_field(doc, "backoff_ms", t.backoff_ms);
+    ms_field(doc, "failing_ms", t.failing_ms);
+    ms_field(doc, "other_ms", t.other_ms);
+    doc.field("failed");
+    doc.boolean(t.failed);
+    doc.close();
+  });
+  text_or_null_field(doc, "advice", i.advice, options);
+  doc.close();
 }
 
 // One session, its fields in the order of report v1 (docs/report-v1.md).
@@ -595,22 +670,6 @@ void write_session(document_writer& doc, const report& r, const session::session
 void write_finding(document_writer& doc, const report& r, const numbered_finding& n,
                    const render_options& options) {
   const detect::finding& f = n.finding;
-  auto text_or_null_field = [&](std::string_view key, const std::string& value) {
-    doc.field(key);
-    if (value.empty()) {
-      doc.null();
-    } else {
-      doc.text(redact_if(value, options.redact));
-    }
-  };
-  auto integer_or_null_field = [&](std::string_view key, bool present, std::int64_t value) {
-    doc.field(key);
-    if (present) {
-      doc.integer(value);
-    } else {
-      doc.null();
-    }
-  };
   doc.open_object();
   doc.field("id");
   doc.text(n.id);
@@ -622,15 +681,15 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
   doc.text(detect::severity_name(f.level));
   doc.field("session");
   doc.text(f.session);
-  integer_or_null_field("turn", f.turn != 0, f.turn);
+  integer_or_null_field(doc, "turn", f.turn != 0, f.turn);
   id_field(doc, "turn_id", f.turn_id);
   doc.field("iterations");
   doc.integer(f.iterations);
   time_field(doc, "start", f.start);
   time_field(doc, "end", f.end);
   const auto duration = f.duration_ms();
-  integer_or_null_field("duration_ms", duration.has_value(), duration.value_or(0));
-  integer_or_null_field("tokens", f.tokens >= 0, f.tokens);
+  integer_or_null_field(doc, "duration_ms", duration.has_value(), duration.value_or(0));
+  integer_or_null_field(doc, "tokens", f.tokens >= 0, f.tokens);
   doc.field("cycle");
   doc.open_array();
   for (const std::string& signature : f.cycle) {
@@ -640,7 +699,7 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
   doc.close();
   doc.field("root_cause");
   if (f.cause) {
-    doc.tree(cause_json(*f.cause, options));
+    write_cause(doc, *f.cause, options);
   } else {
     doc.null();
   }
@@ -672,11 +731,11 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
   doc.integer(f.evidence_omitted);
   doc.field("summary");
   doc.text(redact_if(f.summary, options.redact));
-  text_or_null_field("advice", f.advice);
-  text_or_null_field("headline", f.headline);
+  text_or_null_field(doc, "advice", f.advice, options);
+  text_or_null_field(doc, "headline", f.headline, options);
   doc.field("turn_profile");
   if (f.profile) {
-    doc.tree(profile_json(*f.profile));
+    write_profile(doc, *f.profile);
   } else {
     doc.null();
   }
@@ -697,8 +756,9 @@ void write_json(const report& r, std::ostream& out, const render_options& option
   doc.streamed_list("findings", r.findings, [&](document_writer& d, const numbered_finding& n) {
     write_finding(d, r, n, options);
   });
-  doc.list("incidents", r.incidents,
-           [&](const numbered_incident& n) { return incident_json(n, options); });
+  doc.streamed_list("incidents", r.incidents, [&](document_writer& d, const numbered_incident& n) {
+    write_incident(d, n, options);
+  });
 
   json summary = finding_counts_json(r.summary);
   // Listed and omitted alike: the summary counts everything read.
