@@ -363,8 +363,9 @@ class inflating_line_stream final : public line_stream {
   std::optional<line> next() override {
     for (;;) {
       const bool ended = ended_ && current_.empty();
-      if (auto taken = splitter_.take(ended ? detail::input_state::ended
-                                            : detail::input_state::more_may_come)) {
+      // Lines are cut where the thread decoded them; only one that spans two chunks is copied.
+      if (auto taken = splitter_.take_from(current_, ended ? detail::input_state::ended
+                                                           : detail::input_state::more_may_come)) {
         outcome_.lines = splitter_.lines();
         return taken;
       }
@@ -372,12 +373,7 @@ class inflating_line_stream final : public line_stream {
         outcome_.lines = splitter_.lines();
         return std::nullopt;
       }
-      if (current_.empty() && !take_chunk()) continue;
-      const std::span<char> space = splitter_.writable();
-      const std::size_t n = std::min(space.size(), current_.size());
-      std::memcpy(space.data(), current_.data(), n);
-      current_ = current_.subspan(n);
-      splitter_.commit(n);
+      if (current_.empty()) (void)take_chunk();
     }
   }
 
@@ -385,7 +381,9 @@ class inflating_line_stream final : public line_stream {
 
  private:
   struct chunk {
-    std::unique_ptr<char[]> data;  // chunk_bytes, not initialised
+    // chunk_bytes and line_padding more, not initialised but for the padding after `size`: the
+    // lines are handed out where they lie (line_splitter::take_from).
+    std::unique_ptr<char[]> data;
     std::size_t size = 0;
   };
 
@@ -393,7 +391,7 @@ class inflating_line_stream final : public line_stream {
     for (;;) {
       chunk next;
       next.data = spare_.take();
-      if (!next.data) next.data.reset(new char[chunk_bytes]);
+      if (!next.data) next.data.reset(new char[chunk_bytes + line_padding]);
       bool last = false;
       try {
         while (next.size < chunk_bytes && !bytes_.finished()) {
@@ -405,6 +403,7 @@ class inflating_line_stream final : public line_stream {
         failed_ = true;
         last = true;
       }
+      std::memset(next.data.get() + next.size, 0, line_padding);
       if (!chunks_.put(std::move(next)) || last) break;
     }
     chunks_.close();

@@ -38,12 +38,11 @@ std::span<char> line_splitter::writable() {
   return {storage_.get() + end_, capacity_ - end_};
 }
 
-line_stream::line line_splitter::make_line(std::size_t begin, std::size_t end) {
+line_stream::line line_splitter::make_line(const char* begin, std::size_t length) {
   ++line_number_;
-  std::size_t length = end - begin;
-  if (length > 0 && storage_[begin + length - 1] == '\r') --length;
+  if (length > 0 && begin[length - 1] == '\r') --length;
   if (length > max_line_bytes_) return {{}, line_number_, true, length};
-  return {{storage_.get() + begin, length}, line_number_, false, length};
+  return {{begin, length}, line_number_, false, length};
 }
 
 std::optional<line_stream::line> line_splitter::take(input_state state) {
@@ -60,7 +59,7 @@ std::optional<line_stream::line> line_splitter::take(input_state state) {
         discarded_length_ = 0;
         return line_stream::line{{}, ++line_number_, true, length};
       }
-      return make_line(begin, newline);
+      return make_line(storage_.get() + begin, newline - begin);
     }
     scan_ = end_;
   }
@@ -82,10 +81,43 @@ std::optional<line_stream::line> line_splitter::take(input_state state) {
       const std::size_t begin = start_;
       const std::size_t end = end_;
       start_ = scan_ = end_;
-      return make_line(begin, end);
+      return make_line(storage_.get() + begin, end - begin);
     }
   }
   return std::nullopt;
+}
+
+std::optional<line_stream::line> line_splitter::take_from(std::span<const char>& bytes,
+                                                          input_state state) {
+  const auto newline_in = [](std::span<const char> from) {
+    const void* found = from.empty() ? nullptr : std::memchr(from.data(), '\n', from.size());
+    return found == nullptr ? from.size()
+                            : static_cast<std::size_t>(static_cast<const char*>(found) - from.data());
+  };
+  if (start_ == end_ && !discarding_) {
+    const std::size_t newline = newline_in(bytes);
+    if (newline < bytes.size()) {
+      const char* begin = bytes.data();
+      bytes = bytes.subspan(newline + 1);
+      return make_line(begin, newline);
+    }
+  }
+  // A line begun before these bytes, or one that goes on past them: its bytes are kept, up to
+  // and with its newline, so that what is held never holds a second line.
+  while (!bytes.empty()) {
+    const std::size_t newline = newline_in(bytes);
+    std::size_t left = newline < bytes.size() ? newline + 1 : bytes.size();
+    while (left != 0) {
+      const std::span<char> space = writable();
+      const std::size_t n = std::min(space.size(), left);
+      std::memcpy(space.data(), bytes.data(), n);
+      commit(n);
+      bytes = bytes.subspan(n);
+      left -= n;
+      if (auto taken = take(input_state::more_may_come)) return taken;
+    }
+  }
+  return take(state);
 }
 
 }  // namespace loopscope::ingest::detail

@@ -23,11 +23,17 @@ class line_splitter {
   void commit(std::size_t count);
   // The next complete line; at the end of input, also a last line without a newline.
   std::optional<line_stream::line> take(input_state state);
+  // The next line from `bytes`, which the caller keeps readable, with line_padding bytes past
+  // their end, until its next call: a line that lies whole in them is handed out where it is,
+  // without a copy; the bytes of a line that goes on past them are kept here until its end comes.
+  // `bytes` is advanced past what was taken. Nothing when `bytes` ran out inside a line (at the
+  // end of input, that line).
+  std::optional<line_stream::line> take_from(std::span<const char>& bytes, input_state state);
 
   std::uint64_t lines() const { return line_number_; }
 
  private:
-  line_stream::line make_line(std::size_t begin, std::size_t end);
+  line_stream::line make_line(const char* begin, std::size_t length);
 
   std::size_t max_line_bytes_;
   // capacity_ usable bytes + line_padding. Not zeroed when made: the splitter is made for every

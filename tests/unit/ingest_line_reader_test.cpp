@@ -246,6 +246,14 @@ TEST_CASE("decompressing on a thread of its own gives the same lines and account
   small_lines.chunk_bytes = 64;
   read_limits bomb_bound;
   bomb_bound.max_decompressed_bytes = 3 << 20;
+  // Lines that span the thread's chunks (1 MiB): CRLF ends cut between two, a line of 3 MiB, and
+  // the same line over a cap of 2 MiB.
+  std::string spanning;
+  for (int i = 0; i < 120000; ++i) spanning += "row " + std::to_string(i) + "\r\n";
+  spanning += std::string(3 << 20, 'w') + "\r\nafter\r\n";
+  for (int i = 0; i < 1000; ++i) spanning += "tail " + std::to_string(i) + "\n";
+  read_limits two_mib_lines;
+  two_mib_lines.max_line_bytes = 2 << 20;
   const std::vector<archive> archives = {
       {"sample.gz", gzip(sample_text), {}},
       {"sample.zst", zstd(sample_text), {}},
@@ -258,6 +266,8 @@ TEST_CASE("decompressing on a thread of its own gives the same lines and account
       {"long-lines.gz", gzip(long_lines), small_lines},
       {"bomb.zst", zstd(std::string(20 << 20, '\n')), bomb_bound, stop::early},
       {"empty.zst", zstd(""), {}},
+      {"spanning.zst", zstd(spanning), {}},
+      {"spanning-over-cap.zst", zstd(spanning), two_mib_lines},
       {"plain.log", big, {}},  // not compressed: read on the reading thread either way
   };
   const std::filesystem::path dir =
