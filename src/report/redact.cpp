@@ -1,6 +1,9 @@
 #include "loopscope/report/redact.hpp"
 
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -114,23 +117,49 @@ const std::array<rule, 11>& rules() {
 
 // Every rule needs one of these (lower-case) substrings; lines without any skip the regexes.
 // Matching is on a lower-cased copy so that "AUTHORIZATION" or "X-Api-Key" cannot slip past.
+// Eight bytes per step: on a report of a proxy log, a byte at a time here cost more than the
+// regular expressions it spares (profiled).
 hints hints_of(std::string_view text) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t high = ones * 0x80;
+  // 0x80 in each byte of `word` that is ASCII and within [first, last].
+  const auto in_range = [](std::uint64_t word, unsigned char first, unsigned char last) {
+    const std::uint64_t low7 = word & (ones * 0x7F);  // no carry out of a byte below
+    return (low7 + ones * (0x80 - first)) & ~(low7 + ones * (0x7F - last)) & ~word & high;
+  };
   hints h;
-  h.lower.assign(text);
-  for (char& c : h.lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (static_cast<unsigned char>(c) >= 0x80) h.non_ascii = true;
-  }
+  h.lower.resize(text.size());
+  std::uint64_t seen_bytes = 0;
   // AWS key ids (AKIA…, ASIA…, AROA…) have no fixed word: a run of 20 upper-case letters and
   // digits is the cheapest sign of one.
   std::size_t run = 0;
-  for (const char c : text) {
-    run = ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? run + 1 : 0;
-    if (run >= 20) {
-      h.upper_run = true;
-      break;
+  std::size_t at = 0;
+  for (; at + 8 <= text.size(); at += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    seen_bytes |= word;
+    const std::uint64_t upper = in_range(word, 'A', 'Z');
+    const std::uint64_t run_bytes = upper | in_range(word, '0', '9');
+    if (run_bytes == high) {
+      run += 8;
+    } else {
+      // Bytes are read little-endian: the text's first byte is the word's lowest.
+      run += static_cast<std::size_t>(std::countr_zero(~run_bytes & high)) / 8;
+      if (run >= 20) h.upper_run = true;
+      run = static_cast<std::size_t>(std::countl_zero(~run_bytes & high)) / 8;
     }
+    if (run >= 20) h.upper_run = true;
+    const std::uint64_t lowered = word | (upper >> 2);  // 'A' + 0x20 = 'a'
+    std::memcpy(h.lower.data() + at, &lowered, 8);
   }
+  for (; at < text.size(); ++at) {
+    const char c = text[at];
+    seen_bytes |= static_cast<unsigned char>(c);
+    run = ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? run + 1 : 0;
+    if (run >= 20) h.upper_run = true;
+    h.lower[at] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  h.non_ascii = (seen_bytes & high) != 0;
   return h;
 }
 

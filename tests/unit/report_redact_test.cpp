@@ -230,3 +230,27 @@ TEST_CASE("a text redacted again gets the same answer, kept or not") {
   CHECK(redact(std::string(300000, 'a') + " key=" + "sk-1234abcd").find("sk-1234abcd") ==
         std::string::npos);
 }
+
+// The hints are read eight bytes at a time: a secret, a name in capitals or a non-ASCII letter
+// is found at every offset from the text's start and whatever stands on either side of it.
+TEST_CASE("secrets are found at every offset and length") {
+  const std::string key = "AKIAIOSFODNN7EXAMPLE";
+  for (std::size_t pad = 0; pad < 17; ++pad) {
+    for (const std::string& before : {std::string(pad, 'x'), std::string(pad, ' ')}) {
+      CAPTURE(before);
+      for (const std::string& after : {std::string(), std::string(" tail"), std::string(pad, '.')}) {
+        CAPTURE(after);
+        const std::string aws = redact(before + " " + key + after);
+        CHECK(aws.find(key) == std::string::npos);
+        const std::string header = redact(before + "AUTHORIZATION: Bearer s3cr3tvalue" + after);
+        CHECK(header.find("s3cr3tvalue") == std::string::npos);
+        // U+212A KELVIN SIGN folds onto 'k': "api_\u212Aey" is an api_key to (?i) rules.
+        const std::string kelvin = redact(before + "api_\xE2\x84\xAA" "ey=s3cr3tvalue" + after);
+        CHECK(kelvin.find("s3cr3tvalue") == std::string::npos);
+      }
+    }
+  }
+  // Nineteen capitals and digits in a row are no key id; a run split across words still counts.
+  CHECK(redact("ID ABCDEFGHIJ012345678 end") == "ID ABCDEFGHIJ012345678 end");
+  CHECK(redact("1234567AKIAIOSFODNN7EXAMPLE") == "1234567AKIAIOSFODNN7EXAMPLE");  // no \b
+}
