@@ -33,6 +33,7 @@
 #include "canonical_json.hpp"
 #include "codex_messages.hpp"
 #include "json_line.hpp"
+#include "loopscope/core/text_hash.hpp"
 #include "loopscope/core/text_lines.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/normalize/text_template.hpp"
@@ -626,13 +627,7 @@ class codex_rollout_normalizer final : public format_normalizer {
   shared_text model_;
   shared_text cli_version_;
   // Looked up by the string_view of the output's call_id: no key copied per output.
-  struct text_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
-  std::unordered_map<std::string, shared_text, text_hash, std::equal_to<>> call_names_;
+  text_map<shared_text> call_names_;
   // The tool names seen last: a session calls a handful of tools thousands of times, and each
   // call's name is then a shared copy, not an allocation.
   std::array<shared_text, 8> recent_tool_names_;

@@ -11,6 +11,8 @@
 
 #include <re2/re2.h>
 
+#include "loopscope/core/text_hash.hpp"
+
 namespace loopscope::report {
 namespace {
 
@@ -183,13 +185,6 @@ std::string redact_once(std::string_view text) {
   return out;
 }
 
-struct text_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const noexcept {
-    return std::hash<std::string_view>{}(text);
-  }
-};
-
 }  // namespace
 
 // A report prints the same texts many times (a cause's message in each finding of its incident,
@@ -199,7 +194,7 @@ struct text_hash {
 std::string redact(std::string_view text) {
   constexpr std::size_t kept_texts = 4096;
   constexpr std::size_t kept_bytes = std::size_t{2} << 20;
-  thread_local std::unordered_map<std::string, std::string, text_hash, std::equal_to<>> answers;
+  thread_local text_map<std::string> answers;
   thread_local std::size_t answer_bytes = 0;
   if (const auto known = answers.find(text); known != answers.end()) return known->second;
   std::string out = redact_once(text);

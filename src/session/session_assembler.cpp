@@ -168,7 +168,7 @@ void session_assembler::add_to_turn(session_state& s, open_turn& t, event&& e,
     ++t.t.requests;
     if (!is_synthetic_key(e.session_key) && e.session_key == t.t.session_key) {
       ++t.t.joined.by_header;
-    } else if (!e.request_id.empty() && session_of_request_id_.count(e.request_id) != 0) {
+    } else if (!e.request_id.empty() && session_of_request_id_.count(e.request_id.view()) != 0) {
       ++t.t.joined.by_id;
     } else {
       ++t.t.joined.by_time;
@@ -390,7 +390,8 @@ void session_assembler::route_proxy(event&& e, std::optional<timestamp> when) {
     return;
   }
   if (!e.request_id.empty()) {
-    if (auto it = session_of_request_id_.find(e.request_id); it != session_of_request_id_.end()) {
+    if (auto it = session_of_request_id_.find(e.request_id.view());
+        it != session_of_request_id_.end()) {
       session_state& s = state_for(it->second, e.where.input);
       if (open_turn* t = current_turn(s)) {
         add_to_turn(s, *t, std::move(e), when);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "loopscope/core/text_hash.hpp"
 #include "loopscope/normalize/event_source.hpp"
 #include "loopscope/normalize/normalizer.hpp"
 #include "loopscope/session/turn.hpp"
@@ -169,7 +170,8 @@ class session_assembler final : public normalize::event_sink {
   static constexpr std::size_t retired_memory = 16'384;
   std::map<std::string, int> retired_turn_counts_;
   std::deque<std::string> retired_order_;  // oldest first
-  std::map<std::string, std::string> session_of_request_id_;
+  // Asked for every proxy request: hashed, and looked up by the event's own text.
+  text_map<std::string> session_of_request_id_;
   std::map<input_index, std::vector<std::pair<event, std::optional<timestamp>>>>
       unnamed_client_events_;
   std::map<input_index, std::string> last_named_session_;
