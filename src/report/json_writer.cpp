@@ -450,6 +450,23 @@ void id_field(document_writer& doc, std::string_view key, std::string_view value
   }
 }
 
+// A member whose value is a text, written as it is given.
+void text_field(document_writer& doc, std::string_view key, std::string_view value) {
+  doc.field(key);
+  doc.text(value);
+}
+
+template <typename Number>
+void integer_field(document_writer& doc, std::string_view key, Number value) {
+  doc.field(key);
+  doc.integer(value);
+}
+
+void boolean_field(document_writer& doc, std::string_view key, bool value) {
+  doc.field(key);
+  doc.boolean(value);
+}
+
 // A text that is null when empty, redacted when the options say so (messages, advice).
 void text_or_null_field(document_writer& doc, std::string_view key, std::string_view value,
                         const render_options& options) {
@@ -491,8 +508,7 @@ void retriable_field(document_writer& doc, std::string_view key, detect::retriab
 void write_cause(document_writer& doc, const detect::root_cause& cause,
                  const render_options& options) {
   doc.open_object();
-  doc.field("source");
-  doc.text(detect::cause_source_name(cause.source));
+  text_field(doc, "source", detect::cause_source_name(cause.source));
   doc.field("transport");
   if (cause.http.transport == transport_kind::unknown) {
     doc.null();
@@ -511,8 +527,7 @@ void write_cause(document_writer& doc, const detect::root_cause& cause,
   retriable_field(doc, "codex_turn", cause.codex_turn_layer);
   retriable_field(doc, "litellm_router", cause.litellm_router);
   doc.close();
-  doc.field("specificity");
-  doc.integer(detect::cause_specificity(cause));
+  integer_field(doc, "specificity", detect::cause_specificity(cause));
   doc.close();
 }
 
@@ -521,18 +536,12 @@ void write_profile(document_writer& doc, const detect::turn_profile& p) {
   ms_field(doc, "span_ms", p.span_ms);
   ms_field(doc, "loop_ms", p.loop_ms);
   ms_field(doc, "backoff_ms", p.backoff_ms);
-  doc.field("websocket_attempts");
-  doc.integer(p.websocket_attempts);
-  doc.field("sampling_attempts");
-  doc.integer(p.sampling_attempts);
-  doc.field("posts");
-  doc.integer(p.posts);
-  doc.field("failed_posts");
-  doc.integer(p.failed_posts);
-  doc.field("router_retries");
-  doc.integer(p.router_retries);
-  doc.field("failed");
-  doc.boolean(p.failed);
+  integer_field(doc, "websocket_attempts", p.websocket_attempts);
+  integer_field(doc, "sampling_attempts", p.sampling_attempts);
+  integer_field(doc, "posts", p.posts);
+  integer_field(doc, "failed_posts", p.failed_posts);
+  integer_field(doc, "router_retries", p.router_retries);
+  boolean_field(doc, "failed", p.failed);
   doc.close();
 }
 
@@ -552,14 +561,10 @@ void write_incident(document_writer& doc, const numbered_incident& n,
                     const render_options& options) {
   const detect::incident& i = n.incident;
   doc.open_object();
-  doc.field("id");
-  doc.text(n.id);
-  doc.field("session");
-  doc.text(i.session);
-  doc.field("severity");
-  doc.text(detect::severity_name(i.level));
-  doc.field("verdict");
-  doc.text(redact_if(i.verdict, options.redact));
+  text_field(doc, "id", n.id);
+  text_field(doc, "session", i.session);
+  text_field(doc, "severity", detect::severity_name(i.level));
+  text_field(doc, "verdict", redact_if(i.verdict, options.redact));
   doc.field("root_cause");
   if (i.cause) {
     write_cause(doc, *i.cause, options);
@@ -577,12 +582,9 @@ void write_incident(document_writer& doc, const numbered_incident& n,
   array_field(doc, "failed_turns", i.failed_turns, [&](int turn) { doc.integer(turn); });
   array_field(doc, "layers", i.layers, [&](const detect::layer_entry& l) {
     doc.open_object();
-    doc.field("layer");
-    doc.text(detect::incident_layer_name(l.layer));
-    doc.field("per_turn");
-    doc.integer(l.per_turn);
-    doc.field("what");
-    doc.text(l.what);
+    text_field(doc, "layer", detect::incident_layer_name(l.layer));
+    integer_field(doc, "per_turn", l.per_turn);
+    text_field(doc, "what", l.what);
     doc.close();
   });
   id_field(doc, "amplification", i.amplification);
@@ -591,14 +593,12 @@ void write_incident(document_writer& doc, const numbered_incident& n,
   ms_field(doc, "time_ms", i.time_ms);
   array_field(doc, "turn_times", i.turn_times, [&](const detect::turn_time& t) {
     doc.open_object();
-    doc.field("turn");
-    doc.integer(t.turn);
+    integer_field(doc, "turn", t.turn);
     ms_field(doc, "span_ms", t.span_ms);
     ms_field(doc, "backoff_ms", t.backoff_ms);
     ms_field(doc, "failing_ms", t.failing_ms);
     ms_field(doc, "other_ms", t.other_ms);
-    doc.field("failed");
-    doc.boolean(t.failed);
+    boolean_field(doc, "failed", t.failed);
     doc.close();
   });
   text_or_null_field(doc, "advice", i.advice, options);
@@ -608,8 +608,7 @@ void write_incident(document_writer& doc, const numbered_incident& n,
 // One session, its fields in the order of report v1 (docs/report-v1.md).
 void write_session(document_writer& doc, const report& r, const session::session_summary& s) {
   doc.open_object();
-  doc.field("id");
-  doc.text(s.id);
+  text_field(doc, "id", s.id);
   doc.field("sources");
   doc.open_array();
   for (const input_index source : s.sources) {
@@ -622,38 +621,28 @@ void write_session(document_writer& doc, const report& r, const session::session
   for (const session::turn_summary& t : s.turns) {
     doc.element();
     doc.open_object();
-    doc.field("index");
-    doc.integer(t.index);
+    integer_field(doc, "index", t.index);
     id_field(doc, "id", t.id);
     time_field(doc, "start", t.start);
     time_field(doc, "end", t.end);
-    doc.field("status");
-    doc.text(turn_outcome_name(t.outcome));
-    doc.field("requests");
-    doc.integer(t.requests);
+    text_field(doc, "status", turn_outcome_name(t.outcome));
+    integer_field(doc, "requests", t.requests);
     doc.field("joined");
     doc.open_object();
-    doc.field("header");
-    doc.integer(t.joined.by_header);
-    doc.field("id");
-    doc.integer(t.joined.by_id);
-    doc.field("time");
-    doc.integer(t.joined.by_time);
+    integer_field(doc, "header", t.joined.by_header);
+    integer_field(doc, "id", t.joined.by_id);
+    integer_field(doc, "time", t.joined.by_time);
     doc.close();
-    doc.field("events");
-    doc.integer(t.events);
+    integer_field(doc, "events", t.events);
     doc.close();
   }
   doc.close();
   // Only a session longer than the kept turn summaries has it.
   if (s.turns_omitted > 0) {
-    doc.field("turns_omitted");
-    doc.integer(s.turns_omitted);
+    integer_field(doc, "turns_omitted", s.turns_omitted);
   }
-  doc.field("proxy_only");
-  doc.boolean(s.proxy_only);
-  doc.field("proxy_requests_outside_turns");
-  doc.integer(s.proxy_requests_outside_turns);
+  boolean_field(doc, "proxy_only", s.proxy_only);
+  integer_field(doc, "proxy_requests_outside_turns", s.proxy_requests_outside_turns);
   doc.field("codex");
   doc.open_object();
   id_field(doc, "cli_version", s.cli_version);
@@ -671,20 +660,14 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
                    const render_options& options) {
   const detect::finding& f = n.finding;
   doc.open_object();
-  doc.field("id");
-  doc.text(n.id);
-  doc.field("rule");
-  doc.text(f.rule);
-  doc.field("kind");
-  doc.text(detect::finding_kind_name(f.kind));
-  doc.field("severity");
-  doc.text(detect::severity_name(f.level));
-  doc.field("session");
-  doc.text(f.session);
+  text_field(doc, "id", n.id);
+  text_field(doc, "rule", f.rule);
+  text_field(doc, "kind", detect::finding_kind_name(f.kind));
+  text_field(doc, "severity", detect::severity_name(f.level));
+  text_field(doc, "session", f.session);
   integer_or_null_field(doc, "turn", f.turn != 0, f.turn);
   id_field(doc, "turn_id", f.turn_id);
-  doc.field("iterations");
-  doc.integer(f.iterations);
+  integer_field(doc, "iterations", f.iterations);
   time_field(doc, "start", f.start);
   time_field(doc, "end", f.end);
   const auto duration = f.duration_ms();
@@ -720,17 +703,13 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
                  ? std::string_view(r.inputs[line.where.input].stats.path)
                  : std::string_view("?"));
     time_field(doc, "time", line.time);
-    doc.field("line");
-    doc.integer(line.where.line);
-    doc.field("text");
-    doc.text(redact_if(line.text, options.redact));
+    integer_field(doc, "line", line.where.line);
+    text_field(doc, "text", redact_if(line.text, options.redact));
     doc.close();
   }
   doc.close();
-  doc.field("evidence_omitted");
-  doc.integer(f.evidence_omitted);
-  doc.field("summary");
-  doc.text(redact_if(f.summary, options.redact));
+  integer_field(doc, "evidence_omitted", f.evidence_omitted);
+  text_field(doc, "summary", redact_if(f.summary, options.redact));
   text_or_null_field(doc, "advice", f.advice, options);
   text_or_null_field(doc, "headline", f.headline, options);
   doc.field("turn_profile");
