@@ -364,8 +364,8 @@ class inflating_line_stream final : public line_stream {
     for (;;) {
       const bool ended = ended_ && current_.empty();
       // Lines are cut where the thread decoded them; only one that spans two chunks is copied.
-      if (auto taken = splitter_.take_from(current_, ended ? detail::input_state::ended
-                                                           : detail::input_state::more_may_come)) {
+      if (auto taken = splitter_.take_from(
+              current_, ended ? detail::input_state::ended : detail::input_state::more_may_come)) {
         outcome_.lines = splitter_.lines();
         return taken;
       }

@@ -91,8 +91,9 @@ std::optional<line_stream::line> line_splitter::take_from(std::span<const char>&
                                                           input_state state) {
   const auto newline_in = [](std::span<const char> from) {
     const void* found = from.empty() ? nullptr : std::memchr(from.data(), '\n', from.size());
-    return found == nullptr ? from.size()
-                            : static_cast<std::size_t>(static_cast<const char*>(found) - from.data());
+    return found == nullptr
+               ? from.size()
+               : static_cast<std::size_t>(static_cast<const char*>(found) - from.data());
   };
   if (start_ == end_ && !discarding_) {
     const std::size_t newline = newline_in(bytes);
