@@ -20,8 +20,9 @@ json time_or_null(const std::optional<timestamp>& t) {
   return t ? json(format_rfc3339(*t)) : json(nullptr);
 }
 
-std::string path_of(const report& r, input_index input) {
-  return input < r.inputs.size() ? r.inputs[input].stats.path : std::string("?");
+std::string_view path_of(const report& r, input_index input) {
+  return input < r.inputs.size() ? std::string_view(r.inputs[input].stats.path)
+                                 : std::string_view("?");
 }
 
 json aggregate_json(const aggregates& a) {
@@ -502,6 +503,18 @@ void retriable_field(document_writer& doc, std::string_view key, detect::retriab
   }
 }
 
+template <typename Items, typename WriteItem>
+void array_field(document_writer& doc, std::string_view key, const Items& items,
+                 WriteItem write_item) {
+  doc.field(key);
+  doc.open_array();
+  for (const auto& item : items) {
+    doc.element();
+    write_item(item);
+  }
+  doc.close();
+}
+
 // The root cause of a finding or an incident, its fields in the order of report v1. Written
 // field by field, as the findings are: building each as a tree first was a fifth of writing a
 // proxy log's report (profiled).
@@ -531,6 +544,16 @@ void write_cause(document_writer& doc, const detect::root_cause& cause,
   doc.close();
 }
 
+void cause_field(document_writer& doc, const std::optional<detect::root_cause>& cause,
+                 const render_options& options) {
+  doc.field("root_cause");
+  if (cause) {
+    write_cause(doc, *cause, options);
+  } else {
+    doc.null();
+  }
+}
+
 void write_profile(document_writer& doc, const detect::turn_profile& p) {
   doc.open_object();
   ms_field(doc, "span_ms", p.span_ms);
@@ -545,18 +568,6 @@ void write_profile(document_writer& doc, const detect::turn_profile& p) {
   doc.close();
 }
 
-template <typename Items, typename WriteItem>
-void array_field(document_writer& doc, std::string_view key, const Items& items,
-                 WriteItem write_item) {
-  doc.field(key);
-  doc.open_array();
-  for (const auto& item : items) {
-    doc.element();
-    write_item(item);
-  }
-  doc.close();
-}
-
 void write_incident(document_writer& doc, const numbered_incident& n,
                     const render_options& options) {
   const detect::incident& i = n.incident;
@@ -565,12 +576,7 @@ void write_incident(document_writer& doc, const numbered_incident& n,
   text_field(doc, "session", i.session);
   text_field(doc, "severity", detect::severity_name(i.level));
   text_field(doc, "verdict", redact_if(i.verdict, options.redact));
-  doc.field("root_cause");
-  if (i.cause) {
-    write_cause(doc, *i.cause, options);
-  } else {
-    doc.null();
-  }
+  cause_field(doc, i.cause, options);
   array_field(doc, "findings", n.finding_ids, [&](const std::string& id) { doc.text(id); });
   doc.field("lead");
   if (n.finding_ids.empty()) {
@@ -609,17 +615,8 @@ void write_incident(document_writer& doc, const numbered_incident& n,
 void write_session(document_writer& doc, const report& r, const session::session_summary& s) {
   doc.open_object();
   text_field(doc, "id", s.id);
-  doc.field("sources");
-  doc.open_array();
-  for (const input_index source : s.sources) {
-    doc.element();
-    doc.text(path_of(r, source));
-  }
-  doc.close();
-  doc.field("turns");
-  doc.open_array();
-  for (const session::turn_summary& t : s.turns) {
-    doc.element();
+  array_field(doc, "sources", s.sources, [&](input_index source) { doc.text(path_of(r, source)); });
+  array_field(doc, "turns", s.turns, [&](const session::turn_summary& t) {
     doc.open_object();
     integer_field(doc, "index", t.index);
     id_field(doc, "id", t.id);
@@ -635,8 +632,7 @@ void write_session(document_writer& doc, const report& r, const session::session
     doc.close();
     integer_field(doc, "events", t.events);
     doc.close();
-  }
-  doc.close();
+  });
   // Only a session longer than the kept turn summaries has it.
   if (s.turns_omitted > 0) {
     integer_field(doc, "turns_omitted", s.turns_omitted);
@@ -673,41 +669,19 @@ void write_finding(document_writer& doc, const report& r, const numbered_finding
   const auto duration = f.duration_ms();
   integer_or_null_field(doc, "duration_ms", duration.has_value(), duration.value_or(0));
   integer_or_null_field(doc, "tokens", f.tokens >= 0, f.tokens);
-  doc.field("cycle");
-  doc.open_array();
-  for (const std::string& signature : f.cycle) {
-    doc.element();
+  array_field(doc, "cycle", f.cycle, [&](const std::string& signature) {
     doc.text(redact_if(signature, options.redact));
-  }
-  doc.close();
-  doc.field("root_cause");
-  if (f.cause) {
-    write_cause(doc, *f.cause, options);
-  } else {
-    doc.null();
-  }
-  doc.field("recurs_in_turns");
-  doc.open_array();
-  for (const int turn : f.recurs_in_turns) {
-    doc.element();
-    doc.integer(turn);
-  }
-  doc.close();
-  doc.field("evidence");
-  doc.open_array();
-  for (const detect::evidence_line& line : f.evidence) {
-    doc.element();
+  });
+  cause_field(doc, f.cause, options);
+  array_field(doc, "recurs_in_turns", f.recurs_in_turns, [&](int turn) { doc.integer(turn); });
+  array_field(doc, "evidence", f.evidence, [&](const detect::evidence_line& line) {
     doc.open_object();
-    doc.field("path");
-    doc.text(line.where.input < r.inputs.size()
-                 ? std::string_view(r.inputs[line.where.input].stats.path)
-                 : std::string_view("?"));
+    text_field(doc, "path", path_of(r, line.where.input));
     time_field(doc, "time", line.time);
     integer_field(doc, "line", line.where.line);
     text_field(doc, "text", redact_if(line.text, options.redact));
     doc.close();
-  }
-  doc.close();
+  });
   integer_field(doc, "evidence_omitted", f.evidence_omitted);
   text_field(doc, "summary", redact_if(f.summary, options.redact));
   text_or_null_field(doc, "advice", f.advice, options);
