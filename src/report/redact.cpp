@@ -135,31 +135,34 @@ hints hints_of(std::string_view text) {
   // AWS key ids (AKIA…, ASIA…, AROA…) have no fixed word: a run of 20 upper-case letters and
   // digits is the cheapest sign of one.
   std::size_t run = 0;
-  std::size_t at = 0;
-  for (; at + 8 <= text.size(); at += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + at, 8);
+  // `count` bytes (1 to 8) at `at`, read into `word` with zeros past them: a zero is in no range.
+  const auto step = [&](std::uint64_t word, std::size_t at, std::size_t count) {
     seen_bytes |= word;
     const std::uint64_t upper = in_range(word, 'A', 'Z');
-    const std::uint64_t run_bytes = upper | in_range(word, '0', '9');
+    std::uint64_t run_bytes = upper | in_range(word, '0', '9');
+    // Counted with the text's first byte as the word's lowest, whatever the machine's order.
+    if constexpr (std::endian::native == std::endian::big) run_bytes = __builtin_bswap64(run_bytes);
     if (run_bytes == high) {
       run += 8;
     } else {
-      // Bytes are read little-endian: the text's first byte is the word's lowest.
       run += static_cast<std::size_t>(std::countr_zero(~run_bytes & high)) / 8;
       if (run >= 20) h.upper_run = true;
       run = static_cast<std::size_t>(std::countl_zero(~run_bytes & high)) / 8;
     }
     if (run >= 20) h.upper_run = true;
     const std::uint64_t lowered = word | (upper >> 2);  // 'A' + 0x20 = 'a'
-    std::memcpy(h.lower.data() + at, &lowered, 8);
+    std::memcpy(h.lower.data() + at, &lowered, count);
+  };
+  std::size_t at = 0;
+  for (; at + 8 <= text.size(); at += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    step(word, at, 8);
   }
-  for (; at < text.size(); ++at) {
-    const char c = text[at];
-    seen_bytes |= static_cast<unsigned char>(c);
-    run = ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? run + 1 : 0;
-    if (run >= 20) h.upper_run = true;
-    h.lower[at] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (at < text.size()) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, text.data() + at, text.size() - at);
+    step(word, at, text.size() - at);
   }
   h.non_ascii = (seen_bytes & high) != 0;
   return h;
